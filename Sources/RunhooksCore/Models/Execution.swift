@@ -1,0 +1,46 @@
+import Foundation
+
+/// One attempt at delivering a job's request.
+public struct Execution: Sendable, Equatable {
+    public enum Status: String, Sendable, CaseIterable {
+        case pending, running, success, failed, timeout
+        case deadLetter = "dead_letter"
+        case quotaExceeded = "quota_exceeded"
+    }
+
+    public var id: String
+    public var jobId: String
+    public var userId: String
+    public var status: Status
+    public var scheduledFor: Date
+    public var attempt: Int
+    public var startedAt: Date?
+    public var completedAt: Date?
+    public var durationMs: Int?
+    public var httpStatusCode: Int?
+    public var responseBody: String?
+    public var error: String?
+    public var replayOf: String?
+    public var createdAt: Date
+
+    public init(
+        id: String, jobId: String, userId: String, status: Status, scheduledFor: Date, attempt: Int,
+        startedAt: Date? = nil, completedAt: Date? = nil, durationMs: Int? = nil, httpStatusCode: Int? = nil,
+        responseBody: String? = nil, error: String? = nil, replayOf: String? = nil, createdAt: Date
+    ) {
+        self.id = id
+        self.jobId = jobId
+        self.userId = userId
+        self.status = status
+        self.scheduledFor = scheduledFor
+        self.attempt = attempt
+        self.startedAt = startedAt
+        self.completedAt = completedAt
+        self.durationMs = durationMs
+        self.httpStatusCode = httpStatusCode
+        self.responseBody = responseBody
+        self.error = error
+        self.replayOf = replayOf
+        self.createdAt = createdAt
+    }
+}

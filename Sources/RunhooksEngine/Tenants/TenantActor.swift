@@ -1,0 +1,89 @@
+import Foundation
+import RunhooksCore
+import RunhooksStore
+
+/// The single writer of one tenant's quota-bound state. Creating a job or an alert goes
+/// through here, so two concurrent requests can never both take the last free slot.
+public actor TenantActor {
+    public nonisolated let userId: String
+    public nonisolated let shard: Int
+    let context: EngineContext
+
+    init(userId: String, shard: Int, context: EngineContext) {
+        self.userId = userId
+        self.shard = shard
+        self.context = context
+    }
+
+    /// Stores a new job if the plan allows another one.
+    public func createJob(_ spec: JobSpec, plan: Plan) async throws -> Job {
+        try spec.checkPlan(plan)
+        let limits = plan.limits
+        let count = try await context.store.countJobs(userId: userId)
+        guard count < limits.maxJobs else {
+            throw PlanLimitError(
+                "Job limit reached: the \(plan.rawValue) plan allows \(limits.maxJobs) jobs (maxJobs). Delete a job or upgrade your plan.")
+        }
+        let now = context.clock.now()
+        let job = Job(
+            id: context.ids.next(at: now), userId: userId, name: spec.name, description: spec.description,
+            schedule: spec.schedule, httpConfig: spec.httpConfig, retryPolicy: spec.retryPolicy, status: spec.status,
+            tags: spec.tags, createdAt: now, updatedAt: now, anchorAt: now)
+        try await context.store.insertJob(job, shard: shard)
+        return job
+    }
+
+    /// Applies a validated change to a job. Resuming a paused job re-anchors its interval.
+    public func updateJob(_ job: Job, with spec: JobSpec, plan: Plan) async throws -> Job? {
+        try spec.checkPlan(plan)
+        let now = context.clock.now()
+        var updated = job
+        updated.name = spec.name
+        updated.description = spec.description
+        updated.httpConfig = spec.httpConfig
+        updated.retryPolicy = spec.retryPolicy
+        updated.tags = spec.tags
+        if spec.schedule != job.schedule || (spec.status == .active && job.status != .active) {
+            updated.anchorAt = now
+        }
+        updated.schedule = spec.schedule
+        updated.status = spec.status
+        updated.updatedAt = now
+        return try await context.store.updateJob(updated) ? updated : nil
+    }
+
+    /// Stores a new alert configuration if the plan allows another one.
+    public func createAlert(_ spec: AlertSpec, plan: Plan) async throws -> AlertConfig {
+        let limits = plan.limits
+        let count = try await context.store.countAlerts(userId: userId)
+        guard count < limits.maxAlertConfigs else {
+            throw PlanLimitError(
+                "Alert limit reached: the \(plan.rawValue) plan allows \(limits.maxAlertConfigs) alert configs (maxAlertConfigs). Delete one or upgrade your plan.")
+        }
+        let now = context.clock.now()
+        let alert = AlertConfig(
+            id: context.ids.next(at: now), userId: userId, name: spec.name, channel: spec.channel, target: spec.target,
+            jobId: spec.jobId, consecutiveFailuresThreshold: spec.consecutiveFailuresThreshold,
+            cooldownMinutes: spec.cooldownMinutes, enabled: spec.enabled, createdAt: now, updatedAt: now)
+        try await context.store.insertAlert(alert)
+        return alert
+    }
+
+    /// The tenant's current consumption of each quota.
+    public func usage(plan: Plan) async throws -> TenantUsage {
+        let now = context.clock.now()
+        async let jobs = context.store.countJobs(userId: userId)
+        async let alerts = context.store.countAlerts(userId: userId)
+        async let runs = context.store.runCounts(userId: userId, at: now)
+        return TenantUsage(
+            plan: plan, jobs: try await jobs, alertConfigs: try await alerts, runs: try await runs, at: now)
+    }
+}
+
+public struct TenantUsage: Sendable, Equatable {
+    public var plan: Plan
+    public var jobs: Int
+    public var alertConfigs: Int
+    public var runs: RunCounts
+    public var at: Date
+}

@@ -1,0 +1,53 @@
+import HTTPTypes
+import Foundation
+import Logging
+import RunhooksCore
+import RunhooksEngine
+import RunhooksStore
+
+/// Everything the routes use, built once at start-up.
+public struct AppServices: Sendable {
+    public let store: any Store
+    public let auth: AuthService
+    public let tenants: TenantDirectory
+    public let ownership: ShardOwnership
+    public let targets: TargetGuard
+    public let jobRules: JobRules
+    public let alertRules: AlertRules
+    public let limiter: RateLimiter
+    public let rateLimitsEnabled: Bool
+    public let clock: any WallClock
+    public let ids: ObjectIDGenerator
+    public let startedAt: Date
+
+    public init(
+        store: any Store, auth: AuthService, tenants: TenantDirectory, ownership: ShardOwnership, targets: TargetGuard,
+        jobRules: JobRules, alertRules: AlertRules, limiter: RateLimiter, rateLimitsEnabled: Bool,
+        clock: any WallClock, ids: ObjectIDGenerator
+    ) {
+        self.store = store
+        self.auth = auth
+        self.tenants = tenants
+        self.ownership = ownership
+        self.targets = targets
+        self.jobRules = jobRules
+        self.alertRules = alertRules
+        self.limiter = limiter
+        self.rateLimitsEnabled = rateLimitsEnabled
+        self.clock = clock
+        self.ids = ids
+        self.startedAt = clock.now()
+    }
+
+    /// The actor of the authenticated user's tenant, reached through the gateway's routing.
+    func tenant(for user: User) async throws -> TenantActor {
+        switch ownership.route(forUser: user.id) {
+        case .local:
+            return await tenants.tenant(user.id)
+        case .remote(let shard, let node):
+            throw APIError(
+                .serviceUnavailable, "Shard \(shard) is owned by node \(node), which this node cannot reach",
+                headers: [.retryAfter: "1"])
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import Hummingbird
+import Logging
+import RunhooksCore
+import RunhooksEngine
+import RunhooksStore
+
+/// Builds the router with every `/api/v1` route, behind the error envelope and the global limit.
+public func buildRouter(services: AppServices) -> Router<RunhooksRequestContext> {
+    let router = Router(context: RunhooksRequestContext.self)
+    router.add(middleware: ErrorEnvelopeMiddleware())
+    if services.rateLimitsEnabled {
+        router.add(middleware: RateLimitMiddleware(services.limiter, policy: .global, key: .clientAddress))
+    }
+    let api = router.group("api/v1")
+    AuthController(services: services).addRoutes(to: api.group("auth"))
+    JobsController(services: services).addRoutes(to: api)
+    ExecutionsController(services: services).addRoutes(to: api)
+    AlertsController(services: services).addRoutes(to: api)
+    UsageController(services: services).addRoutes(to: api)
+    HealthController(services: services).addRoutes(to: api)
+    let document = OpenAPIDocument.make(version: HealthController.version)
+    api.get("openapi.json") { _, _ in JSONResponse.make(status: .ok, body: document) }
+    return router
+}
+
+/// Wires the store, auth and tenant actors together for one node.
+public func buildServices(
+    configuration: ServerConfiguration, store: any Store, jwtSecret: String, clock: any WallClock = SystemWallClock()
+) async throws -> AppServices {
+    let ids = ObjectIDGenerator()
+    let shardCount = try await store.shardCount(proposing: configuration.shardCount)
+    let shards = ShardMap(shardCount: shardCount)
+    let context = EngineContext(store: store, ids: ids, clock: clock, shards: shards)
+    let tokens = await TokenService(secret: jwtSecret, clock: clock)
+    return AppServices(
+        store: store,
+        auth: AuthService(
+            store: store, tokens: tokens, passwords: PasswordHasher(cost: configuration.bcryptCost), ids: ids, clock: clock),
+        tenants: TenantDirectory(context: context),
+        ownership: ShardOwnership(localNodeId: "local", shards: shards),
+        targets: TargetGuard(allowPrivateTargets: configuration.allowPrivateTargets),
+        jobRules: JobRules(minIntervalMs: configuration.minIntervalMs),
+        alertRules: AlertRules(allowPlainHTTPSlack: configuration.allowPrivateTargets),
+        limiter: RateLimiter(clock: clock), rateLimitsEnabled: configuration.rateLimitsEnabled, clock: clock, ids: ids)
+}
+
+/// The whole server of `runhooks serve`: it takes the data directory's lock, opens the store
+/// and answers on the configured address.
+public func buildApplication(configuration: ServerConfiguration) async throws -> some ApplicationProtocol {
+    var logger = Logger(label: "runhooks")
+    logger.logLevel = configuration.logLevel
+    let dataDirectory = try DataDirectory(path: configuration.dataDirectory)
+    let store = try SQLiteStore(path: try configuration.sqlitePath())
+    let secret = try configuration.jwtSecret ?? dataDirectory.jwtSecret()
+    let services = try await buildServices(configuration: configuration, store: store, jwtSecret: secret)
+    let router = buildRouter(services: services)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "runhooks"),
+        onServerRunning: { channel in
+            // Keeps the lock alive for as long as the server runs.
+            withExtendedLifetime(dataDirectory) {}
+            let port = channel.localAddress?.port ?? configuration.port
+            FileHandle.standardOutput.write(Data("runhooks listening on http://\(configuration.host):\(port)\n".utf8))
+        },
+        logger: logger)
+}

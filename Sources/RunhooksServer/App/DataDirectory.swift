@@ -1,0 +1,54 @@
+import Crypto
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The node's data directory: the lock that keeps a second server out, and the secrets
+/// generated on first start.
+public final class DataDirectory: Sendable {
+    public let path: String
+    private let lockDescriptor: Int32
+
+    /// Creates the directory if needed and takes its exclusive lock.
+    public init(path: String) throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        self.path = path
+        let lockPath = (path as NSString).appendingPathComponent("runhooks.lock")
+        let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw ConfigurationError("cannot open \(lockPath): \(String(cString: strerror(errno)))")
+        }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            throw ConfigurationError(
+                "another runhooks server is already using the data directory \(path); stop it or choose another --data-dir")
+        }
+        lockDescriptor = descriptor
+    }
+
+    deinit {
+        flock(lockDescriptor, LOCK_UN)
+        close(lockDescriptor)
+    }
+
+    /// The JWT signing secret: 64 random bytes, made once and kept readable by the owner only.
+    public func jwtSecret() throws -> String {
+        try secret(named: "jwt-secret")
+    }
+
+    private func secret(named name: String) throws -> String {
+        let file = (path as NSString).appendingPathComponent(name)
+        if let existing = try? String(contentsOfFile: file, encoding: .utf8), !existing.isEmpty {
+            return existing.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let bytes = SymmetricKey(size: .init(bitCount: 512)).withUnsafeBytes { Data($0) }
+        let value = bytes.base64EncodedString()
+        guard FileManager.default.createFile(atPath: file, contents: Data(value.utf8), attributes: [.posixPermissions: 0o600])
+        else { throw ConfigurationError("cannot write \(file)") }
+        return value
+    }
+}

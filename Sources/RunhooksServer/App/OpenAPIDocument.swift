@@ -1,0 +1,182 @@
+import RunhooksCore
+
+/// The OpenAPI 3.1 description of `/api/v1`, served at `/api/v1/openapi.json`.
+enum OpenAPIDocument {
+    static func make(version: String) -> JSONValue {
+        [
+            "openapi": "3.1.0",
+            "info": [
+                "title": "Runhooks API", "version": .string(version),
+                "description": "Scheduled HTTP webhooks: jobs on cron or interval schedules, executions, replays, alerts.",
+            ],
+            "servers": [["url": "/api/v1"]],
+            "security": [["bearer": []]],
+            "components": components,
+            "paths": paths,
+        ]
+    }
+
+    static func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(name)")] }
+
+    static func envelope(_ data: JSONValue) -> JSONValue {
+        [
+            "type": "object", "required": ["success"],
+            "properties": ["success": ["type": "boolean"], "message": ["type": "string"], "data": data],
+        ]
+    }
+
+    static func paged(_ item: String) -> JSONValue {
+        envelope([
+            "type": "object",
+            "properties": [
+                "data": ["type": "array", "items": ref(item)], "total": ["type": "integer"],
+                "page": ["type": "integer"], "limit": ["type": "integer"], "totalPages": ["type": "integer"],
+            ],
+        ])
+    }
+
+    static func json(_ schema: JSONValue, _ description: String) -> JSONValue {
+        ["description": .string(description), "content": ["application/json": ["schema": schema]]]
+    }
+
+    static func errors(_ codes: [Int]) -> [String: JSONValue] {
+        let meanings = [
+            400: "Invalid input; the message names the field", 401: "Missing or invalid credentials",
+            403: "Beyond the plan's limits", 404: "Not found or not yours", 409: "Already exists",
+            413: "Request body too large", 429: "Rate limit exceeded", 503: "Store unavailable",
+        ]
+        var responses: [String: JSONValue] = [:]
+        for code in codes { responses[String(code)] = json(ref("Error"), meanings[code] ?? "Error") }
+        return responses
+    }
+
+    static func operation(
+        _ summary: String, tag: String, public isPublic: Bool = false, parameters: [JSONValue] = [],
+        body: String? = nil, ok: (Int, JSONValue, String), errors codes: [Int] = [400, 401, 404, 429]
+    ) -> JSONValue {
+        var responses = errors(codes)
+        responses[String(ok.0)] = json(ok.1, ok.2)
+        var operation: [String: JSONValue] = [
+            "summary": .string(summary), "tags": [.string(tag)], "responses": .object(responses),
+        ]
+        if isPublic { operation["security"] = [] }
+        if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
+        if let body { operation["requestBody"] = ["required": true, "content": ["application/json": ["schema": ref(body)]]] }
+        return .object(operation)
+    }
+
+    static func query(_ name: String, _ schema: JSONValue, _ description: String) -> JSONValue {
+        ["name": .string(name), "in": "query", "required": false, "schema": schema, "description": .string(description)]
+    }
+
+    static let idParameter: JSONValue = [
+        "name": "id", "in": "path", "required": true, "schema": ["type": "string", "pattern": "^[0-9a-f]{24}$"],
+    ]
+    static let pageParameters: [JSONValue] = [
+        query("page", ["type": "integer", "minimum": 1, "default": 1], "Page number"),
+        query("limit", ["type": "integer", "minimum": 1, "maximum": 100, "default": 20], "Results per page"),
+    ]
+    static let executionStatus: JSONValue = [
+        "type": "string", "enum": .array(Execution.Status.allCases.map { .string($0.rawValue) }),
+    ]
+
+    static var paths: JSONValue {
+        [
+            "/auth/register": [
+                "post": operation(
+                    "Create a full account", tag: "Account", public: true, body: "RegisterRequest",
+                    ok: (201, envelope(ref("Registration")), "Account created"), errors: [400, 409, 413, 429])
+            ],
+            "/auth/register-anonymous": [
+                "post": operation(
+                    "Create an anonymous account", tag: "Account", public: true, body: "AnonymousRequest",
+                    ok: (201, envelope(ref("Registration")), "Account created"), errors: [400, 413, 429])
+            ],
+            "/auth/login": [
+                "post": operation(
+                    "Sign in", tag: "Account", public: true, body: "LoginRequest",
+                    ok: (200, envelope(ref("Login")), "Signed in"), errors: [400, 401, 429])
+            ],
+            "/auth/refresh": [
+                "post": operation(
+                    "Rotate a refresh token", tag: "Account", public: true, body: "RefreshRequest",
+                    ok: (200, envelope(ref("Tokens")), "New tokens"), errors: [400, 401, 429])
+            ],
+            "/auth/me": ["get": operation("The caller's profile", tag: "Account", ok: (200, envelope(ref("User")), "Profile"))],
+            "/auth/rotate-key": [
+                "post": operation(
+                    "Replace the API key", tag: "Account",
+                    ok: (200, envelope(["type": "object", "properties": ["apiKey": ["type": "string"], "apiKeyPrefix": ["type": "string"]]]), "New key"))
+            ],
+            "/jobs": [
+                "post": operation(
+                    "Create a job", tag: "Jobs", body: "JobInput", ok: (201, envelope(ref("Job")), "Job created"),
+                    errors: [400, 401, 403, 413, 429]),
+                "get": operation(
+                    "List jobs", tag: "Jobs",
+                    parameters: pageParameters + [
+                        query("status", ["type": "string", "enum": ["active", "paused", "completed", "failed"]], "Filter by status"),
+                        query("tag", ["type": "string", "maxLength": 50], "Filter by tag"),
+                        query("name", ["type": "string", "maxLength": 100], "Case-insensitive regular expression on the name"),
+                    ], ok: (200, paged("Job"), "A page of jobs")),
+            ],
+            "/jobs/{id}": [
+                "get": operation("Get a job", tag: "Jobs", parameters: [idParameter], ok: (200, envelope(ref("Job")), "The job")),
+                "patch": operation(
+                    "Update a job (only the given fields)", tag: "Jobs", parameters: [idParameter], body: "JobPatch",
+                    ok: (200, envelope(ref("Job")), "Updated"), errors: [400, 401, 403, 404, 413, 429]),
+                "put": operation(
+                    "Update a job (same as PATCH)", tag: "Jobs", parameters: [idParameter], body: "JobPatch",
+                    ok: (200, envelope(ref("Job")), "Updated"), errors: [400, 401, 403, 404, 413, 429]),
+                "delete": operation(
+                    "Delete a job", tag: "Jobs", parameters: [idParameter], ok: (200, envelope(["type": "null"]), "Deleted")),
+            ],
+            "/jobs/{id}/executions": [
+                "get": operation(
+                    "List a job's executions", tag: "Jobs",
+                    parameters: [idParameter] + pageParameters + [query("status", executionStatus, "Filter by status")],
+                    ok: (200, paged("Execution"), "A page of executions"))
+            ],
+            "/executions": [
+                "get": operation(
+                    "List executions across jobs", tag: "Executions",
+                    parameters: pageParameters + [
+                        query("status", executionStatus, "Filter by status"),
+                        query("jobId", ["type": "string", "pattern": "^[0-9a-f]{24}$"], "Filter by one of your jobs"),
+                    ], ok: (200, paged("Execution"), "A page of executions"))
+            ],
+            "/executions/{id}/replay": [
+                "post": operation(
+                    "Replay an execution", tag: "Executions", parameters: [idParameter],
+                    ok: (202, envelope(["type": "null"]), "Replay enqueued"))
+            ],
+            "/alerts": [
+                "post": operation(
+                    "Create an alert config", tag: "Alerts", body: "AlertInput",
+                    ok: (201, envelope(ref("Alert")), "Created"), errors: [400, 401, 403, 413, 429]),
+                "get": operation(
+                    "List alert configs (not paginated)", tag: "Alerts",
+                    ok: (200, envelope(["type": "array", "items": ref("Alert")]), "All alert configs")),
+            ],
+            "/alerts/{id}": [
+                "get": operation("Get an alert config", tag: "Alerts", parameters: [idParameter], ok: (200, envelope(ref("Alert")), "The alert")),
+                "put": operation(
+                    "Update an alert config (only the given fields)", tag: "Alerts", parameters: [idParameter],
+                    body: "AlertPatch", ok: (200, envelope(ref("Alert")), "Updated")),
+                "delete": operation(
+                    "Delete an alert config", tag: "Alerts", parameters: [idParameter], ok: (200, envelope(["type": "null"]), "Deleted")),
+            ],
+            "/usage/me": ["get": operation("Plan, limits and usage", tag: "Usage", ok: (200, envelope(ref("Usage")), "Usage"))],
+            "/health": [
+                "get": operation(
+                    "Service health", tag: "Health", public: true, ok: (200, envelope(ref("Health")), "Healthy"),
+                    errors: [429, 503])
+            ],
+            "/openapi.json": [
+                "get": operation(
+                    "This document", tag: "Health", public: true, ok: (200, ["type": "object"], "OpenAPI 3.1 document"),
+                    errors: [429])
+            ],
+        ]
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+import Logging
+
+/// How `runhooks serve` runs (see docs/OPERATIONS.md for each option).
+public struct ServerConfiguration: Sendable {
+    public var host: String = "127.0.0.1"
+    public var port: Int = 8080
+    public var dataDirectory: String = "./runhooks-data"
+    /// `sqlite:PATH`; nil means `sqlite:<data-dir>/runhooks.sqlite`.
+    public var databaseURL: String?
+    public var allowPrivateTargets = false
+    public var rateLimitsEnabled = true
+    public var minIntervalMs = 1000
+    public var smtpURL: String?
+    public var smtpFrom = "runhooks@localhost"
+    public var logLevel: Logger.Level = .info
+    public var shardCount = 64
+    /// The JWT signing secret; nil means the one kept in the data directory (made on first start).
+    public var jwtSecret: String?
+    public var bcryptCost: UInt8 = 10
+
+    public init() {}
+
+    /// The SQLite file the store lives in.
+    public func sqlitePath() throws -> String {
+        guard let databaseURL else { return (dataDirectory as NSString).appendingPathComponent("runhooks.sqlite") }
+        if databaseURL.hasPrefix("sqlite:") { return String(databaseURL.dropFirst("sqlite:".count)) }
+        if databaseURL.hasPrefix("postgres://") || databaseURL.hasPrefix("postgresql://") {
+            throw ConfigurationError("the PostgreSQL store is not available in this version; use sqlite:PATH")
+        }
+        throw ConfigurationError("--database must be sqlite:PATH or postgres://user:pass@host:port/db, got '\(databaseURL)'")
+    }
+}
+
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

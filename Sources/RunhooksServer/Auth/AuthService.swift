@@ -1,0 +1,116 @@
+import Foundation
+import RunhooksCore
+import RunhooksStore
+
+/// Accounts, credentials and sessions.
+public struct AuthService: Sendable {
+    let store: any Store
+    let tokens: TokenService
+    let passwords: PasswordHasher
+    let ids: ObjectIDGenerator
+    let clock: any WallClock
+
+    public init(store: any Store, tokens: TokenService, passwords: PasswordHasher, ids: ObjectIDGenerator, clock: any WallClock) {
+        self.store = store
+        self.tokens = tokens
+        self.passwords = passwords
+        self.ids = ids
+        self.clock = clock
+    }
+
+    struct NewAccount: Sendable {
+        var user: User
+        var apiKey: String
+    }
+
+    func register(email: String, password: String, name: String) async throws -> NewAccount {
+        let passwordHash = try await passwords.hash(password)
+        return try await createUser(email: email.lowercased(), name: name, passwordHash: passwordHash)
+    }
+
+    func registerAnonymous(name: String) async throws -> NewAccount {
+        try await createUser(email: nil, name: name, passwordHash: nil)
+    }
+
+    private func createUser(email: String?, name: String, passwordHash: String?) async throws -> NewAccount {
+        let now = clock.now()
+        let apiKey = APIKey.generate()
+        let user = User(
+            id: ids.next(at: now), email: email, name: name, role: .user, plan: .free, isAnonymous: email == nil,
+            apiKeyPrefix: APIKey.displayPrefix(of: apiKey), createdAt: now, updatedAt: now)
+        try await store.insertUser(user, passwordHash: passwordHash, apiKeyHash: SecretDigest.sha256Hex(apiKey))
+        return NewAccount(user: user, apiKey: apiKey)
+    }
+
+    /// The user for an email and password, or nil. Takes a bcrypt comparison either way.
+    func login(email: String, password: String) async throws -> User? {
+        let found = try await store.userWithPassword(email: email.lowercased())
+        let hash = found?.passwordHash ?? PasswordHasher.decoyHash
+        let matches = try await passwords.verify(password, hash: hash)
+        guard matches, let found, found.passwordHash != nil else { return nil }
+        return found.user
+    }
+
+    /// A fresh access token and a refresh token that starts (or continues) a rotation family.
+    func issueTokens(for userId: String) async throws -> TokenService.Pair {
+        let now = clock.now()
+        let tokenId = ids.next(at: now)
+        try await store.insertRefreshToken(
+            RefreshTokenRecord(
+                id: tokenId, userId: userId, family: tokenId, expiresAt: now + TokenService.refreshLifetime,
+                createdAt: now))
+        return TokenService.Pair(
+            accessToken: try await tokens.accessToken(for: userId),
+            refreshToken: try await tokens.refreshToken(for: userId, tokenId: tokenId))
+    }
+
+    enum RefreshOutcome: Sendable {
+        case rotated(TokenService.Pair)
+        case invalid
+        case reused
+    }
+
+    /// Exchanges a refresh token for a new pair. Each token works once; presenting a used one
+    /// revokes its whole family, since it means the token was copied.
+    func refresh(_ refreshToken: String) async throws -> RefreshOutcome {
+        guard let claims = await tokens.verifyRefresh(refreshToken) else { return .invalid }
+        let now = clock.now()
+        switch try await store.consumeRefreshToken(id: claims.tokenId, at: now) {
+        case .unknown, .expired:
+            return .invalid
+        case .reused(let family):
+            try await store.revokeRefreshTokenFamily(family)
+            return .reused
+        case .valid(let userId, let family):
+            guard userId == claims.userId, try await store.user(id: userId) != nil else { return .invalid }
+            let tokenId = ids.next(at: now)
+            try await store.insertRefreshToken(
+                RefreshTokenRecord(
+                    id: tokenId, userId: userId, family: family, expiresAt: now + TokenService.refreshLifetime,
+                    createdAt: now))
+            return .rotated(
+                TokenService.Pair(
+                    accessToken: try await tokens.accessToken(for: userId),
+                    refreshToken: try await tokens.refreshToken(for: userId, tokenId: tokenId)))
+        }
+    }
+
+    /// The user a bearer credential (API key or access token) belongs to, or nil.
+    func authenticate(bearer credential: String) async throws -> User? {
+        if APIKey.looksLikeKey(credential) {
+            let digest = SecretDigest.sha256Hex(credential)
+            return try await store.user(apiKeyHash: digest)
+        }
+        guard let userId = await tokens.verifyAccess(credential) else { return nil }
+        return try await store.user(id: userId)
+    }
+
+    /// Replaces the user's API key; the old one stops working with this write.
+    func rotateKey(for user: User) async throws -> String? {
+        let apiKey = APIKey.generate()
+        let replaced = try await store.replaceAPIKey(
+            userId: user.id, hash: SecretDigest.sha256Hex(apiKey), prefix: APIKey.displayPrefix(of: apiKey),
+            at: clock.now())
+        return replaced ? apiKey : nil
+    }
+}

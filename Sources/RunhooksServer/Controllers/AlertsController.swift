@@ -1,0 +1,84 @@
+import Hummingbird
+import RunhooksCore
+import RunhooksStore
+
+/// `/alerts`: where failures are reported.
+struct AlertsController {
+    let services: AppServices
+
+    func addRoutes(to group: RouterGroup<RunhooksRequestContext>) {
+        let alerts = group.group("alerts").add(middleware: AuthMiddleware(auth: services.auth))
+        alerts.post(use: create)
+        alerts.get(use: list)
+        alerts.get(":id", use: get)
+        alerts.put(":id", use: update)
+        alerts.delete(":id", use: delete)
+    }
+
+    @Sendable func create(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let spec = try AlertSpec(
+            validating: try await APIRequestBody.json(request, context: context), rules: services.alertRules)
+        try await checkReferences(spec, user: user)
+        let alert = try await services.tenant(for: user).createAlert(spec, plan: user.plan)
+        return JSONResponse.success(.created, data: AlertDTO(alert), message: "Alert config created")
+    }
+
+    @Sendable func list(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        return JSONResponse.success(data: try await services.store.listAlerts(userId: user.id).map(AlertDTO.init))
+    }
+
+    @Sendable func get(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
+        JSONResponse.success(data: AlertDTO(try await ownedAlert(context)))
+    }
+
+    @Sendable func update(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let alert = try await ownedAlert(context)
+        let spec = try AlertSpec(
+            merging: try await APIRequestBody.json(request, context: context), into: alert, rules: services.alertRules)
+        if spec.target != alert.target || spec.channel != alert.channel || spec.jobId != alert.jobId {
+            try await checkReferences(spec, user: user)
+        }
+        var updated = alert
+        updated.name = spec.name
+        updated.channel = spec.channel
+        updated.target = spec.target
+        updated.jobId = spec.jobId
+        updated.consecutiveFailuresThreshold = spec.consecutiveFailuresThreshold
+        updated.cooldownMinutes = spec.cooldownMinutes
+        updated.enabled = spec.enabled
+        updated.updatedAt = services.clock.now()
+        guard try await services.store.updateAlert(updated) else { throw APIError.notFound("Alert config") }
+        return JSONResponse.success(data: AlertDTO(updated), message: "Alert config updated")
+    }
+
+    @Sendable func delete(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let id = try context.parameters.objectID()
+        guard try await services.store.deleteAlert(id: id, userId: user.id) else {
+            throw APIError.notFound("Alert config")
+        }
+        return JSONResponse.message("Alert config deleted")
+    }
+
+    /// The job must be the caller's own, and HTTP targets must pass the SSRF guard.
+    private func checkReferences(_ spec: AlertSpec, user: User) async throws {
+        if let jobId = spec.jobId, try await services.store.job(id: jobId, userId: user.id) == nil {
+            throw ValidationError(field: "jobId", "no job with this id belongs to you")
+        }
+        if let target = spec.httpTarget {
+            try await services.targets.check(target, field: "target")
+        }
+    }
+
+    private func ownedAlert(_ context: RunhooksRequestContext) async throws -> AlertConfig {
+        let user = try context.requireUser()
+        let id = try context.parameters.objectID()
+        guard let alert = try await services.store.alert(id: id, userId: user.id) else {
+            throw APIError.notFound("Alert config")
+        }
+        return alert
+    }
+}

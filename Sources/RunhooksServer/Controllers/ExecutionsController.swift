@@ -1,0 +1,47 @@
+import Hummingbird
+import RunhooksCore
+import RunhooksStore
+
+/// `/executions`: the history of attempts, and replays.
+struct ExecutionsController {
+    let services: AppServices
+
+    func addRoutes(to group: RouterGroup<RunhooksRequestContext>) {
+        let executions = group.group("executions").add(middleware: AuthMiddleware(auth: services.auth))
+        executions.get(use: list)
+        executions.group(":id/replay")
+            .addIf(services.rateLimitsEnabled, RateLimitMiddleware(services.limiter, policy: .replay, key: .user))
+            .post(use: replay)
+    }
+
+    @Sendable func list(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let query = QueryReader(request)
+        let page = try query.page()
+        var filter = ExecutionFilter(status: try query.enumeration("status", Execution.Status.self))
+        if let jobId = query.parameters["jobId"] {
+            guard ObjectIDGenerator.isValid(jobId) else {
+                throw ValidationError(field: "jobId", "must be a 24-character hexadecimal id")
+            }
+            guard try await services.store.job(id: jobId, userId: user.id) != nil else { throw APIError.notFound("Job") }
+            filter.jobId = jobId
+        }
+        let result = try await services.store.listExecutions(userId: user.id, filter: filter, page: page)
+        return JSONResponse.success(data: PageDTO(result, transform: ExecutionDTO.init))
+    }
+
+    /// Records the replay durably and answers 202; the engine fires it as a new run.
+    @Sendable func replay(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let id = try context.parameters.objectID()
+        guard let execution = try await services.store.execution(id: id, userId: user.id) else {
+            throw APIError.notFound("Execution")
+        }
+        let now = services.clock.now()
+        try await services.store.insertReplayRequest(
+            ReplayRequest(
+                id: services.ids.next(at: now), userId: user.id, jobId: execution.jobId, executionId: execution.id,
+                requestedAt: now))
+        return JSONResponse.message("Execution replay enqueued", status: .accepted)
+    }
+}

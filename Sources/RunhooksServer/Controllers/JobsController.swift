@@ -1,0 +1,90 @@
+import Hummingbird
+import RunhooksCore
+import RunhooksStore
+
+/// `/jobs`: scheduled HTTP requests.
+struct JobsController {
+    let services: AppServices
+
+    func addRoutes(to group: RouterGroup<RunhooksRequestContext>) {
+        let jobs = group.group("jobs").add(middleware: AuthMiddleware(auth: services.auth))
+        jobs.addIf(
+            services.rateLimitsEnabled,
+            RateLimitMiddleware(services.limiter, policy: .jobWrites, key: .user) { $0.method != .get && $0.method != .head })
+        jobs.post(use: create)
+        jobs.get(use: list)
+        jobs.get(":id", use: get)
+        jobs.patch(":id", use: update)
+        jobs.put(":id", use: update)
+        jobs.delete(":id", use: delete)
+        jobs.get(":id/executions", use: executions)
+    }
+
+    @Sendable func create(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let spec = try JobSpec(validating: try await APIRequestBody.json(request, context: context), rules: services.jobRules)
+        try spec.checkPlan(user.plan)
+        try await services.targets.check(spec.httpConfig.url, field: "httpConfig.url")
+        let job = try await services.tenant(for: user).createJob(spec, plan: user.plan)
+        return JSONResponse.success(
+            .created, data: JobDTO(job, now: services.clock.now()), message: "Job created successfully")
+    }
+
+    @Sendable func list(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let query = QueryReader(request)
+        let page = try query.page()
+        let filter = JobFilter(
+            status: try query.enumeration("status", Job.Status.self),
+            tag: try query.string("tag", maxLength: JobRules.maxTagLength),
+            namePattern: try query.string("name", maxLength: 100))
+        if let pattern = filter.namePattern { try NamePattern.validate(pattern, field: "name") }
+        let result = try await services.store.listJobs(userId: user.id, filter: filter, page: page)
+        let now = services.clock.now()
+        return JSONResponse.success(data: PageDTO(result) { JobDTO($0, now: now) })
+    }
+
+    @Sendable func get(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
+        let job = try await ownedJob(context)
+        return JSONResponse.success(data: JobDTO(job, now: services.clock.now()))
+    }
+
+    @Sendable func update(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let job = try await ownedJob(context)
+        let patch = try await APIRequestBody.json(request, context: context)
+        let spec = try JobSpec(merging: patch, into: job, rules: services.jobRules)
+        try spec.checkPlan(user.plan)
+        if spec.httpConfig.url != job.httpConfig.url {
+            try await services.targets.check(spec.httpConfig.url, field: "httpConfig.url")
+        }
+        guard let updated = try await services.tenant(for: user).updateJob(job, with: spec, plan: user.plan) else {
+            throw APIError.notFound("Job")
+        }
+        return JSONResponse.success(data: JobDTO(updated, now: services.clock.now()), message: "Job updated successfully")
+    }
+
+    @Sendable func delete(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let id = try context.parameters.objectID()
+        guard try await services.store.deleteJob(id: id, userId: user.id) else { throw APIError.notFound("Job") }
+        return JSONResponse.message("Job deleted successfully")
+    }
+
+    @Sendable func executions(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let job = try await ownedJob(context)
+        let query = QueryReader(request)
+        let page = try query.page()
+        let filter = ExecutionFilter(status: try query.enumeration("status", Execution.Status.self), jobId: job.id)
+        let result = try await services.store.listExecutions(userId: user.id, filter: filter, page: page)
+        return JSONResponse.success(data: PageDTO(result, transform: ExecutionDTO.init))
+    }
+
+    private func ownedJob(_ context: RunhooksRequestContext) async throws -> Job {
+        let user = try context.requireUser()
+        let id = try context.parameters.objectID()
+        guard let job = try await services.store.job(id: id, userId: user.id) else { throw APIError.notFound("Job") }
+        return job
+    }
+}

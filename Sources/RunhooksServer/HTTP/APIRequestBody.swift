@@ -1,0 +1,43 @@
+import Foundation
+import Hummingbird
+import RunhooksCore
+
+/// Reads a JSON request body into a `JSONValue`, answering malformed input with a 400.
+enum APIRequestBody {
+    /// Room for a 1 MB job body after JSON escaping, plus the rest of the job.
+    static let maxBytes = 3 * 1_048_576
+
+    static func json(_ request: Request, context: some RequestContext, optional: Bool = false) async throws -> JSONValue {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: maxBytes)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError(.contentTooLarge, "Request body is larger than \(maxBytes / 1_048_576) MB")
+        }
+        if buffer.readableBytes == 0 {
+            if optional { return .object([:]) }
+            throw APIError(.badRequest, "body: a JSON object is required")
+        }
+        if let contentType = request.headers[.contentType] {
+            let mediaType = contentType.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+            guard mediaType == "application/json" || mediaType?.hasSuffix("+json") == true else {
+                throw APIError(.badRequest, "Content-Type must be application/json, got '\(contentType)'")
+            }
+        } else {
+            throw APIError(.badRequest, "Content-Type must be application/json")
+        }
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer))
+        } catch {
+            throw APIError(.badRequest, "Malformed JSON body: \(describe(error))")
+        }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        if case DecodingError.dataCorrupted(let context) = error {
+            let underlying = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            return underlying ?? context.debugDescription
+        }
+        return "could not be parsed"
+    }
+}

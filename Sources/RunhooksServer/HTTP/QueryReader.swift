@@ -1,0 +1,60 @@
+import Hummingbird
+import RunhooksCore
+import RunhooksStore
+
+/// Typed, validated query parameters.
+struct QueryReader {
+    let parameters: [String: String]
+
+    init(_ request: Request) {
+        var parameters: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters {
+            parameters[String(key)] = String(value)
+        }
+        self.parameters = parameters
+    }
+
+    func page() throws(ValidationError) -> PageRequest {
+        PageRequest(
+            page: try integer("page", range: 1...1_000_000) ?? 1,
+            limit: try integer("limit", range: 1...PageRequest.maxLimit) ?? 20)
+    }
+
+    func integer(_ name: String, range: ClosedRange<Int>) throws(ValidationError) -> Int? {
+        guard let text = parameters[name] else { return nil }
+        guard let value = Int(text) else { throw ValidationError(field: name, "must be a whole number") }
+        guard range.contains(value) else {
+            throw ValidationError(
+                field: name,
+                range.upperBound == 1_000_000 ? "must be at least \(range.lowerBound)" : "must be between \(range.lowerBound) and \(range.upperBound)")
+        }
+        return value
+    }
+
+    func string(_ name: String, maxLength: Int) throws(ValidationError) -> String? {
+        guard let text = parameters[name] else { return nil }
+        guard !text.isEmpty else { throw ValidationError(field: name, "must not be empty") }
+        guard text.count <= maxLength else { throw ValidationError(field: name, "must be at most \(maxLength) characters") }
+        return text
+    }
+
+    func enumeration<Value: RawRepresentable & CaseIterable>(_ name: String, _ type: Value.Type) throws(ValidationError) -> Value?
+    where Value.RawValue == String {
+        guard let text = parameters[name] else { return nil }
+        guard let value = Value(rawValue: text) else {
+            let names = Value.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError(field: name, "must be one of \(names)")
+        }
+        return value
+    }
+}
+
+extension Parameters {
+    /// A path id, which must be 24 lowercase hex characters.
+    func objectID(_ name: String = "id") throws(ValidationError) -> String {
+        guard let value = get(name), ObjectIDGenerator.isValid(value) else {
+            throw ValidationError(field: name, "must be a 24-character hexadecimal id")
+        }
+        return value
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import NIOPosix
+import RunhooksCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Refuses outbound targets on loopback, private and other non-public networks: literal
+/// addresses in any spelling, local names, and names that resolve to such addresses.
+/// A name that does not resolve now is accepted; delivery checks the connected address again.
+public struct TargetGuard: Sendable {
+    public let allowPrivateTargets: Bool
+
+    public init(allowPrivateTargets: Bool) {
+        self.allowPrivateTargets = allowPrivateTargets
+    }
+
+    public func check(_ urlText: String, field: String) async throws {
+        let target = try TargetURL(urlText, field: field)
+        guard !allowPrivateTargets else { return }
+        if let reason = target.nonPublicReasonWithoutDNS {
+            throw ValidationError(field: field, "must not point to \(reason) (\(target.host))")
+        }
+        guard target.literalAddress == nil else { return }
+        let addresses = await Self.resolve(target.host)
+        for address in addresses {
+            if let reason = address.nonPublicReason {
+                throw ValidationError(field: field, "host \(target.host) resolves to \(reason) (\(address))")
+            }
+        }
+    }
+
+    /// Resolves a name with the system resolver on NIO's blocking-I/O pool.
+    static func resolve(_ host: String) async -> [IPAddress] {
+        (try? await NIOThreadPool.singleton.runIfActive { () -> [IPAddress] in
+            var hints = addrinfo()
+            hints.ai_family = AF_UNSPEC
+            #if canImport(Glibc)
+            hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+            #else
+            hints.ai_socktype = SOCK_STREAM
+            #endif
+            var result: UnsafeMutablePointer<addrinfo>?
+            guard getaddrinfo(host, nil, &hints, &result) == 0, let first = result else { return [] }
+            defer { freeaddrinfo(first) }
+            var addresses: [IPAddress] = []
+            var cursor: UnsafeMutablePointer<addrinfo>? = first
+            while let entry = cursor {
+                if let sockaddr = entry.pointee.ai_addr {
+                    switch Int32(sockaddr.pointee.sa_family) {
+                    case AF_INET:
+                        let v4 = sockaddr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee }
+                        addresses.append(.v4(UInt32(bigEndian: v4.sin_addr.s_addr)))
+                    case AF_INET6:
+                        let v6 = sockaddr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee }
+                        var bytes = v6.sin6_addr
+                        addresses.append(.v6(withUnsafeBytes(of: &bytes) { Array($0) }))
+                    default:
+                        break
+                    }
+                }
+                cursor = entry.pointee.ai_next
+            }
+            return addresses
+        }) ?? []
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import GRDB
+import RunhooksCore
+
+extension SQLiteStore {
+    public func insertExecution(_ execution: Execution) async throws {
+        do {
+            try await pool.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO executions (id, user_id, job_id, status, scheduled_for, attempt, started_at,
+                            completed_at, duration_ms, http_status_code, response_body, error, replay_of, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        execution.id, execution.userId, execution.jobId, execution.status.rawValue,
+                        SQLiteRows.ms(execution.scheduledFor), execution.attempt, SQLiteRows.ms(execution.startedAt),
+                        SQLiteRows.ms(execution.completedAt), execution.durationMs, execution.httpStatusCode,
+                        execution.responseBody, execution.error, execution.replayOf, SQLiteRows.ms(execution.createdAt),
+                    ])
+            }
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw StoreError.duplicateExecution
+        }
+    }
+
+    public func execution(id: String, userId: String) async throws -> Execution? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM executions WHERE id = ? AND user_id = ?", arguments: [id, userId])
+                .map(SQLiteRows.execution)
+        }
+    }
+
+    public func listExecutions(userId: String, filter: ExecutionFilter, page: PageRequest) async throws -> Page<Execution> {
+        var conditions = ["user_id = ?"]
+        var arguments: StatementArguments = [userId]
+        if let jobId = filter.jobId {
+            conditions.append("job_id = ?")
+            arguments += [jobId]
+        }
+        if let status = filter.status {
+            conditions.append("status = ?")
+            arguments += [status.rawValue]
+        }
+        let whereClause = conditions.joined(separator: " AND ")
+        return try await pool.read { [arguments] db in
+            let total =
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM executions WHERE \(whereClause)", arguments: arguments) ?? 0
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM executions WHERE \(whereClause) ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+                arguments: arguments + [page.limit, page.offset])
+            return Page(items: rows.map(SQLiteRows.execution), total: total, request: page)
+        }
+    }
+
+    public func insertReplayRequest(_ request: ReplayRequest) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO replay_requests (id, user_id, job_id, execution_id, requested_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [
+                    request.id, request.userId, request.jobId, request.executionId, SQLiteRows.ms(request.requestedAt),
+                ])
+        }
+    }
+
+    public func runCounts(userId: String, at date: Date) async throws -> RunCounts {
+        try await pool.read { db in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT period, runs FROM usage_counters WHERE user_id = ? AND period IN (?, ?)",
+                arguments: [userId, RunCounts.dayKey(date), RunCounts.monthKey(date)])
+            var counts = RunCounts(daily: 0, monthly: 0)
+            for row in rows {
+                let period: String = row["period"]
+                if period.hasPrefix("d:") { counts.daily = row["runs"] } else { counts.monthly = row["runs"] }
+            }
+            return counts
+        }
+    }
+
+    public func addRuns(userId: String, count: Int, at date: Date) async throws {
+        try await pool.write { db in
+            for period in [RunCounts.dayKey(date), RunCounts.monthKey(date)] {
+                try db.execute(
+                    sql: """
+                        INSERT INTO usage_counters (user_id, period, runs) VALUES (?, ?, ?)
+                        ON CONFLICT (user_id, period) DO UPDATE SET runs = runs + excluded.runs
+                        """,
+                    arguments: [userId, period, count])
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import GRDB
+import RunhooksCore
+
+/// The embedded store: one SQLite file in WAL mode, opened through one GRDB `DatabasePool`.
+public final class SQLiteStore: Store {
+    let pool: DatabasePool
+    public let path: String
+
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.foreignKeysEnabled = true
+        configuration.prepareDatabase { db in
+            db.add(function: NameMatcher.sqlFunction)
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        self.path = path
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try SQLiteSchema.migrator.migrate(pool)
+    }
+
+    public func shardCount(proposing proposed: Int) async throws -> Int {
+        try await pool.write { db in
+            if let existing = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'shard_count'"),
+                let count = Int(existing)
+            {
+                return count
+            }
+            try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('shard_count', ?)", arguments: [String(proposed)])
+            return proposed
+        }
+    }
+
+    public func ping() async throws -> Double {
+        let start = ContinuousClock.now
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StoreError.unavailable("database file \(path) is missing")
+        }
+        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM meta") }
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+    }
+
+    public func close() throws {
+        try pool.close()
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import RunhooksCore
+
+/// Everything durable. Every method that touches a user's data takes the user id and
+/// scopes its query by it, so one tenant can never read or change another's rows.
+public protocol Store: Sendable {
+    /// The shard count recorded when the store was created; records `proposed` the first time.
+    func shardCount(proposing proposed: Int) async throws -> Int
+    /// Round-trips to the database and returns the latency in milliseconds.
+    func ping() async throws -> Double
+
+    // Users and credentials
+    func insertUser(_ user: User, passwordHash: String?, apiKeyHash: String) async throws
+    func user(id: String) async throws -> User?
+    func userWithPassword(email: String) async throws -> (user: User, passwordHash: String?)?
+    func user(apiKeyHash: String) async throws -> User?
+    func replaceAPIKey(userId: String, hash: String, prefix: String, at: Date) async throws -> Bool
+    func setPlan(_ plan: Plan, forUser idOrEmail: String, at: Date) async throws -> User?
+    func setRole(_ role: User.Role, forUser idOrEmail: String, at: Date) async throws -> User?
+
+    // Refresh tokens (rotation and reuse detection)
+    func insertRefreshToken(_ token: RefreshTokenRecord) async throws
+    func consumeRefreshToken(id: String, at: Date) async throws -> RefreshTokenUse
+    func revokeRefreshTokenFamily(_ family: String) async throws
+
+    // Jobs
+    func insertJob(_ job: Job, shard: Int) async throws
+    func countJobs(userId: String) async throws -> Int
+    func job(id: String, userId: String) async throws -> Job?
+    func listJobs(userId: String, filter: JobFilter, page: PageRequest) async throws -> Page<Job>
+    func updateJob(_ job: Job) async throws -> Bool
+    func deleteJob(id: String, userId: String) async throws -> Bool
+
+    // Executions
+    func insertExecution(_ execution: Execution) async throws
+    func execution(id: String, userId: String) async throws -> Execution?
+    func listExecutions(userId: String, filter: ExecutionFilter, page: PageRequest) async throws -> Page<Execution>
+    func insertReplayRequest(_ request: ReplayRequest) async throws
+
+    // Alerts
+    func insertAlert(_ alert: AlertConfig) async throws
+    func countAlerts(userId: String) async throws -> Int
+    func alert(id: String, userId: String) async throws -> AlertConfig?
+    func listAlerts(userId: String) async throws -> [AlertConfig]
+    func updateAlert(_ alert: AlertConfig) async throws -> Bool
+    func deleteAlert(id: String, userId: String) async throws -> Bool
+
+    // Usage
+    func runCounts(userId: String, at: Date) async throws -> RunCounts
+    func addRuns(userId: String, count: Int, at: Date) async throws
+}
+
+public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    case duplicateEmail
+    case duplicateExecution
+    case unavailable(String)
+
+    public var description: String {
+        switch self {
+        case .duplicateEmail: "an account with this email already exists"
+        case .duplicateExecution: "an execution for this job, slot and attempt already exists"
+        case .unavailable(let reason): "store unavailable: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import RunhooksCore
+
+public struct PageRequest: Sendable, Equatable {
+    public static let maxLimit = 100
+    public var page: Int
+    public var limit: Int
+
+    public init(page: Int = 1, limit: Int = 20) {
+        self.page = page
+        self.limit = limit
+    }
+
+    public var offset: Int { (page - 1) * limit }
+}
+
+public struct Page<Item: Sendable>: Sendable {
+    public var items: [Item]
+    public var total: Int
+    public var page: Int
+    public var limit: Int
+
+    public init(items: [Item], total: Int, request: PageRequest) {
+        self.items = items
+        self.total = total
+        self.page = request.page
+        self.limit = request.limit
+    }
+
+    public var totalPages: Int { total == 0 ? 0 : (total + limit - 1) / limit }
+}
+
+public struct JobFilter: Sendable, Equatable {
+    public var status: Job.Status?
+    public var tag: String?
+    /// A case-insensitive regular expression matched against the job name.
+    public var namePattern: String?
+
+    public init(status: Job.Status? = nil, tag: String? = nil, namePattern: String? = nil) {
+        self.status = status
+        self.tag = tag
+        self.namePattern = namePattern
+    }
+}
+
+public struct ExecutionFilter: Sendable, Equatable {
+    public var status: Execution.Status?
+    public var jobId: String?
+
+    public init(status: Execution.Status? = nil, jobId: String? = nil) {
+        self.status = status
+        self.jobId = jobId
+    }
+}
+
+public struct RefreshTokenRecord: Sendable, Equatable {
+    public var id: String
+    public var userId: String
+    /// All tokens rotated from one login share a family; reuse of any revokes the family.
+    public var family: String
+    public var expiresAt: Date
+    public var createdAt: Date
+
+    public init(id: String, userId: String, family: String, expiresAt: Date, createdAt: Date) {
+        self.id = id
+        self.userId = userId
+        self.family = family
+        self.expiresAt = expiresAt
+        self.createdAt = createdAt
+    }
+}
+
+public enum RefreshTokenUse: Sendable, Equatable {
+    case valid(userId: String, family: String)
+    case reused(family: String)
+    case expired
+    case unknown
+}
+
+public struct ReplayRequest: Sendable, Equatable {
+    public var id: String
+    public var userId: String
+    public var jobId: String
+    public var executionId: String
+    public var requestedAt: Date
+
+    public init(id: String, userId: String, jobId: String, executionId: String, requestedAt: Date) {
+        self.id = id
+        self.userId = userId
+        self.jobId = jobId
+        self.executionId = executionId
+        self.requestedAt = requestedAt
+    }
+}
+
+public struct RunCounts: Sendable, Equatable {
+    public var daily: Int
+    public var monthly: Int
+
+    public init(daily: Int, monthly: Int) {
+        self.daily = daily
+        self.monthly = monthly
+    }
+
+    static func dayKey(_ date: Date) -> String {
+        let day = date.utcCivilDate
+        return "d:\(day.year)-\(day.month)-\(day.day)"
+    }
+
+    static func monthKey(_ date: Date) -> String {
+        let day = date.utcCivilDate
+        return "m:\(day.year)-\(day.month)"
+    }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import RunhooksServer
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the HTTP API server.")
+
+    @Option(help: "Address the HTTP gateway binds (RUNHOOKS_HOST).") var host: String?
+    @Option(help: "HTTP port; 0 picks a free one (RUNHOOKS_PORT).") var port: Int?
+    @Option(name: .customLong("data-dir"), help: "Where the SQLite database and secrets live (RUNHOOKS_DATA_DIR).")
+    var dataDir: String?
+    @Option(help: "Store URL: sqlite:PATH (RUNHOOKS_DATABASE).") var database: String?
+    @Flag(name: .customLong("allow-private-targets"), help: "Allow targets on loopback and private networks.")
+    var allowPrivateTargets = false
+    @Option(name: .customLong("rate-limits"), help: "on or off (RUNHOOKS_RATE_LIMITS).") var rateLimits: String?
+    @Option(name: .customLong("min-interval-ms"), help: "Smallest interval schedule accepted (RUNHOOKS_MIN_INTERVAL_MS).")
+    var minIntervalMs: Int?
+    @Option(name: .customLong("smtp-url"), help: "smtp://user:pass@host:port for email alerts (RUNHOOKS_SMTP_URL).")
+    var smtpURL: String?
+    @Option(name: .customLong("smtp-from"), help: "Sender of email alerts (RUNHOOKS_SMTP_FROM).") var smtpFrom: String?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (RUNHOOKS_LOG_LEVEL).")
+    var logLevel: String?
+    @Option(help: "Shard count for a new store (RUNHOOKS_SHARDS).") var shards: Int?
+
+    func configuration() throws -> ServerConfiguration {
+        var configuration = ServerConfiguration()
+        configuration.host = host ?? Environment.value("HOST") ?? configuration.host
+        if let port = try port ?? Environment.value("PORT").map({ try parseInt($0, "port") }) {
+            guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+            configuration.port = port
+        }
+        configuration.dataDirectory = dataDir ?? Environment.value("DATA_DIR") ?? configuration.dataDirectory
+        configuration.databaseURL = database ?? Environment.value("DATABASE")
+        configuration.allowPrivateTargets = allowPrivateTargets || Environment.flag("ALLOW_PRIVATE_TARGETS")
+        switch (rateLimits ?? Environment.value("RATE_LIMITS") ?? "on").lowercased() {
+        case "on": configuration.rateLimitsEnabled = true
+        case "off": configuration.rateLimitsEnabled = false
+        case let other: throw ValidationError("--rate-limits must be on or off, got '\(other)'")
+        }
+        if let minimum = try minIntervalMs ?? Environment.value("MIN_INTERVAL_MS").map({ try parseInt($0, "min-interval-ms") }) {
+            guard minimum >= 1 else { throw ValidationError("--min-interval-ms must be at least 1") }
+            configuration.minIntervalMs = minimum
+        }
+        configuration.smtpURL = smtpURL ?? Environment.value("SMTP_URL")
+        configuration.smtpFrom = smtpFrom ?? Environment.value("SMTP_FROM") ?? configuration.smtpFrom
+        let level = logLevel ?? Environment.value("LOG_LEVEL") ?? "info"
+        guard let parsedLevel = Logger.Level(rawValue: level.lowercased()) else {
+            throw ValidationError("--log-level must be trace, debug, info, notice, warning or error, got '\(level)'")
+        }
+        configuration.logLevel = parsedLevel
+        if let shards = try shards ?? Environment.value("SHARDS").map({ try parseInt($0, "shards") }) {
+            guard (1...4096).contains(shards) else { throw ValidationError("--shards must be between 1 and 4096") }
+            configuration.shardCount = shards
+        }
+        configuration.jwtSecret = Environment.value("JWT_SECRET")
+        return configuration
+    }
+
+    private func parseInt(_ text: String, _ name: String) throws -> Int {
+        guard let value = Int(text) else { throw ValidationError("RUNHOOKS_\(name.uppercased()) must be a number, got '\(text)'") }
+        return value
+    }
+
+    func run() async throws {
+        let configuration = try configuration()
+        do {
+            let app = try await buildApplication(configuration: configuration)
+            try await app.runService()
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("runhooks: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
