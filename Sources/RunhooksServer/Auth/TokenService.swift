@@ -39,8 +39,10 @@ public struct TokenService: Sendable {
         self.clock = clock
     }
 
+    /// Token times are whole seconds, as JWT's NumericDate is usually read.
+    private var now: Date { Date(timeIntervalSince1970: clock.now().timeIntervalSince1970.rounded(.down)) }
+
     func accessToken(for userId: String) async throws -> String {
-        let now = clock.now()
         return try await keys.sign(
             Claims(
                 sub: .init(value: userId), exp: .init(value: now + Self.accessLifetime), iat: .init(value: now),
@@ -48,7 +50,6 @@ public struct TokenService: Sendable {
     }
 
     func refreshToken(for userId: String, tokenId: String) async throws -> String {
-        let now = clock.now()
         return try await keys.sign(
             Claims(
                 sub: .init(value: userId), exp: .init(value: now + Self.refreshLifetime), iat: .init(value: now),

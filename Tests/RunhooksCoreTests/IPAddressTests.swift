@@ -1,0 +1,72 @@
+import Testing
+
+@testable import RunhooksCore
+
+@Suite struct IPAddressTests {
+    @Test(arguments: [
+        "127.0.0.1", "127.1", "0x7f000001", "2130706433", "0177.0.0.1", "0x7f.1", "127.0.0.1.", "[::1]",
+        "::ffff:127.0.0.1", "[::ffff:7f00:1]", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254",
+        "100.64.0.1", "0.0.0.0", "224.0.0.1", "255.255.255.255", "240.0.0.1", "fe80::1", "fc00::1", "ff02::1",
+        "::", "64:ff9b::7f00:1", "2002:7f00:1::1", "198.18.0.1", "192.0.2.10", "fe80::1%25eth0",
+    ])
+    func nonPublicSpellingsAreRecognised(host: String) throws {
+        let address = try #require(IPAddress(host: host))
+        #expect(address.nonPublicReason != nil)
+    }
+
+    @Test(arguments: ["8.8.8.8", "93.184.216.34", "2606:4700::1111", "1.1.1.1", "[2001:4860:4860::8888]"])
+    func publicAddressesPass(host: String) throws {
+        let address = try #require(IPAddress(host: host))
+        #expect(address.nonPublicReason == nil)
+    }
+
+    @Test func inetAtonForms() {
+        #expect(IPAddress(host: "127.1") == .v4(0x7F00_0001))
+        #expect(IPAddress(host: "2130706433") == .v4(0x7F00_0001))
+        #expect(IPAddress(host: "0x7f000001") == .v4(0x7F00_0001))
+        #expect(IPAddress(host: "0177.0.0.01") == .v4(0x7F00_0001))
+        #expect(IPAddress(host: "1.2.3") == .v4(0x0102_0003))
+        #expect(IPAddress(host: "256.1.1.1") == nil)
+        #expect(IPAddress(host: "1.2.3.4.5") == nil)
+        #expect(IPAddress(host: "example.com") == nil)
+        #expect(IPAddress(host: "08.1.1.1") == nil)
+    }
+
+    @Test func descriptions() {
+        #expect(IPAddress(host: "127.1")?.description == "127.0.0.1")
+        #expect(IPAddress(host: "::1")?.description == "::1")
+        #expect(IPAddress(host: "2001:db8:0:0:1:0:0:1")?.description == "2001:db8::1:0:0:1")
+    }
+}
+
+@Suite struct TargetURLTests {
+    @Test(arguments: [
+        ("http://127.1/", "loopback"), ("http://localhost:8080/x", "loopback name"), ("http://api.localhost/", "loopback name"),
+        ("http://[::1]:80/", "loopback"), ("https://10.0.0.1/hook", "private"), ("http://169.254.169.254/latest", "link-local"),
+    ])
+    func literalAndLocalTargetsAreRefusedWithoutDNS(url: String, reason: String) throws {
+        let target = try TargetURL(url, field: "httpConfig.url")
+        #expect(target.nonPublicReasonWithoutDNS?.contains(reason) == true)
+    }
+
+    @Test(arguments: [
+        ("ftp://example.com/", "must use http or https"), ("example.com/path", "must be a valid absolute URL"),
+        ("http:///path", "must include a host"), ("http://exa mple.com/", "without spaces"), ("", "must not be empty"),
+        ("javascript:alert(1)", "must use http or https"), ("http://example.com:99999/", "valid"),
+    ])
+    func malformedURLsAreRefused(url: String, message: String) {
+        #expect {
+            _ = try TargetURL(url, field: "httpConfig.url")
+        } throws: { error in
+            guard let error = error as? ValidationError else { return false }
+            return error.field == "httpConfig.url" && error.message.contains(message)
+        }
+    }
+
+    @Test func publicNameIsAcceptedWithoutDNS() throws {
+        let target = try TargetURL("https://api.example.com/sync?x=1", field: "httpConfig.url")
+        #expect(target.host == "api.example.com")
+        #expect(target.port == 443)
+        #expect(target.nonPublicReasonWithoutDNS == nil)
+    }
+}
