@@ -8,6 +8,10 @@ public actor TenantActor {
     public nonisolated let userId: String
     public nonisolated let shard: Int
     let context: EngineContext
+    /// Counts loaded from the store on first use, then kept here: each create reserves its
+    /// slot before the store write, so interleaved requests cannot both take the last one.
+    private var jobCount: Int?
+    private var alertCount: Int?
 
     init(userId: String, shard: Int, context: EngineContext) {
         self.userId = userId
@@ -19,7 +23,7 @@ public actor TenantActor {
     public func createJob(_ spec: JobSpec, plan: Plan) async throws -> Job {
         try spec.checkPlan(plan)
         let limits = plan.limits
-        let count = try await context.store.countJobs(userId: userId)
+        let count = try await loadedJobCount()
         guard count < limits.maxJobs else {
             throw PlanLimitError(
                 "Job limit reached: the \(plan.rawValue) plan allows \(limits.maxJobs) jobs (maxJobs). Delete a job or upgrade your plan.")
@@ -29,7 +33,13 @@ public actor TenantActor {
             id: context.ids.next(at: now), userId: userId, name: spec.name, description: spec.description,
             schedule: spec.schedule, httpConfig: spec.httpConfig, retryPolicy: spec.retryPolicy, status: spec.status,
             tags: spec.tags, createdAt: now, updatedAt: now, anchorAt: now)
-        try await context.store.insertJob(job, shard: shard)
+        jobCount = count + 1
+        do {
+            try await context.store.insertJob(job, shard: shard)
+        } catch {
+            if let current = jobCount { jobCount = current - 1 }
+            throw error
+        }
         return job
     }
 
@@ -55,7 +65,7 @@ public actor TenantActor {
     /// Stores a new alert configuration if the plan allows another one.
     public func createAlert(_ spec: AlertSpec, plan: Plan) async throws -> AlertConfig {
         let limits = plan.limits
-        let count = try await context.store.countAlerts(userId: userId)
+        let count = try await loadedAlertCount()
         guard count < limits.maxAlertConfigs else {
             throw PlanLimitError(
                 "Alert limit reached: the \(plan.rawValue) plan allows \(limits.maxAlertConfigs) alert configs (maxAlertConfigs). Delete one or upgrade your plan.")
@@ -65,8 +75,45 @@ public actor TenantActor {
             id: context.ids.next(at: now), userId: userId, name: spec.name, channel: spec.channel, target: spec.target,
             jobId: spec.jobId, consecutiveFailuresThreshold: spec.consecutiveFailuresThreshold,
             cooldownMinutes: spec.cooldownMinutes, enabled: spec.enabled, createdAt: now, updatedAt: now)
-        try await context.store.insertAlert(alert)
+        alertCount = count + 1
+        do {
+            try await context.store.insertAlert(alert)
+        } catch {
+            if let current = alertCount { alertCount = current - 1 }
+            throw error
+        }
         return alert
+    }
+
+    /// Deletes a job and frees its slot. Returns false when the job is not the tenant's.
+    public func deleteJob(id: String) async throws -> Bool {
+        let deleted = try await context.store.deleteJob(id: id, userId: userId)
+        if deleted {
+            if let current = jobCount { jobCount = current - 1 }
+            alertCount = nil  // alerts scoped to the job went with it; recount on next use
+        }
+        return deleted
+    }
+
+    /// Deletes an alert configuration and frees its slot.
+    public func deleteAlert(id: String) async throws -> Bool {
+        let deleted = try await context.store.deleteAlert(id: id, userId: userId)
+        if deleted, let current = alertCount { alertCount = current - 1 }
+        return deleted
+    }
+
+    private func loadedJobCount() async throws -> Int {
+        if let jobCount { return jobCount }
+        let stored = try await context.store.countJobs(userId: userId)
+        if jobCount == nil { jobCount = stored }  // another call may have loaded it meanwhile
+        return jobCount ?? stored
+    }
+
+    private func loadedAlertCount() async throws -> Int {
+        if let alertCount { return alertCount }
+        let stored = try await context.store.countAlerts(userId: userId)
+        if alertCount == nil { alertCount = stored }
+        return alertCount ?? stored
     }
 
     /// The tenant's current consumption of each quota.

@@ -57,7 +57,7 @@ struct AlertsController {
     @Sendable func delete(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let id = try context.parameters.objectID()
-        guard try await services.store.deleteAlert(id: id, userId: user.id) else {
+        guard try await services.tenant(for: user).deleteAlert(id: id) else {
             throw APIError.notFound("Alert config")
         }
         return JSONResponse.message("Alert config deleted")

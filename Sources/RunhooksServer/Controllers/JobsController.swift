@@ -67,7 +67,7 @@ struct JobsController {
     @Sendable func delete(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let id = try context.parameters.objectID()
-        guard try await services.store.deleteJob(id: id, userId: user.id) else { throw APIError.notFound("Job") }
+        guard try await services.tenant(for: user).deleteJob(id: id) else { throw APIError.notFound("Job") }
         return JSONResponse.message("Job deleted successfully")
     }
 
