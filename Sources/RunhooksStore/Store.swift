@@ -36,6 +36,8 @@ public protocol Store: Sendable {
     func execution(id: String, userId: String) async throws -> Execution?
     func listExecutions(userId: String, filter: ExecutionFilter, page: PageRequest) async throws -> Page<Execution>
     func insertReplayRequest(_ request: ReplayRequest) async throws
+    /// Replay requests not yet handled, oldest first.
+    func pendingReplayRequests(limit: Int) async throws -> [ReplayRequest]
 
     // Alerts
     func insertAlert(_ alert: AlertConfig) async throws

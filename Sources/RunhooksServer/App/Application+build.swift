@@ -32,7 +32,7 @@ public func buildServices(
     let shardCount = try await store.shardCount(proposing: configuration.shardCount)
     let shards = ShardMap(shardCount: shardCount)
     let context = EngineContext(store: store, ids: ids, clock: clock, shards: shards)
-    let tokens = await TokenService(secret: jwtSecret, clock: clock)
+    let tokens = try await TokenService(secret: jwtSecret, clock: clock)
     return AppServices(
         store: store,
         auth: AuthService(

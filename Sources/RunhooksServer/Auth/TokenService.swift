@@ -32,7 +32,14 @@ public struct TokenService: Sendable {
     let keys: JWTKeyCollection
     let clock: any WallClock
 
-    public init(secret: String, clock: any WallClock) async {
+    /// HS256 needs a key at least as long as its 32-byte output.
+    public static let minimumSecretBytes = 32
+
+    public init(secret: String, clock: any WallClock) async throws {
+        guard secret.utf8.count >= Self.minimumSecretBytes else {
+            throw ConfigurationError(
+                "the JWT secret (RUNHOOKS_JWT_SECRET) must be at least \(Self.minimumSecretBytes) bytes long")
+        }
         let keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
         self.keys = keys

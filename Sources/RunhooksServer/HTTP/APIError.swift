@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 import RunhooksCore
 import RunhooksStore
 
@@ -26,6 +27,9 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
     }
 
     static func notFound(_ what: String) -> APIError { APIError(.notFound, "\(what) not found") }
+
+    static let bodyTooLarge = APIError(
+        .contentTooLarge, "Request body is larger than \(APIRequestBody.maxBytes / 1_048_576) MB")
 }
 
 extension APIError {
@@ -43,9 +47,11 @@ extension APIError {
             switch error.status {
             case .notFound: self.init(.notFound, "Route not found")
             case .contentTooLarge:
-                self.init(.contentTooLarge, "Request body is larger than \(APIRequestBody.maxBytes / 1_048_576) MB")
+                self = .bodyTooLarge
             default: self.init(error.status, error.body ?? error.status.reasonPhrase)
             }
+        case is NIOTooManyBytesError:
+            self = .bodyTooLarge
         case StoreError.duplicateEmail:
             self.init(.conflict, "An account with this email already exists")
         case let StoreError.unavailable(reason):

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import RunhooksCore
 
 /// Reads a JSON request body into a `JSONValue`, answering malformed input with a 400.
@@ -12,7 +13,9 @@ enum APIRequestBody {
         do {
             buffer = try await request.body.collect(upTo: maxBytes)
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw APIError(.contentTooLarge, "Request body is larger than \(maxBytes / 1_048_576) MB")
+            throw APIError.bodyTooLarge
+        } catch is NIOTooManyBytesError {
+            throw APIError.bodyTooLarge
         }
         if buffer.readableBytes == 0 {
             if optional { return .object([:]) }

@@ -64,6 +64,19 @@ extension SQLiteStore {
         }
     }
 
+    public func pendingReplayRequests(limit: Int) async throws -> [ReplayRequest] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM replay_requests WHERE handled_at IS NULL ORDER BY requested_at, id LIMIT ?",
+                arguments: [limit]
+            ).map { row in
+                ReplayRequest(
+                    id: row["id"], userId: row["user_id"], jobId: row["job_id"], executionId: row["execution_id"],
+                    requestedAt: SQLiteRows.date(row, "requested_at"))
+            }
+        }
+    }
+
     public func runCounts(userId: String, at date: Date) async throws -> RunCounts {
         try await pool.read { db in
             let rows = try Row.fetchAll(

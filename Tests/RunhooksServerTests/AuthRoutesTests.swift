@@ -1,0 +1,187 @@
+import Foundation
+import RunhooksCore
+import Testing
+
+@testable import RunhooksServer
+
+@Suite struct AuthRoutesTests {
+    let email = APIClient.email("me")
+
+    @Test func registerReturnsUserTokensAndKeyOnce() async throws {
+        let environment = try await TestEnvironment.make()
+        try await environment.test { api in
+            let result = try await api.post(
+                "/auth/register", json: ["email": .string(email), "password": "securepass", "name": "My Name"])
+            #expect(result.status == .created)
+            #expect(result.json["success"]?.bool == true)
+            #expect(result.message == "Registration successful. Save the API key -- it cannot be retrieved again.")
+            let user = try #require(result.data["user"]?.object)
+            #expect(Set(user.keys) == ["id", "email", "name", "plan", "role"])
+            #expect(user["email"]?.string == email && user["plan"]?.string == "free" && user["role"]?.string == "user")
+            #expect(ObjectIDGenerator.isValid(user["id"]?.string ?? ""))
+            let key = try #require(result.data["apiKey"]?.string)
+            #expect(key.hasPrefix("rh_live_") && key.count >= 40)
+            #expect(result.data["tokens"]?["accessToken"]?.string?.hasPrefix("eyJ") == true)
+            #expect(result.data["tokens"]?["refreshToken"]?.string?.hasPrefix("eyJ") == true)
+
+            let me = try await api.get("/auth/me", token: key)
+            #expect(me.status == .ok)
+            #expect(me.data["apiKeyPrefix"]?.string == String(key.prefix(12)))
+            #expect(me.data["isAnonymous"]?.bool == false)
+            #expect(me.data["createdAt"]?.string?.hasSuffix("Z") == true)
+            // The key itself is never shown again.
+            #expect(!"\(me.json)".contains(key))
+
+            let again = try await api.post(
+                "/auth/register", json: ["email": .string(email.uppercased()), "password": "securepass", "name": "Other"])
+            #expect(again.status == .conflict)
+            #expect(again.json["success"]?.bool == false)
+            #expect(again.error?.contains("already exists") == true)
+        }
+        // Secrets are stored only as hashes.
+        let raw = try String(contentsOf: environment.directory.appendingPathComponent("runhooks.sqlite"), encoding: .isoLatin1)
+        #expect(!raw.contains("securepass"))
+    }
+
+    @Test func registrationValidatesEachField() async throws {
+        let environment = try await TestEnvironment.make()
+        try await environment.test { api in
+            let cases: [(JSONValue, String)] = [
+                (["password": "securepass", "name": "n"], "email: is required"),
+                (["email": "nope", "password": "securepass", "name": "n"], "email: must be a valid email address"),
+                (["email": .string(email), "password": "short", "name": "n"], "password: must be at least 8 characters"),
+                (["email": .string(email), "password": .string(String(repeating: "p", count: 129)), "name": "n"],
+                 "password: must be at most 128 characters"),
+                (["email": .string(email), "password": "securepass"], "name: is required"),
+                (["email": .string(email), "password": "securepass", "name": ""], "name: must not be empty"),
+                (["email": .string(email), "password": 12345678, "name": "n"], "password: must be a string, got number"),
+            ]
+            for (body, message) in cases {
+                let result = try await api.post("/auth/register", json: body)
+                #expect(result.status == .badRequest)
+                #expect(result.error == message, "\(body)")
+            }
+        }
+    }
+
+    @Test func anonymousAccountGetsOnlyAKey() async throws {
+        let environment = try await TestEnvironment.make()
+        try await environment.test { api in
+            let result = try await api.post("/auth/register-anonymous", json: ["name": "My Server"])
+            #expect(result.status == .created)
+            #expect(result.message == "Anonymous account created. Save the API key -- it cannot be retrieved again.")
+            #expect(result.data["tokens"] == nil)
+            #expect(result.data["user"]?["isAnonymous"]?.bool == true)
+            #expect(result.data["user"]?["name"]?.string == "My Server")
+            let empty = try await api.request(.post, "/auth/register-anonymous", contentType: nil)
+            #expect(empty.status == .created)
+            #expect(empty.data["user"]?["name"]?.string == "Anonymous")
+            let bad = try await api.post("/auth/register-anonymous", json: ["name": ""])
+            #expect(bad.status == .badRequest && bad.error == "name: must not be empty")
+        }
+    }
+
+    @Test func loginRefreshRotationAndReuse() async throws {
+        let environment = try await TestEnvironment.make()
+        try await environment.test { api in
+            _ = try await api.post("/auth/register", json: ["email": .string(email), "password": "securepass", "name": "n"])
+            let wrong = try await api.post("/auth/login", json: ["email": .string(email), "password": "wrongpass"])
+            #expect(wrong.status == .unauthorized && wrong.error == "Invalid email or password")
+            let unknown = try await api.post("/auth/login", json: ["email": .string(APIClient.email("x")), "password": "securepass"])
+            #expect(unknown.status == .unauthorized && unknown.error == "Invalid email or password")
+
+            let login = try await api.post("/auth/login", json: ["email": .string(email), "password": "securepass"])
+            #expect(login.status == .ok)
+            #expect(login.data["user"]?["email"]?.string == email)
+            let access = try #require(login.data["tokens"]?["accessToken"]?.string)
+            let refresh = try #require(login.data["tokens"]?["refreshToken"]?.string)
+            #expect(try await api.get("/auth/me", token: access).status == .ok)
+
+            let rotated = try await api.post("/auth/refresh", json: ["refreshToken": .string(refresh)])
+            #expect(rotated.status == .ok)
+            let newRefresh = try #require(rotated.data["refreshToken"]?.string)
+            #expect(rotated.data["accessToken"]?.string != nil)
+            #expect(newRefresh != refresh)
+
+            // Presenting the old token again is refused and revokes the family.
+            let reused = try await api.post("/auth/refresh", json: ["refreshToken": .string(refresh)])
+            #expect(reused.status == .unauthorized)
+            let afterReuse = try await api.post("/auth/refresh", json: ["refreshToken": .string(newRefresh)])
+            #expect(afterReuse.status == .unauthorized)
+
+            let garbage = try await api.post("/auth/refresh", json: ["refreshToken": "eyJ.garbage.token"])
+            #expect(garbage.status == .unauthorized)
+            // An access token is not a refresh token.
+            #expect(try await api.post("/auth/refresh", json: ["refreshToken": .string(access)]).status == .unauthorized)
+        }
+    }
+
+    @Test func tokensExpireOnTheClock() async throws {
+        let environment = try await TestEnvironment.make()
+        try await environment.test { api in
+            _ = try await api.post("/auth/register", json: ["email": .string(email), "password": "securepass", "name": "n"])
+            let login = try await api.post("/auth/login", json: ["email": .string(email), "password": "securepass"])
+            let access = try #require(login.data["tokens"]?["accessToken"]?.string)
+            let refresh = try #require(login.data["tokens"]?["refreshToken"]?.string)
+            environment.clock.advance(by: 14 * 60)
+            #expect(try await api.get("/auth/me", token: access).status == .ok)
+            environment.clock.advance(by: 2 * 60)
+            let expired = try await api.get("/auth/me", token: access)
+            #expect(expired.status == .unauthorized)
+            #expect(expired.error == "Invalid or expired API key or token")
+            // The refresh token still works after 29 days, not after 31.
+            environment.clock.advance(by: 29 * 86_400)
+            let rotated = try await api.post("/auth/refresh", json: ["refreshToken": .string(refresh)])
+            #expect(rotated.status == .ok)
+            let next = try #require(rotated.data["refreshToken"]?.string)
+            environment.clock.advance(by: 31 * 86_400)
+            #expect(try await api.post("/auth/refresh", json: ["refreshToken": .string(next)]).status == .unauthorized)
+        }
+    }
+
+    @Test func rotateKeyInvalidatesTheOldKeyAtOnce() async throws {
+        let environment = try await TestEnvironment.make()
+        try await environment.test { api in
+            let old = try await api.anonymousKey()
+            let rotated = try await api.post("/auth/rotate-key", token: old)
+            #expect(rotated.status == .ok)
+            #expect(rotated.message == "API key rotated. Save the new key -- it cannot be retrieved again.")
+            let new = try #require(rotated.data["apiKey"]?.string)
+            #expect(rotated.data["apiKeyPrefix"]?.string == String(new.prefix(12)))
+            #expect(try await api.get("/auth/me", token: old).status == .unauthorized)
+            let me = try await api.get("/auth/me", token: new)
+            #expect(me.status == .ok && me.data["apiKeyPrefix"]?.string == String(new.prefix(12)))
+        }
+    }
+
+    @Test func protectedRoutesNeedCredentials() async throws {
+        let environment = try await TestEnvironment.make()
+        try await environment.test { api in
+            for path in ["/auth/me", "/jobs", "/executions", "/alerts", "/usage/me"] {
+                let missing = try await api.get(path)
+                #expect(missing.status == .unauthorized, "\(path)")
+                #expect(missing.json["success"]?.bool == false)
+                #expect(try await api.get(path, token: "rh_live_notarealkey000000000000000000000000").status == .unauthorized)
+                #expect(try await api.get(path, token: "not-a-jwt").status == .unauthorized)
+            }
+            let basic = try await api.request(.get, "/auth/me", headers: [.authorization: "Basic dXNlcjpwYXNz"])
+            #expect(basic.status == .unauthorized)
+        }
+    }
+
+    @Test func planChangesByAdminApplyToTheNextRequest() async throws {
+        let environment = try await TestEnvironment.make()
+        try await environment.test { api in
+            _ = try await api.post("/auth/register", json: ["email": .string(email), "password": "securepass", "name": "n"])
+            let login = try await api.post("/auth/login", json: ["email": .string(email), "password": "securepass"])
+            let access = try #require(login.data["tokens"]?["accessToken"]?.string)
+            #expect(try await api.get("/usage/me", token: access).data["plan"]?.string == "free")
+            _ = try await environment.store.setPlan(.growth, forUser: email, at: Date())
+            _ = try await environment.store.setRole(.admin, forUser: email, at: Date())
+            let usage = try await api.get("/usage/me", token: access)
+            #expect(usage.data["plan"]?.string == "growth")
+            #expect(usage.data["limits"]?["maxJobs"]?.int == 100)
+            #expect(try await api.get("/auth/me", token: access).data["role"]?.string == "admin")
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import HTTPTypes
+import RunhooksCore
+import Testing
+
+@testable import RunhooksServer
+
+@Suite struct RateLimitTests {
+    @Test func everyResponseCarriesDraft7Headers() async throws {
+        let environment = try await TestEnvironment.make(rateLimits: true)
+        try await environment.test { api in
+            let health = try await api.get("/health")
+            #expect(health.headers[HTTPField.Name("RateLimit-Policy")!] == "100;w=900")
+            #expect(health.headers[HTTPField.Name("RateLimit")!] == "limit=100, remaining=99, reset=900")
+            let missing = try await api.get("/nope")
+            #expect(missing.headers[HTTPField.Name("RateLimit")!] == "limit=100, remaining=98, reset=900")
+            // The most specific policy's headers win.
+            let registered = try await api.post("/auth/register-anonymous", json: [:])
+            #expect(registered.headers[HTTPField.Name("RateLimit-Policy")!] == "5;w=3600")
+        }
+    }
+
+    @Test func globalLimitAnswers429WithRetryAfter() async throws {
+        let environment = try await TestEnvironment.make(rateLimits: true)
+        try await environment.test { api in
+            for _ in 0..<100 { #expect(try await api.get("/health").status == .ok) }
+            environment.clock.advance(by: 60)
+            let limited = try await api.get("/health")
+            #expect(limited.status == .tooManyRequests)
+            #expect(limited.json == ["success": false, "error": "Too many requests, please try again later."])
+            #expect(limited.headers[.retryAfter] == "840")
+            #expect(limited.headers[HTTPField.Name("RateLimit")!] == "limit=100, remaining=0, reset=840")
+            environment.clock.advance(by: 840)
+            #expect(try await api.get("/health").status == .ok)
+        }
+    }
+
+    @Test func registrationIsFivePerHourPerAddress() async throws {
+        let environment = try await TestEnvironment.make(rateLimits: true)
+        try await environment.test { api in
+            for _ in 0..<5 { #expect(try await api.post("/auth/register-anonymous", json: [:]).status == .created) }
+            let sixth = try await api.post("/auth/register-anonymous", json: [:])
+            #expect(sixth.status == .tooManyRequests && sixth.headers[.retryAfter] == "3600")
+            let viaRegister = try await api.post(
+                "/auth/register", json: ["email": .string(APIClient.email("x")), "password": "securepass", "name": "n"])
+            #expect(viaRegister.status == .tooManyRequests)
+        }
+    }
+
+    @Test func loginAndRefreshShareTenPerMinute() async throws {
+        let environment = try await TestEnvironment.make(rateLimits: true)
+        try await environment.test { api in
+            for _ in 0..<5 { _ = try await api.post("/auth/login", json: ["email": .string(APIClient.email("a")), "password": "x"]) }
+            for _ in 0..<5 { _ = try await api.post("/auth/refresh", json: ["refreshToken": "x"]) }
+            let limited = try await api.post("/auth/login", json: ["email": .string(APIClient.email("a")), "password": "x"])
+            #expect(limited.status == .tooManyRequests && limited.headers[HTTPField.Name("RateLimit-Policy")!] == "10;w=60")
+            environment.clock.advance(by: 60)
+            #expect(try await api.post("/auth/login", json: ["email": .string(APIClient.email("a")), "password": "x"]).status == .unauthorized)
+        }
+    }
+
+    @Test func jobWritesAreThirtyPerMinutePerUser() async throws {
+        let environment = try await TestEnvironment.make(rateLimits: true)
+        try await environment.test { api in
+            let key = try await api.anonymousKey()
+            let id = try #require(try await api.createJob(key).data["id"]?.string)
+            for index in 1..<30 {
+                let result = try await api.request(.patch, "/jobs/\(id)", token: key, json: ["name": .string("n\(index)")])
+                #expect(result.status == .ok)
+            }
+            let limited = try await api.request(.patch, "/jobs/\(id)", token: key, json: ["name": "late"])
+            #expect(limited.status == .tooManyRequests && limited.headers[HTTPField.Name("RateLimit-Policy")!] == "30;w=60")
+            // Reads are not job writes, and another user has their own budget.
+            #expect(try await api.get("/jobs/\(id)", token: key).status == .ok)
+            let other = try await api.anonymousKey(name: "other")
+            #expect(try await api.createJob(other).status == .created)
+        }
+    }
+
+    @Test func replayIsTenPerMinutePerUser() async throws {
+        let environment = try await TestEnvironment.make(rateLimits: true)
+        try await environment.test { api in
+            let key = try await api.anonymousKey()
+            for _ in 0..<10 {
+                #expect(try await api.post("/executions/665a1b2c3d4e5f6a7b8c9d0e/replay", token: key).status == .notFound)
+            }
+            let limited = try await api.post("/executions/665a1b2c3d4e5f6a7b8c9d0e/replay", token: key)
+            #expect(limited.status == .tooManyRequests && limited.headers[HTTPField.Name("RateLimit-Policy")!] == "10;w=60")
+        }
+    }
+
+    @Test func limitsCanBeSwitchedOff() async throws {
+        let environment = try await TestEnvironment.make(rateLimits: false)
+        try await environment.test { api in
+            for _ in 0..<120 { _ = try await api.get("/health") }
+            let result = try await api.get("/health")
+            #expect(result.status == .ok && result.headers[HTTPField.Name("RateLimit")!] == nil)
+        }
+    }
+}
