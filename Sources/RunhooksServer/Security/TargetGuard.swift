@@ -12,10 +12,14 @@ import Darwin
 /// addresses in any spelling, local names, and names that resolve to such addresses.
 /// A name that does not resolve now is accepted; delivery checks the connected address again.
 public struct TargetGuard: Sendable {
-    public let allowPrivateTargets: Bool
+    public typealias Resolver = @Sendable (String) async -> [IPAddress]
 
-    public init(allowPrivateTargets: Bool) {
+    public let allowPrivateTargets: Bool
+    let resolve: Resolver
+
+    public init(allowPrivateTargets: Bool, resolve: @escaping Resolver = TargetGuard.systemResolve) {
         self.allowPrivateTargets = allowPrivateTargets
+        self.resolve = resolve
     }
 
     public func check(_ urlText: String, field: String) async throws {
@@ -25,7 +29,7 @@ public struct TargetGuard: Sendable {
             throw ValidationError(field: field, "must not point to \(reason) (\(target.host))")
         }
         guard target.literalAddress == nil else { return }
-        let addresses = await Self.resolve(target.host)
+        let addresses = await resolve(target.host)
         for address in addresses {
             if let reason = address.nonPublicReason {
                 throw ValidationError(field: field, "host \(target.host) resolves to \(reason) (\(address))")
@@ -34,7 +38,7 @@ public struct TargetGuard: Sendable {
     }
 
     /// Resolves a name with the system resolver on NIO's blocking-I/O pool.
-    static func resolve(_ host: String) async -> [IPAddress] {
+    public static func systemResolve(_ host: String) async -> [IPAddress] {
         (try? await NIOThreadPool.singleton.runIfActive { () -> [IPAddress] in
             var hints = addrinfo()
             hints.ai_family = AF_UNSPEC

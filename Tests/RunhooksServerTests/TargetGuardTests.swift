@@ -1,0 +1,43 @@
+import RunhooksCore
+import Testing
+
+@testable import RunhooksServer
+
+@Suite struct TargetGuardTests {
+    /// A resolver double: names map to fixed addresses, as a DNS zone would.
+    static let zone: [String: [IPAddress]] = [
+        "internal.example.com": [.v4(0x0A00_0005)],
+        "dual.example.com": [.v4(0x5DB8_D822), IPAddress(host: "::1")!],
+        "public.example.com": [.v4(0x5DB8_D822)],
+    ]
+    let guardrail = TargetGuard(allowPrivateTargets: false) { host in TargetGuardTests.zone[host] ?? [] }
+
+    @Test func namesThatResolveToPrivateAddressesAreRefused() async throws {
+        await #expect {
+            try await guardrail.check("https://internal.example.com/hook", field: "httpConfig.url")
+        } throws: { error in
+            (error as? ValidationError)?.message == "host internal.example.com resolves to a private address (10.0.0.5)"
+        }
+        // One non-public address among several is enough to refuse.
+        await #expect(throws: ValidationError.self) {
+            try await guardrail.check("https://dual.example.com/", field: "target")
+        }
+    }
+
+    @Test func publicAndUnresolvableNamesAreAccepted() async throws {
+        try await guardrail.check("https://public.example.com/hook", field: "httpConfig.url")
+        try await guardrail.check("https://not-registered-yet.example.com/", field: "httpConfig.url")
+    }
+
+    @Test func allowPrivateTargetsLiftsTheGuardButNotTheShapeRules() async throws {
+        let permissive = TargetGuard(allowPrivateTargets: true) { _ in [.v4(0x7F00_0001)] }
+        try await permissive.check("http://127.0.0.1:8080/x", field: "httpConfig.url")
+        try await permissive.check("http://internal.example.com/", field: "httpConfig.url")
+        await #expect(throws: ValidationError.self) { try await permissive.check("ftp://x.example/", field: "httpConfig.url") }
+    }
+
+    @Test func systemResolverFindsLocalhost() async {
+        let addresses = await TargetGuard.systemResolve("localhost")
+        #expect(addresses.contains { $0.nonPublicReason == "a loopback address" })
+    }
+}
