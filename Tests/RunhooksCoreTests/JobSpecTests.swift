@@ -42,6 +42,8 @@ import Testing
         ("name", .string(String(repeating: "n", count: 256)), "name", "at most 255"),
         ("name", 5, "name", "must be a string"),
         ("name", "   ", "name", "must not be blank"),
+        ("name", "a\u{0}b", "name", "control characters"),
+        ("tags", ["a\nb"], "tags[0]", "control characters"),
         ("description", .string(String(repeating: "d", count: 2001)), "description", "at most 2000"),
         ("schedule", .null, "schedule", "is required"),
         ("schedule", "cron", "schedule", "must be a JSON object"),
@@ -50,6 +52,8 @@ import Testing
         ("schedule", ["type": "cron", "expression": "* * *"], "schedule.expression", "expected 5 fields"),
         ("schedule", ["type": "cron", "expression": "0 0 31 2 *"], "schedule.expression", "never matches"),
         ("schedule", ["type": "cron", "expression": "* * * * *", "timezone": "Nowhere/City"], "schedule.timezone", "IANA"),
+        ("schedule", ["type": "cron", "expression": "* * * * *", "timezone": "../../etc/passwd"], "schedule.timezone", "IANA"),
+        ("schedule", ["type": "cron", "expression": "* * * * *", "timezone": "posix/Europe/London"], "schedule.timezone", "IANA"),
         ("schedule", ["type": "interval", "expression": "999"], "schedule.expression", "at least 1,000 ms"),
         ("schedule", ["type": "interval", "expression": "1e5"], "schedule.expression", "digits"),
         ("schedule", ["type": "interval", "expression": "-5000"], "schedule.expression", "digits"),
@@ -110,6 +114,12 @@ import Testing
                 "schedule": ["type": "interval", "expression": "1000"],
             ]), rules: rules)
         #expect(spec.retryPolicy.backoffMultiplier == 1.5)
+    }
+
+    @Test(arguments: ["America/New_York", "Europe/London", "Australia/Lord_Howe", "Etc/GMT+5", "UTC", "Asia/Kolkata"])
+    func ianaZonesAreAccepted(zone: String) throws {
+        let spec = try JobSpec(validating: valid(["schedule": ["type": "cron", "expression": "0 9 * * *", "timezone": .string(zone)]]), rules: rules)
+        #expect(spec.schedule.timezone == zone)
     }
 
     @Test func minimumIntervalComesFromTheServer() throws {

@@ -37,7 +37,7 @@ extension AlertSpec {
     public init(validating json: JSONValue, rules: AlertRules) throws(ValidationError) {
         let body = try FieldReader(json)
         try body.rejectUnknown(allowed: Self.fields, ignoring: Self.readOnlyFields)
-        let name = try body.requiredString("name", length: 1...100)
+        let name = try body.requiredLine("name", length: 1...100)
         guard !name.allSatisfy(\.isWhitespace) else { throw ValidationError(field: "name", "must not be blank") }
         let channelText = try body.requiredString("channel")
         guard let channel = AlertConfig.Channel(rawValue: channelText) else {

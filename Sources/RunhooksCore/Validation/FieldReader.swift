@@ -48,6 +48,20 @@ public struct FieldReader: Sendable {
         return text
     }
 
+    /// A single-line text (names, tags): no control characters at all.
+    public func line(_ key: String, length: ClosedRange<Int>) throws(ValidationError) -> String? {
+        guard let text = try string(key, length: length) else { return nil }
+        guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw ValidationError(field: name(key), "must not contain control characters")
+        }
+        return text
+    }
+
+    public func requiredLine(_ key: String, length: ClosedRange<Int>) throws(ValidationError) -> String {
+        guard let text = try line(key, length: length) else { throw ValidationError(field: name(key), "is required") }
+        return text
+    }
+
     public func requiredString(_ key: String, length: ClosedRange<Int>? = nil) throws(ValidationError) -> String {
         guard let text = try string(key, length: length) else {
             throw ValidationError(field: name(key), "is required")

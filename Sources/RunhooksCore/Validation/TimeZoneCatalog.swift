@@ -1,6 +1,6 @@
 import Foundation
 
-/// IANA zone names from the system's tzdata.
+/// IANA zone names, as the system's tzdata knows them.
 public enum TimeZoneCatalog {
     static let known: Set<String> = {
         var names = Set(TimeZone.knownTimeZoneIdentifiers)
@@ -8,8 +8,23 @@ public enum TimeZoneCatalog {
         return names
     }()
 
+    static var zoneInfoDirectory: String {
+        ProcessInfo.processInfo.environment["TZDIR"] ?? "/usr/share/zoneinfo"
+    }
+
+    /// The zone for an IANA name: one Foundation lists, or one with a file in the tzdata
+    /// directory (which also holds `Etc/GMT+5` and other names Foundation does not list).
     public static func zone(named name: String) -> TimeZone? {
-        guard known.contains(name) else { return nil }
+        if known.contains(name) { return TimeZone(identifier: name) }
+        let wellFormed = !name.isEmpty && name.count <= 64 && !name.hasPrefix("/") && !name.contains("..")
+            && !name.hasPrefix("posix/") && !name.hasPrefix("right/")
+            && name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "/_+-".unicodeScalars.contains($0)) }
+        guard wellFormed else { return nil }
+        var isDirectory: ObjCBool = false
+        let path = zoneInfoDirectory + "/" + name
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            return nil
+        }
         return TimeZone(identifier: name)
     }
 }

@@ -40,7 +40,7 @@ struct AuthController {
         let email = try body.requiredString("email", length: 3...254)
         guard EmailAddress.isValid(email) else { throw ValidationError(field: "email", "must be a valid email address") }
         let password = try body.requiredString("password", length: 8...128)
-        let name = try body.requiredString("name", length: 1...255)
+        let name = try body.requiredLine("name", length: 1...255)
         let account = try await services.auth.register(email: email, password: password, name: name)
         let tokens = try await services.auth.issueTokens(for: account.user.id)
         return JSONResponse.success(
@@ -51,7 +51,7 @@ struct AuthController {
     @Sendable func registerAnonymous(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
         let body = try FieldReader(try await APIRequestBody.json(request, context: context, optional: true))
         try body.rejectUnknown(allowed: ["name"])
-        let name = try body.string("name", length: 1...255) ?? "Anonymous"
+        let name = try body.line("name", length: 1...255) ?? "Anonymous"
         let account = try await services.auth.registerAnonymous(name: name)
         return JSONResponse.success(
             .created, data: RegisterData(user: UserSummaryDTO(account.user), tokens: nil, apiKey: account.apiKey),
