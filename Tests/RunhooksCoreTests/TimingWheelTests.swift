@@ -1,0 +1,108 @@
+import Testing
+
+@testable import RunhooksCore
+
+@Suite struct TimingWheelTests {
+    /// A deterministic generator so a failure can be replayed.
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    @Test func firesAtTheDeadlineNotBefore() {
+        var wheel = TimingWheel<Int, String>(startTime: 1_000)
+        wheel.schedule(1, at: 1_500, payload: "a")
+        // A wake-up may come early for a higher level to cascade; it never comes late.
+        while let next = wheel.nextExpiration, next < 1_500 {
+            #expect(wheel.advance(to: next).isEmpty)
+        }
+        #expect(wheel.nextExpiration == 1_500)
+        #expect(wheel.advance(to: 1_499).isEmpty)
+        #expect(wheel.advance(to: 1_500).map(\.payload) == ["a"])
+        #expect(wheel.isEmpty && wheel.nextExpiration == nil)
+    }
+
+    @Test func farDeadlinesCascadeThroughLevels() {
+        var wheel = TimingWheel<Int, Int>(startTime: 0, slotsPerLevel: 8)
+        let deadlines: [Int64] = [3, 9, 64, 65, 511, 4_097, 1_000_000]
+        for (key, deadline) in deadlines.enumerated() { wheel.schedule(key, at: deadline, payload: key) }
+        var fired: [Int64] = []
+        while let next = wheel.nextExpiration {
+            fired += wheel.advance(to: next).map(\.deadline)
+        }
+        #expect(fired == deadlines)
+    }
+
+    @Test func cancelAndRescheduleByKey() {
+        var wheel = TimingWheel<String, Int>(startTime: 0)
+        wheel.schedule("job", at: 100, payload: 1)
+        wheel.schedule("other", at: 100, payload: 2)
+        #expect(wheel.cancel("job") == 1)
+        #expect(wheel.cancel("job") == nil)
+        wheel.schedule("other", at: 300, payload: 3)
+        #expect(wheel.count == 1 && wheel.deadline(of: "other") == 300)
+        #expect(wheel.advance(to: 200).isEmpty)
+        #expect(wheel.advance(to: 300).map(\.payload) == [3])
+    }
+
+    @Test func pastDeadlinesFireOnTheNextAdvance() {
+        var wheel = TimingWheel<Int, Int>(startTime: 10_000)
+        wheel.schedule(1, at: 5, payload: 1)
+        #expect(wheel.nextExpiration == 10_000)
+        #expect(wheel.advance(to: 10_000).map(\.key) == [1])
+    }
+
+    /// Years of simulated time with random inserts, cancels and advances, checked after every
+    /// step against a plain dictionary of deadlines.
+    @Test(arguments: [UInt64(1), 2, 3, 42])
+    func matchesASortedModelOverYears(seed: UInt64) {
+        var random = SplitMix(state: seed)
+        let year: Int64 = 365 * 86_400_000
+        var wheel = TimingWheel<Int, Int64>(startTime: 0, slotsPerLevel: seed.isMultiple(of: 2) ? 64 : 256)
+        var model: [Int: Int64] = [:]
+        var now: Int64 = 0
+        var nextKey = 0
+        for _ in 0..<20_000 {
+            switch Int.random(in: 0..<10, using: &random) {
+            case 0..<5:
+                let horizon: Int64 = [1_000, 60_000, 86_400_000, 3 * year].randomElement(using: &random)!
+                let deadline = now + Int64.random(in: -10...horizon, using: &random)
+                let key = Bool.random(using: &random) && !model.isEmpty ? model.keys.randomElement(using: &random)! : nextKey
+                nextKey += 1
+                wheel.schedule(key, at: deadline, payload: deadline)
+                model[key] = deadline
+            case 5..<7:
+                guard let key = model.keys.randomElement(using: &random) else { continue }
+                #expect(wheel.cancel(key) == model.removeValue(forKey: key))
+            default:
+                let step: Int64 = [1, 250, 70_000, 5 * 86_400_000, year / 2].randomElement(using: &random)!
+                now += Int64.random(in: 0...step, using: &random)
+                let fired = wheel.advance(to: now)
+                let due = model.filter { $0.value <= now }
+                #expect(Set(fired.map(\.key)) == Set(due.keys))
+                #expect(fired.allSatisfy { $0.payload == $0.deadline && $0.deadline <= now })
+                #expect(fired.map(\.deadline) == fired.map(\.deadline).sorted())
+                for key in due.keys { model.removeValue(forKey: key) }
+                if let next = wheel.nextExpiration, let earliest = model.values.min() {
+                    #expect(next <= earliest, "the wheel would sleep past a due timer")
+                }
+            }
+            #expect(wheel.count == model.count)
+        }
+        while let next = wheel.nextExpiration {
+            let fired = wheel.advance(to: max(next, now))
+            now = max(next, now)
+            for timer in fired {
+                #expect(model.removeValue(forKey: timer.key) == timer.deadline)
+                #expect(timer.deadline <= now)
+            }
+        }
+        #expect(model.isEmpty)
+    }
+}
