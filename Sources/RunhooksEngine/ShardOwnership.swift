@@ -16,6 +16,9 @@ public struct ShardOwnership: Sendable, Equatable {
         case remote(shard: Int, node: String)
     }
 
+    /// The shards this node runs.
+    public var localShards: [Int] { Array(0..<shards.shardCount) }
+
     public func route(forUser userId: String) -> Route {
         .local(shard: shards.shard(forUser: userId))
     }

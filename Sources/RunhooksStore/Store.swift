@@ -39,6 +39,19 @@ public protocol Store: Sendable {
     /// Replay requests not yet handled, oldest first.
     func pendingReplayRequests(limit: Int) async throws -> [ReplayRequest]
 
+    // Delivery engine
+    /// The active jobs of one shard.
+    func activeJobs(shard: Int) async throws -> [ScheduledJob]
+    /// Attempts of one shard left pending or running (by a crash).
+    func unfinishedExecutions(shard: Int) async throws -> [Execution]
+    /// Failed attempts of one shard whose retry has not been claimed yet.
+    func dueRetries(shard: Int) async throws -> [Execution]
+    /// Applies engine writes in one transaction; each result says whether the write took
+    /// effect (a claim that lost to an existing one did not).
+    func apply(_ writes: [EngineWrite]) async throws -> [Bool]
+    /// Deletes executions of users on `plan` created before `cutoff`; returns how many.
+    func purgeExecutions(plan: Plan, createdBefore cutoff: Date) async throws -> Int
+
     // Alerts
     func insertAlert(_ alert: AlertConfig) async throws
     func countAlerts(userId: String) async throws -> Int

@@ -77,17 +77,25 @@ public enum RefreshTokenUse: Sendable, Equatable {
     case unknown
 }
 
+/// A run asked for through the API: a replay of an execution, or "run now" for a job.
 public struct ReplayRequest: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case replay, trigger
+    }
+
     public var id: String
     public var userId: String
     public var jobId: String
-    public var executionId: String
+    public var kind: Kind
+    /// The execution replayed (nil for a trigger).
+    public var executionId: String?
     public var requestedAt: Date
 
-    public init(id: String, userId: String, jobId: String, executionId: String, requestedAt: Date) {
+    public init(id: String, userId: String, jobId: String, kind: Kind = .replay, executionId: String?, requestedAt: Date) {
         self.id = id
         self.userId = userId
         self.jobId = jobId
+        self.kind = kind
         self.executionId = executionId
         self.requestedAt = requestedAt
     }

@@ -1,4 +1,5 @@
 import RunhooksCore
+import RunhooksEngine
 import Testing
 
 @testable import RunhooksServer

@@ -6,6 +6,9 @@ public struct Execution: Sendable, Equatable {
         case pending, running, success, failed, timeout
         case deadLetter = "dead_letter"
         case quotaExceeded = "quota_exceeded"
+
+        /// Whether the attempt has ended.
+        public var isFinal: Bool { self != .pending && self != .running }
     }
 
     public var id: String
@@ -21,12 +24,17 @@ public struct Execution: Sendable, Equatable {
     public var responseBody: String?
     public var error: String?
     public var replayOf: String?
+    /// When the next attempt is due, for a failed attempt that will be retried.
+    public var retryAt: Date?
+    /// Slots skipped while the server was down, caught up by this run (first attempt only).
+    public var missedSlots: Int
     public var createdAt: Date
 
     public init(
         id: String, jobId: String, userId: String, status: Status, scheduledFor: Date, attempt: Int,
         startedAt: Date? = nil, completedAt: Date? = nil, durationMs: Int? = nil, httpStatusCode: Int? = nil,
-        responseBody: String? = nil, error: String? = nil, replayOf: String? = nil, createdAt: Date
+        responseBody: String? = nil, error: String? = nil, replayOf: String? = nil, retryAt: Date? = nil,
+        missedSlots: Int = 0, createdAt: Date
     ) {
         self.id = id
         self.jobId = jobId
@@ -41,6 +49,8 @@ public struct Execution: Sendable, Equatable {
         self.responseBody = responseBody
         self.error = error
         self.replayOf = replayOf
+        self.retryAt = retryAt
+        self.missedSlots = missedSlots
         self.createdAt = createdAt
     }
 }

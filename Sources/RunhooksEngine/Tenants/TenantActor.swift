@@ -12,6 +12,16 @@ public actor TenantActor {
     /// slot before the store write, so interleaved requests cannot both take the last one.
     private var jobCount: Int?
     private var alertCount: Int?
+    /// Runs counted today and this month (UTC), keyed by the period they belong to.
+    var dailyRuns: (period: String, count: Int)?
+    var monthlyRuns: (period: String, count: Int)?
+    /// Requests in flight and the runs waiting for a slot, first come first served.
+    var inFlight = 0
+    var slotWaiters: [CheckedContinuation<Void, Never>] = []
+    /// The tenant's plan as last read, so a fire does not cost a store read; refreshed after
+    /// `planRefreshInterval`, which is how an admin's plan change reaches a running engine.
+    var cachedPlan: (plan: Plan, readAt: Date)?
+    static let planRefreshInterval: TimeInterval = 5
 
     init(userId: String, shard: Int, context: EngineContext) {
         self.userId = userId
@@ -114,6 +124,15 @@ public actor TenantActor {
         let stored = try await context.store.countAlerts(userId: userId)
         if alertCount == nil { alertCount = stored }
         return alertCount ?? stored
+    }
+
+    /// The tenant's plan, read from the store at most every few seconds.
+    public func currentPlan() async throws -> Plan? {
+        let now = context.clock.now()
+        if let cachedPlan, now.timeIntervalSince(cachedPlan.readAt) < Self.planRefreshInterval { return cachedPlan.plan }
+        guard let user = try await context.store.user(id: userId) else { return nil }
+        cachedPlan = (user.plan, now)
+        return user.plan
     }
 
     /// The tenant's current consumption of each quota.

@@ -19,11 +19,13 @@ public struct AppServices: Sendable {
     public let clock: any WallClock
     public let ids: ObjectIDGenerator
     public let startedAt: Date
+    /// The delivery engine; nil when the routes run without one (router tests).
+    public let engine: DeliveryEngine?
 
     public init(
         store: any Store, auth: AuthService, tenants: TenantDirectory, ownership: ShardOwnership, targets: TargetGuard,
         jobRules: JobRules, alertRules: AlertRules, limiter: RateLimiter, rateLimitsEnabled: Bool,
-        clock: any WallClock, ids: ObjectIDGenerator
+        clock: any WallClock, ids: ObjectIDGenerator, engine: DeliveryEngine?
     ) {
         self.store = store
         self.auth = auth
@@ -37,6 +39,7 @@ public struct AppServices: Sendable {
         self.clock = clock
         self.ids = ids
         self.startedAt = clock.now()
+        self.engine = engine
     }
 
     /// The actor of the authenticated user's tenant, reached through the gateway's routing.

@@ -26,23 +26,30 @@ public func buildRouter(services: AppServices) -> Router<RunhooksRequestContext>
 
 /// Wires the store, auth and tenant actors together for one node.
 public func buildServices(
-    configuration: ServerConfiguration, store: any Store, jwtSecret: String, clock: any WallClock = SystemWallClock()
+    configuration: ServerConfiguration, store: any Store, jwtSecret: String, clock: any WallClock = SystemWallClock(),
+    withEngine: Bool = false, logger: Logger = Logger(label: "runhooks")
 ) async throws -> AppServices {
     let ids = ObjectIDGenerator()
     let shardCount = try await store.shardCount(proposing: configuration.shardCount)
     let shards = ShardMap(shardCount: shardCount)
     let context = EngineContext(store: store, ids: ids, clock: clock, shards: shards)
     let tokens = try await TokenService(secret: jwtSecret, clock: clock)
+    let tenants = TenantDirectory(context: context)
+    let targets = TargetGuard(allowPrivateTargets: configuration.allowPrivateTargets)
+    let ownership = ShardOwnership(localNodeId: "local", shards: shards)
+    let engine = withEngine
+        ? DeliveryEngine(
+            context: context, tenants: tenants, targets: targets, ownedShards: ownership.localShards, logger: logger)
+        : nil
     return AppServices(
         store: store,
         auth: AuthService(
             store: store, tokens: tokens, passwords: PasswordHasher(cost: configuration.bcryptCost), ids: ids, clock: clock),
-        tenants: TenantDirectory(context: context),
-        ownership: ShardOwnership(localNodeId: "local", shards: shards),
-        targets: TargetGuard(allowPrivateTargets: configuration.allowPrivateTargets),
+        tenants: tenants, ownership: ownership, targets: targets,
         jobRules: JobRules(minIntervalMs: configuration.minIntervalMs),
         alertRules: AlertRules(allowPlainHTTPSlack: configuration.allowPrivateTargets),
-        limiter: RateLimiter(clock: clock), rateLimitsEnabled: configuration.rateLimitsEnabled, clock: clock, ids: ids)
+        limiter: RateLimiter(clock: clock), rateLimitsEnabled: configuration.rateLimitsEnabled, clock: clock, ids: ids,
+        engine: engine)
 }
 
 /// The whole server of `runhooks serve`: it takes the data directory's lock, opens the store
@@ -53,11 +60,13 @@ public func buildApplication(configuration: ServerConfiguration) async throws ->
     let dataDirectory = try DataDirectory(path: configuration.dataDirectory)
     let store = try SQLiteStore(path: try configuration.sqlitePath())
     let secret = try configuration.jwtSecret ?? dataDirectory.jwtSecret()
-    let services = try await buildServices(configuration: configuration, store: store, jwtSecret: secret)
+    let services = try await buildServices(
+        configuration: configuration, store: store, jwtSecret: secret, withEngine: true, logger: logger)
     let router = buildRouter(services: services)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "runhooks"),
+        services: services.engine.map { [$0] } ?? [],
         onServerRunning: { channel in
             // Keeps the lock alive for as long as the server runs.
             withExtendedLifetime(dataDirectory) {}

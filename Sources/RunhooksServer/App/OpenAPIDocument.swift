@@ -131,6 +131,11 @@ enum OpenAPIDocument {
                 "delete": operation(
                     "Delete a job", tag: "Jobs", parameters: [idParameter], ok: (200, envelope(["type": "null"]), "Deleted")),
             ],
+            "/jobs/{id}/trigger": [
+                "post": operation(
+                    "Run a job now, as a new run", tag: "Jobs", parameters: [idParameter],
+                    ok: (202, envelope(["type": "null"]), "Run enqueued"))
+            ],
             "/jobs/{id}/executions": [
                 "get": operation(
                     "List a job's executions", tag: "Jobs",

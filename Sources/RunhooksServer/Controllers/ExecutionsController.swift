@@ -38,10 +38,11 @@ struct ExecutionsController {
             throw APIError.notFound("Execution")
         }
         let now = services.clock.now()
-        try await services.store.insertReplayRequest(
-            ReplayRequest(
-                id: services.ids.next(at: now), userId: user.id, jobId: execution.jobId, executionId: execution.id,
-                requestedAt: now))
+        let replay = ReplayRequest(
+            id: services.ids.next(at: now), userId: user.id, jobId: execution.jobId, kind: .replay,
+            executionId: execution.id, requestedAt: now)
+        try await services.store.insertReplayRequest(replay)
+        await services.engine?.runRequested(replay)
         return JSONResponse.message("Execution replay enqueued", status: .accepted)
     }
 }

@@ -18,6 +18,7 @@ struct JobsController {
         jobs.put(":id", use: update)
         jobs.delete(":id", use: delete)
         jobs.get(":id/executions", use: executions)
+        jobs.post(":id/trigger", use: trigger)
     }
 
     @Sendable func create(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
@@ -26,6 +27,7 @@ struct JobsController {
         try spec.checkPlan(user.plan)
         try await services.targets.check(spec.httpConfig.url, field: "httpConfig.url")
         let job = try await services.tenant(for: user).createJob(spec, plan: user.plan)
+        await services.engine?.jobSaved(job)
         return JSONResponse.success(
             .created, data: JobDTO(job, now: services.clock.now()), message: "Job created successfully")
     }
@@ -61,6 +63,7 @@ struct JobsController {
         guard let updated = try await services.tenant(for: user).updateJob(job, with: spec, plan: user.plan) else {
             throw APIError.notFound("Job")
         }
+        await services.engine?.jobSaved(updated)
         return JSONResponse.success(data: JobDTO(updated, now: services.clock.now()), message: "Job updated successfully")
     }
 
@@ -68,6 +71,7 @@ struct JobsController {
         let user = try context.requireUser()
         let id = try context.parameters.objectID()
         guard try await services.tenant(for: user).deleteJob(id: id) else { throw APIError.notFound("Job") }
+        await services.engine?.jobDeleted(id: id, userId: user.id)
         return JSONResponse.message("Job deleted successfully")
     }
 
@@ -79,6 +83,19 @@ struct JobsController {
         let filter = ExecutionFilter(status: try query.enumeration("status", Execution.Status.self), jobId: job.id)
         let result = try await services.store.listExecutions(userId: user.id, filter: filter, page: page)
         return JSONResponse.success(data: PageDTO(result, transform: ExecutionDTO.init))
+    }
+
+    /// "Run now": records the request durably, then the engine fires it as a new run.
+    @Sendable func trigger(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let job = try await ownedJob(context)
+        let now = services.clock.now()
+        let runRequest = ReplayRequest(
+            id: services.ids.next(at: now), userId: user.id, jobId: job.id, kind: .trigger, executionId: nil,
+            requestedAt: now)
+        try await services.store.insertReplayRequest(runRequest)
+        await services.engine?.runRequested(runRequest)
+        return JSONResponse.message("Job run enqueued", status: .accepted)
     }
 
     private func ownedJob(_ context: RunhooksRequestContext) async throws -> Job {

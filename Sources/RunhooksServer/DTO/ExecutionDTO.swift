@@ -14,6 +14,7 @@ struct ExecutionDTO: Encodable {
     var error: String?
     var attempt: Int
     var replayOf: String?
+    var missedSlots: Int?
     var createdAt: String
 
     init(_ execution: Execution) {
@@ -29,6 +30,7 @@ struct ExecutionDTO: Encodable {
         error = execution.error
         attempt = execution.attempt
         replayOf = execution.replayOf
+        missedSlots = execution.missedSlots > 0 ? execution.missedSlots : nil
         createdAt = execution.createdAt.iso8601Milliseconds
     }
 }

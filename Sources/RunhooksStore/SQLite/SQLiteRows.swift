@@ -61,7 +61,23 @@ enum SQLiteRows {
             attempt: row["attempt"], startedAt: optionalDate(row, "started_at"),
             completedAt: optionalDate(row, "completed_at"), durationMs: row["duration_ms"],
             httpStatusCode: row["http_status_code"], responseBody: row["response_body"], error: row["error"],
-            replayOf: row["replay_of"], createdAt: date(row, "created_at"))
+            replayOf: row["replay_of"], retryAt: optionalDate(row, "retry_at"), missedSlots: row["missed_slots"],
+            createdAt: date(row, "created_at"))
+    }
+
+    static let executionColumns = """
+        id, user_id, job_id, status, scheduled_for, attempt, started_at, completed_at, duration_ms, http_status_code,
+        response_body, error, replay_of, retry_at, missed_slots, created_at
+        """
+    static let executionPlaceholders = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+
+    static func executionArguments(_ execution: Execution) -> StatementArguments {
+        [
+            execution.id, execution.userId, execution.jobId, execution.status.rawValue, ms(execution.scheduledFor),
+            execution.attempt, ms(execution.startedAt), ms(execution.completedAt), execution.durationMs,
+            execution.httpStatusCode, execution.responseBody, execution.error, execution.replayOf, ms(execution.retryAt),
+            execution.missedSlots, ms(execution.createdAt),
+        ]
     }
 
     static func alert(_ row: Row) -> AlertConfig {

@@ -52,6 +52,7 @@ enum SQLiteSchema {
                         status TEXT NOT NULL,
                         tags TEXT NOT NULL,
                         anchor_at INTEGER NOT NULL,
+                        last_slot_at INTEGER,
                         created_at INTEGER NOT NULL,
                         updated_at INTEGER NOT NULL
                     );
@@ -71,16 +72,22 @@ enum SQLiteSchema {
                         response_body TEXT,
                         error TEXT,
                         replay_of TEXT,
+                        retry_at INTEGER,
+                        missed_slots INTEGER NOT NULL DEFAULT 0,
                         created_at INTEGER NOT NULL,
                         UNIQUE (job_id, scheduled_for, attempt)
                     );
+                    CREATE INDEX executions_unfinished ON executions(status) WHERE status IN ('pending', 'running');
+                    CREATE INDEX executions_retry ON executions(retry_at) WHERE retry_at IS NOT NULL;
+                    CREATE INDEX executions_created ON executions(created_at);
                     CREATE INDEX executions_user ON executions(user_id, created_at);
                     CREATE INDEX executions_job ON executions(job_id, created_at);
                     CREATE TABLE replay_requests (
                         id TEXT PRIMARY KEY NOT NULL,
                         user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
                         job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
-                        execution_id TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        execution_id TEXT,
                         requested_at INTEGER NOT NULL,
                         handled_at INTEGER
                     );

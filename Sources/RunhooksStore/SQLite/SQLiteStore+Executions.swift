@@ -8,16 +8,10 @@ extension SQLiteStore {
             try await pool.write { db in
                 try db.execute(
                     sql: """
-                        INSERT INTO executions (id, user_id, job_id, status, scheduled_for, attempt, started_at,
-                            completed_at, duration_ms, http_status_code, response_body, error, replay_of, created_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO executions (\(SQLiteRows.executionColumns))
+                        VALUES (\(SQLiteRows.executionPlaceholders))
                         """,
-                    arguments: [
-                        execution.id, execution.userId, execution.jobId, execution.status.rawValue,
-                        SQLiteRows.ms(execution.scheduledFor), execution.attempt, SQLiteRows.ms(execution.startedAt),
-                        SQLiteRows.ms(execution.completedAt), execution.durationMs, execution.httpStatusCode,
-                        execution.responseBody, execution.error, execution.replayOf, SQLiteRows.ms(execution.createdAt),
-                    ])
+                    arguments: SQLiteRows.executionArguments(execution))
             }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             throw StoreError.duplicateExecution
@@ -57,9 +51,13 @@ extension SQLiteStore {
     public func insertReplayRequest(_ request: ReplayRequest) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: "INSERT INTO replay_requests (id, user_id, job_id, execution_id, requested_at) VALUES (?, ?, ?, ?, ?)",
+                sql: """
+                    INSERT INTO replay_requests (id, user_id, job_id, kind, execution_id, requested_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
                 arguments: [
-                    request.id, request.userId, request.jobId, request.executionId, SQLiteRows.ms(request.requestedAt),
+                    request.id, request.userId, request.jobId, request.kind.rawValue, request.executionId,
+                    SQLiteRows.ms(request.requestedAt),
                 ])
         }
     }
@@ -71,7 +69,8 @@ extension SQLiteStore {
                 arguments: [limit]
             ).map { row in
                 ReplayRequest(
-                    id: row["id"], userId: row["user_id"], jobId: row["job_id"], executionId: row["execution_id"],
+                    id: row["id"], userId: row["user_id"], jobId: row["job_id"],
+                    kind: ReplayRequest.Kind(rawValue: row["kind"]) ?? .replay, executionId: row["execution_id"],
                     requestedAt: SQLiteRows.date(row, "requested_at"))
             }
         }

@@ -72,3 +72,50 @@ public struct TargetGuard: Sendable {
         }) ?? []
     }
 }
+
+/// Where a delivery attempt connects: the URL to request and, for plain http pinned to an
+/// address, the Host header the target expects.
+public struct PinnedTarget: Sendable, Equatable {
+    public var url: String
+    public var hostHeader: String?
+}
+
+public struct TargetRefusal: Error, Sendable, Equatable {
+    public var message: String
+    /// True when the SSRF policy refused the target; false when it could not be resolved.
+    public var isPolicy: Bool
+}
+
+extension TargetGuard {
+    /// Checks a target at delivery time against the addresses it resolves to now.
+    public func pin(_ urlText: String) async -> Result<PinnedTarget, TargetRefusal> {
+        guard let target = try? TargetURL(urlText, field: "url"),
+            var components = URLComponents(string: urlText)
+        else { return .failure(TargetRefusal(message: "invalid target URL", isPolicy: true)) }
+        if let literal = target.literalAddress {
+            if !allowPrivateTargets, let reason = literal.nonPublicReason {
+                return .failure(TargetRefusal(message: "refused: target is \(reason) (\(literal))", isPolicy: true))
+            }
+            return .success(PinnedTarget(url: urlText, hostHeader: nil))
+        }
+        if !allowPrivateTargets, let reason = target.nonPublicReasonWithoutDNS {
+            return .failure(TargetRefusal(message: "refused: target is \(reason) (\(target.host))", isPolicy: true))
+        }
+        let addresses = await resolve(target.host)
+        guard let first = addresses.first else {
+            return .failure(TargetRefusal(message: "could not resolve host \(target.host)", isPolicy: false))
+        }
+        if !allowPrivateTargets {
+            for address in addresses {
+                if let reason = address.nonPublicReason {
+                    return .failure(
+                        TargetRefusal(message: "refused: \(target.host) resolves to \(reason) (\(address))", isPolicy: true))
+                }
+            }
+        }
+        guard target.scheme == "http" else { return .success(PinnedTarget(url: urlText, hostHeader: nil)) }
+        let hostHeader = components.port.map { "\(target.host):\($0)" } ?? target.host
+        if case .v6 = first { components.host = "[\(first)]" } else { components.host = "\(first)" }
+        return .success(PinnedTarget(url: components.string ?? urlText, hostHeader: hostHeader))
+    }
+}

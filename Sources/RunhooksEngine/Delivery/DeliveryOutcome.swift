@@ -1,0 +1,43 @@
+import Foundation
+
+/// What one HTTP attempt came to.
+public struct DeliveryOutcome: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case response(status: Int)
+        case timeout
+        case networkError
+        /// The target resolved to an address the SSRF guard refuses.
+        case refused
+    }
+
+    public var kind: Kind
+    public var responseBody: String?
+    public var durationMs: Int
+    public var error: String?
+    /// Seconds from a `Retry-After` header, if the response had one.
+    public var retryAfterSeconds: Int?
+
+    public init(kind: Kind, responseBody: String? = nil, durationMs: Int, error: String? = nil, retryAfterSeconds: Int? = nil) {
+        self.kind = kind
+        self.responseBody = responseBody
+        self.durationMs = durationMs
+        self.error = error
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    public var statusCode: Int? {
+        if case .response(let status) = kind { return status }
+        return nil
+    }
+
+    public var isSuccess: Bool { (200..<300).contains(statusCode ?? 0) }
+
+    /// Network errors, timeouts, 408, 429 and 5xx are worth another attempt; other answers are final.
+    public var isRetryable: Bool {
+        switch kind {
+        case .timeout, .networkError: return true
+        case .refused: return false
+        case .response(let status): return status == 408 || status == 429 || (500...599).contains(status)
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Logging
+import RunhooksCore
+import RunhooksStore
+
+/// Carries one attempt of a run from claim to recorded result: quota, claim in the store,
+/// concurrency slot, HTTP request, result, and the decision to retry.
+public struct DeliveryRunner: Sendable {
+    let context: EngineContext
+    let journal: WriteJournal
+    let dispatcher: Dispatcher
+    let tenants: TenantDirectory
+    let logger: Logger
+
+    /// One attempt to perform.
+    public struct Attempt: Sendable {
+        public var job: Job
+        public var slot: Date
+        public var number: Int
+        public var replayOf: String?
+        public var missedSlots: Int
+        /// Whether this is the job's scheduled slot (recorded as its latest for catch-up).
+        public var isScheduledSlot: Bool
+        /// The replay or trigger request this run answers.
+        public var requestId: String?
+    }
+
+    /// What the caller should do next: nothing, or schedule the next attempt.
+    public enum Next: Sendable, Equatable {
+        case done
+        case retry(at: Date, previous: Execution)
+    }
+
+    public func perform(_ attempt: Attempt) async -> Next {
+        do {
+            return try await performThrowing(attempt)
+        } catch {
+            logger.error("run of job \(attempt.job.id) for \(attempt.slot.iso8601Milliseconds) failed: \(error)")
+            return .done
+        }
+    }
+
+    private func performThrowing(_ attempt: Attempt) async throws -> Next {
+        let job = attempt.job
+        let tenant = await tenants.tenant(job.userId)
+        guard let plan = try await tenant.currentPlan() else { return .done }  // the account is gone
+        let now = context.clock.now()
+        var execution = Execution(
+            id: context.ids.next(at: now), jobId: job.id, userId: job.userId, status: .pending, scheduledFor: attempt.slot,
+            attempt: attempt.number, replayOf: attempt.replayOf, missedSlots: attempt.missedSlots, createdAt: now)
+        if let requestId = attempt.requestId { await journal.enqueue(.requestHandled(id: requestId, at: now)) }
+
+        if attempt.number == 1, case .quotaExceeded(let reason) = try await tenant.admitRun(plan: plan, at: now, journal: journal) {
+            execution.status = .quotaExceeded
+            execution.completedAt = now
+            execution.error = reason
+            try await journal.commit(.claim(execution, advancesSlot: attempt.isScheduledSlot))
+            return .done
+        }
+        let startsNow = await tenant.hasFreeSlot(plan: plan)
+        if startsNow {
+            execution.status = .running
+            execution.startedAt = now
+        }
+        // The claim is durable before the request leaves; a second claimant of the slot loses.
+        guard try await journal.commit(.claim(execution, advancesSlot: attempt.isScheduledSlot)) else {
+            logger.debug("slot \(attempt.slot.iso8601Milliseconds) attempt \(attempt.number) of job \(job.id) already claimed")
+            return .done
+        }
+        await tenant.acquireSlot(plan: plan)
+        let startedAt = startsNow ? now : context.clock.now()
+        if !startsNow { await journal.enqueue(.start(executionId: execution.id, at: startedAt)) }
+        let outcome = await dispatcher.deliver(
+            Dispatcher.Request(job: job, executionId: execution.id, attempt: attempt.number, scheduledFor: attempt.slot))
+        await tenant.releaseSlot(plan: plan)
+        let completedAt = context.clock.now()
+
+        let lastAllowed = attempt.number > job.retryPolicy.maxRetries
+        var result = ExecutionResult(
+            executionId: execution.id, status: .success, startedAt: startedAt, completedAt: completedAt,
+            durationMs: outcome.durationMs, httpStatusCode: outcome.statusCode, responseBody: outcome.responseBody,
+            error: outcome.error, retryAt: nil)
+        var next = Next.done
+        if !outcome.isSuccess {
+            if outcome.isRetryable && !lastAllowed {
+                result.status = outcome.kind == .timeout ? .timeout : .failed
+                let delayMs = Self.retryDelayMs(policy: job.retryPolicy, retry: attempt.number, retryAfter: outcome.retryAfterSeconds)
+                let retryAt = completedAt + TimeInterval(delayMs) / 1000
+                result.retryAt = retryAt
+                execution.status = result.status
+                execution.retryAt = retryAt
+                next = .retry(at: retryAt, previous: execution)
+            } else if outcome.isRetryable {
+                result.status = .deadLetter
+                result.error = "\(outcome.error ?? "failed"); gave up after \(attempt.number) attempts"
+            } else {
+                result.status = outcome.kind == .timeout ? .timeout : .failed
+            }
+        }
+        await journal.enqueue(.finish(result))
+        return next
+    }
+
+    /// Backoff for retry number `retry`, stretched to honour a `Retry-After` (capped at an hour).
+    static func retryDelayMs(policy: RetryPolicy, retry: Int, retryAfter: Int?) -> Int {
+        let backoff = policy.delay(beforeRetry: retry)
+        guard let retryAfter, retryAfter > 0 else { return backoff }
+        return max(backoff, min(retryAfter, 3600) * 1000)
+    }
+}

@@ -1,0 +1,127 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import RunhooksCore
+
+/// Sends job requests with one shared HTTP client. Every attempt resolves the target and
+/// refuses non-public addresses (unless private targets are allowed); plain-http requests are
+/// then pinned to the checked address, so a DNS answer that changes between check and connect
+/// cannot redirect them. For https the certificate check does the same job. Redirects are not
+/// followed: a 3xx is recorded as the answer.
+public final class Dispatcher: Sendable {
+    public static let responseCaptureLimit = 64 * 1024
+    public static let truncationMarker = "\n…[truncated by Runhooks at 64 KiB]"
+
+    public struct Request: Sendable {
+        public var url: String
+        public var method: HTTPConfig.Method
+        public var headers: [String: String]
+        public var body: String?
+        public var timeoutMs: Int
+        public var jobId: String
+        public var executionId: String
+        public var attempt: Int
+        public var scheduledFor: Date
+
+        public init(job: Job, executionId: String, attempt: Int, scheduledFor: Date) {
+            url = job.httpConfig.url
+            method = job.httpConfig.method
+            headers = job.httpConfig.headers ?? [:]
+            body = job.httpConfig.body
+            timeoutMs = job.httpConfig.timeoutMs
+            jobId = job.id
+            self.executionId = executionId
+            self.attempt = attempt
+            self.scheduledFor = scheduledFor
+        }
+    }
+
+    public static let userAgent = "Runhooks/0.1.0"
+
+    let client: HTTPClient
+    let targets: TargetGuard
+
+    public init(targets: TargetGuard) {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.decompression = .enabled(limit: .ratio(20))
+        configuration.connectionPool = .init(idleTimeout: .seconds(60))
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        self.targets = targets
+    }
+
+    public func shutdown() async throws {
+        try await client.shutdown()
+    }
+
+    public func deliver(_ request: Request) async -> DeliveryOutcome {
+        let start = ContinuousClock.now
+        func elapsed() -> Int {
+            let duration = ContinuousClock.now - start
+            return Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+        }
+        let pinned: PinnedTarget
+        switch await targets.pin(request.url) {
+        case .success(let target): pinned = target
+        case .failure(let refusal):
+            return DeliveryOutcome(kind: refusal.isPolicy ? .refused : .networkError, durationMs: elapsed(), error: refusal.message)
+        }
+        var outgoing = HTTPClientRequest(url: pinned.url)
+        outgoing.method = HTTPMethod(rawValue: request.method.rawValue)
+        for (name, value) in request.headers { outgoing.headers.add(name: name, value: value) }
+        if let host = pinned.hostHeader { outgoing.headers.replaceOrAdd(name: "Host", value: host) }
+        outgoing.headers.replaceOrAdd(name: "User-Agent", value: Self.userAgent)
+        outgoing.headers.replaceOrAdd(name: "Runhooks-Job-Id", value: request.jobId)
+        outgoing.headers.replaceOrAdd(name: "Runhooks-Execution-Id", value: request.executionId)
+        outgoing.headers.replaceOrAdd(name: "Runhooks-Attempt", value: String(request.attempt))
+        outgoing.headers.replaceOrAdd(name: "Runhooks-Scheduled-At", value: request.scheduledFor.iso8601Milliseconds)
+        if let body = request.body { outgoing.body = .bytes(ByteBuffer(string: body)) }
+        let deadline = NIODeadline.now() + .milliseconds(Int64(request.timeoutMs))
+        do {
+            let response = try await client.execute(outgoing, deadline: deadline)
+            var captured = ByteBuffer()
+            var truncated = false
+            for try await chunk in response.body {
+                let room = Self.responseCaptureLimit - captured.readableBytes
+                if chunk.readableBytes > room {
+                    var part = chunk
+                    if let slice = part.readSlice(length: room) { captured.writeImmutableBuffer(slice) }
+                    truncated = true
+                    break
+                }
+                captured.writeImmutableBuffer(chunk)
+            }
+            var text = String(decoding: captured.readableBytesView, as: UTF8.self)
+            if truncated { text += Self.truncationMarker }
+            let status = Int(response.status.code)
+            return DeliveryOutcome(
+                kind: .response(status: status), responseBody: text.isEmpty ? nil : text, durationMs: elapsed(),
+                error: (200..<300).contains(status) ? nil : "HTTP \(status) \(response.status.reasonPhrase)",
+                retryAfterSeconds: response.headers.first(name: "Retry-After").flatMap { Int($0) })
+        } catch let error as HTTPClientError where Self.isTimeout(error) {
+            return DeliveryOutcome(kind: .timeout, durationMs: elapsed(), error: "timed out after \(request.timeoutMs) ms")
+        } catch {
+            if NIODeadline.now() >= deadline {
+                return DeliveryOutcome(kind: .timeout, durationMs: elapsed(), error: "timed out after \(request.timeoutMs) ms")
+            }
+            return DeliveryOutcome(kind: .networkError, durationMs: elapsed(), error: Self.describe(error))
+        }
+    }
+
+    static func isTimeout(_ error: HTTPClientError) -> Bool {
+        error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout || error == .writeTimeout
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError {
+            if error == .remoteConnectionClosed { return "connection closed by the target" }
+            return "HTTP client error: \(error)"
+        }
+        let text = String(describing: error)
+        if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused" }
+        return text
+    }
+}

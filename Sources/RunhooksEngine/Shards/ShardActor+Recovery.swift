@@ -1,0 +1,59 @@
+import Foundation
+import RunhooksCore
+import RunhooksStore
+
+extension ShardActor {
+    /// The most missed slots counted one by one before the count is estimated.
+    static let missedSlotCountLimit = 100_000
+
+    /// Settles attempts a crash left pending or running, and puts pending retries back on the wheel.
+    func recover(store: any Store) async throws {
+        let now = clock.now()
+        for execution in try await store.unfinishedExecutions(shard: shard) {
+            guard let job = try await store.job(id: execution.jobId, userId: execution.userId) else { continue }
+            let retriesLeft = execution.attempt <= job.retryPolicy.maxRetries
+            let result = ExecutionResult(
+                executionId: execution.id, status: retriesLeft ? .failed : .deadLetter, startedAt: execution.startedAt,
+                completedAt: now, durationMs: nil, httpStatusCode: nil, responseBody: nil,
+                error: "interrupted: the server stopped during this attempt", retryAt: retriesLeft ? now : nil)
+            try await runner.journal.commit(.finish(result))
+        }
+        for failed in try await store.dueRetries(shard: shard) {
+            guard let retryAt = failed.retryAt else { continue }
+            schedule("retry:\(failed.id)", at: retryAt.millisecondsSince1970, .retry(failed))
+        }
+    }
+
+    /// Puts a job loaded from the store on the wheel. If slots passed while no node ran the
+    /// shard, the latest one fires once now and records how many were missed.
+    func catchUp(_ scheduled: ScheduledJob) {
+        let job = scheduled.job
+        jobs[job.id] = job
+        let now = clock.now()
+        var base = job.anchorAt
+        if let lastSlot = scheduled.lastSlot, lastSlot > base { base = lastSlot }
+        guard let first = job.nextExecution(after: base), first <= now else {
+            if let next = job.nextExecution(after: base) {
+                schedule("slot:\(job.id)", at: next.millisecondsSince1970, .slot(jobId: job.id))
+            }
+            return
+        }
+        var latest = first
+        var missed = 1
+        if let every = job.schedule.intervalMs {
+            let periods = (now.millisecondsSince1970 - first.millisecondsSince1970) / every
+            latest = Date(milliseconds: first.millisecondsSince1970 + periods * every)
+            missed = Int(periods) + 1
+        } else {
+            while missed < Self.missedSlotCountLimit, let next = job.nextExecution(after: latest), next <= now {
+                latest = next
+                missed += 1
+            }
+        }
+        logger.info("job \(job.id): \(missed) slot(s) missed while the shard was not running; firing the latest once")
+        if let next = job.nextExecution(after: latest) {
+            schedule("slot:\(job.id)", at: next.millisecondsSince1970, .slot(jobId: job.id))
+        }
+        launchCatchUp(job: job, slot: latest, missed: missed - 1)
+    }
+}

@@ -1,0 +1,189 @@
+import Foundation
+import Logging
+import RunhooksCore
+import RunhooksStore
+
+/// Runs one shard's schedule: a timing wheel holding the next fire of every active job of the
+/// shard and every pending retry, and one loop that sleeps until the wheel's next deadline.
+/// Firing hands the attempt to a task of its own, so a slow target never delays the wheel.
+public actor ShardActor {
+    enum Timer: Sendable {
+        case slot(jobId: String)
+        case retry(Execution)
+    }
+
+    public nonisolated let shard: Int
+    let runner: DeliveryRunner
+    let clock: any WallClock
+    let logger: Logger
+    let inFlight: InFlightRuns
+
+    var wheel: TimingWheel<String, Timer>
+    var jobs: [String: Job] = [:]
+    private var loop: Task<Void, Never>?
+    private var wakeUp: CheckedContinuation<Void, Never>?
+    private var wakePending = false
+    private var loading = false
+    private var removedWhileLoading: Set<String> = []
+
+    init(shard: Int, runner: DeliveryRunner, inFlight: InFlightRuns, logger: Logger) {
+        self.shard = shard
+        self.runner = runner
+        self.clock = runner.context.clock
+        self.inFlight = inFlight
+        var logger = logger
+        logger[metadataKey: "shard"] = "\(shard)"
+        self.logger = logger
+        wheel = TimingWheel(startTime: runner.context.clock.now().millisecondsSince1970)
+    }
+
+    var nowMs: Int64 { clock.now().millisecondsSince1970 }
+
+    /// Loads the shard from the store, settles what a crash left behind, catches up missed
+    /// slots, and starts the loop.
+    func start() async throws {
+        loading = true
+        defer { loading = false }
+        let store = runner.context.store
+        try await recover(store: store)
+        for scheduled in try await store.activeJobs(shard: shard) where jobs[scheduled.job.id] == nil {
+            guard !removedWhileLoading.contains(scheduled.job.id) else { continue }
+            catchUp(scheduled)
+        }
+        for request in try await store.pendingReplayRequests(limit: 10_000) {
+            guard runner.context.shards.shard(forUser: request.userId) == shard else { continue }
+            await runRequested(request)
+        }
+        removedWhileLoading = []
+        loop = Task { await runLoop() }
+    }
+
+    func stop() {
+        loop?.cancel()
+        loop = nil
+        signal()
+    }
+
+    // MARK: Changes from the API
+
+    /// Puts a created or edited job on the schedule (or off it, if it is not active).
+    func upsert(_ job: Job) {
+        guard job.status == .active else {
+            remove(jobId: job.id)
+            return
+        }
+        let previous = jobs[job.id]
+        jobs[job.id] = job
+        let unchangedSchedule = previous?.schedule == job.schedule && previous?.anchorAt == job.anchorAt
+        if unchangedSchedule, wheel.contains("slot:\(job.id)") { return }
+        scheduleNextSlot(of: job, after: clock.now())
+    }
+
+    func remove(jobId: String) {
+        jobs.removeValue(forKey: jobId)
+        wheel.cancel("slot:\(jobId)")
+        if loading { removedWhileLoading.insert(jobId) }
+    }
+
+    /// Fires a replay or a "run now" at once, as a new run.
+    func runRequested(_ request: ReplayRequest) async {
+        guard let job = try? await runner.context.store.job(id: request.jobId, userId: request.userId) else { return }
+        let attempt = DeliveryRunner.Attempt(
+            job: job, slot: clock.now(), number: 1, replayOf: request.executionId, missedSlots: 0,
+            isScheduledSlot: false, requestId: request.id)
+        launch(attempt)
+    }
+
+    // MARK: The loop
+
+    private func runLoop() async {
+        while !Task.isCancelled {
+            var sleeper: Task<Void, Never>?
+            if let next = wheel.nextExpiration {
+                let clock = self.clock
+                sleeper = Task { [weak self] in
+                    do {
+                        try await clock.sleep(until: Date(milliseconds: next))
+                        await self?.signal()
+                    } catch {}
+                }
+            }
+            await withCheckedContinuation { continuation in
+                if wakePending {
+                    wakePending = false
+                    continuation.resume()
+                } else {
+                    wakeUp = continuation
+                }
+            }
+            sleeper?.cancel()
+            guard !Task.isCancelled else { return }
+            fireDue()
+        }
+    }
+
+    private func signal() {
+        if let wakeUp {
+            self.wakeUp = nil
+            wakeUp.resume()
+        } else {
+            wakePending = true
+        }
+    }
+
+    private func fireDue() {
+        for timer in wheel.advance(to: nowMs) {
+            switch timer.payload {
+            case .slot(let jobId):
+                guard let job = jobs[jobId] else { continue }
+                let slot = Date(milliseconds: timer.deadline)
+                scheduleNextSlot(of: job, after: slot)
+                launch(
+                    DeliveryRunner.Attempt(
+                        job: job, slot: slot, number: 1, replayOf: nil, missedSlots: 0, isScheduledSlot: true,
+                        requestId: nil))
+            case .retry(let previous):
+                // Retries use the job as it is now: an edited URL applies to the next attempt.
+                guard let job = jobs[previous.jobId] else { continue }
+                launch(
+                    DeliveryRunner.Attempt(
+                        job: job, slot: previous.scheduledFor, number: previous.attempt + 1, replayOf: previous.replayOf,
+                        missedSlots: 0, isScheduledSlot: false, requestId: nil))
+            }
+        }
+    }
+
+    private func scheduleNextSlot(of job: Job, after date: Date) {
+        guard let next = job.nextExecution(after: date) else {
+            wheel.cancel("slot:\(job.id)")
+            return
+        }
+        schedule("slot:\(job.id)", at: next.millisecondsSince1970, .slot(jobId: job.id))
+    }
+
+    func schedule(_ key: String, at deadline: Int64, _ timer: Timer) {
+        let earliest = wheel.nextExpiration
+        wheel.schedule(key, at: deadline, payload: timer)
+        if earliest.map({ deadline < $0 }) ?? true { signal() }
+    }
+
+    func launchCatchUp(job: Job, slot: Date, missed: Int) {
+        launch(
+            DeliveryRunner.Attempt(
+                job: job, slot: slot, number: 1, replayOf: nil, missedSlots: missed, isScheduledSlot: true,
+                requestId: nil))
+    }
+
+    private func launch(_ attempt: DeliveryRunner.Attempt) {
+        let runner = self.runner
+        let inFlight = self.inFlight
+        Task { [weak self] in
+            await inFlight.begin()
+            let next = await runner.perform(attempt)
+            if case .retry(let at, let previous) = next {
+                await self?.schedule("retry:\(previous.id)", at: at.millisecondsSince1970, .retry(previous))
+            }
+            await inFlight.end()
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import RunhooksCore
+import RunhooksStore
+
+extension TenantActor {
+    public enum Admission: Sendable, Equatable {
+        case admitted
+        case quotaExceeded(String)
+    }
+
+    /// Counts a new run against the daily and monthly quotas, or refuses it. Retries of a run
+    /// are not new runs and do not come here.
+    public func admitRun(plan: Plan, at date: Date, journal: WriteJournal) async throws -> Admission {
+        let day = "\(date.utcCivilDate.year)-\(date.utcCivilDate.month)-\(date.utcCivilDate.day)"
+        let month = "\(date.utcCivilDate.year)-\(date.utcCivilDate.month)"
+        if dailyRuns?.period != day || monthlyRuns?.period != month {
+            let stored = try await context.store.runCounts(userId: userId, at: date)
+            // Another admission may have loaded the counts while this one waited.
+            if dailyRuns?.period != day { dailyRuns = (day, stored.daily) }
+            if monthlyRuns?.period != month { monthlyRuns = (month, stored.monthly) }
+        }
+        let limits = plan.limits
+        let daily = dailyRuns?.count ?? 0
+        let monthly = monthlyRuns?.count ?? 0
+        if daily >= limits.maxDailyRuns {
+            return .quotaExceeded(
+                "daily run quota used up: \(daily) of \(limits.maxDailyRuns) runs (\(plan.rawValue) plan); resets at 00:00 UTC")
+        }
+        if monthly >= limits.maxMonthlyRuns {
+            return .quotaExceeded(
+                "monthly run quota used up: \(monthly) of \(limits.maxMonthlyRuns) runs (\(plan.rawValue) plan); resets on the 1st (UTC)")
+        }
+        dailyRuns = (day, daily + 1)
+        monthlyRuns = (month, monthly + 1)
+        await journal.enqueue(.addRuns(userId: userId, count: 1, at: date))
+        return .admitted
+    }
+
+    /// Waits for one of the plan's concurrency slots; waiters are served in arrival order.
+    public func acquireSlot(plan: Plan) async {
+        if inFlight < plan.limits.concurrency && slotWaiters.isEmpty {
+            inFlight += 1
+            return
+        }
+        await withCheckedContinuation { slotWaiters.append($0) }
+    }
+
+    /// Whether a run would get a slot without waiting.
+    public func hasFreeSlot(plan: Plan) -> Bool {
+        inFlight < plan.limits.concurrency && slotWaiters.isEmpty
+    }
+
+    /// Gives a slot back, handing it straight to the longest waiter if there is one.
+    public func releaseSlot(plan: Plan) {
+        if !slotWaiters.isEmpty, inFlight <= plan.limits.concurrency {
+            slotWaiters.removeFirst().resume()
+        } else {
+            inFlight -= 1
+            while inFlight < plan.limits.concurrency, !slotWaiters.isEmpty {
+                inFlight += 1
+                slotWaiters.removeFirst().resume()
+            }
+        }
+    }
+}

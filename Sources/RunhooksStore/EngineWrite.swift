@@ -1,0 +1,57 @@
+import Foundation
+import RunhooksCore
+
+/// A write the delivery engine makes. The engine hands them to the store in batches, so one
+/// transaction (one fsync) carries the writes of many fires.
+public enum EngineWrite: Sendable, Equatable {
+    /// Claims an attempt under its unique (job, slot, attempt) key; loses to an earlier claim.
+    /// `advancesSlot` also records the slot as the job's latest, for catch-up after a restart.
+    case claim(Execution, advancesSlot: Bool)
+    /// The attempt got its concurrency slot and is being sent.
+    case start(executionId: String, at: Date)
+    /// The attempt ended.
+    case finish(ExecutionResult)
+    /// Runs counted against the daily and monthly quotas.
+    case addRuns(userId: String, count: Int, at: Date)
+    /// A replay or trigger request has been turned into a run.
+    case requestHandled(id: String, at: Date)
+}
+
+/// How an attempt ended.
+public struct ExecutionResult: Sendable, Equatable {
+    public var executionId: String
+    public var status: Execution.Status
+    public var startedAt: Date?
+    public var completedAt: Date
+    public var durationMs: Int?
+    public var httpStatusCode: Int?
+    public var responseBody: String?
+    public var error: String?
+    public var retryAt: Date?
+
+    public init(
+        executionId: String, status: Execution.Status, startedAt: Date?, completedAt: Date, durationMs: Int?,
+        httpStatusCode: Int?, responseBody: String?, error: String?, retryAt: Date?
+    ) {
+        self.executionId = executionId
+        self.status = status
+        self.startedAt = startedAt
+        self.completedAt = completedAt
+        self.durationMs = durationMs
+        self.httpStatusCode = httpStatusCode
+        self.responseBody = responseBody
+        self.error = error
+        self.retryAt = retryAt
+    }
+}
+
+/// An active job with the last slot that was claimed for it.
+public struct ScheduledJob: Sendable, Equatable {
+    public var job: Job
+    public var lastSlot: Date?
+
+    public init(job: Job, lastSlot: Date?) {
+        self.job = job
+        self.lastSlot = lastSlot
+    }
+}
