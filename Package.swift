@@ -47,6 +47,7 @@ let package = Package(
                 "RunhooksStore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -95,7 +96,11 @@ let package = Package(
         ),
         .testTarget(
             name: "RunhooksEngineTests",
-            dependencies: ["RunhooksCore", "RunhooksStore", "RunhooksEngine"],
+            dependencies: [
+                "RunhooksCore", "RunhooksStore", "RunhooksEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

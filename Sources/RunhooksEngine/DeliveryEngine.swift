@@ -14,6 +14,7 @@ public final class DeliveryEngine: Service, Sendable {
     let dispatcher: Dispatcher
     let shards: [Int: ShardActor]
     let inFlight = InFlightRuns()
+    public let events = EngineEvents()
     let logger: Logger
     let drainTimeout: Duration
     let sweepInterval: TimeInterval
@@ -29,7 +30,8 @@ public final class DeliveryEngine: Service, Sendable {
         self.sweepInterval = sweepInterval
         journal = WriteJournal(store: context.store, logger: logger)
         dispatcher = Dispatcher(targets: targets)
-        let runner = DeliveryRunner(context: context, journal: journal, dispatcher: dispatcher, tenants: tenants, logger: logger)
+        let runner = DeliveryRunner(
+            context: context, journal: journal, dispatcher: dispatcher, tenants: tenants, events: events, logger: logger)
         var shards: [Int: ShardActor] = [:]
         for shard in ownedShards {
             shards[shard] = ShardActor(shard: shard, runner: runner, inFlight: inFlight, logger: logger)
@@ -75,6 +77,12 @@ public final class DeliveryEngine: Service, Sendable {
         try? await gracefulShutdown()
         sweeper.cancel()
         await stop()
+    }
+
+    /// Returns once no run is in flight and every write is committed.
+    public func waitUntilSettled() async {
+        await inFlight.waitUntilIdle()
+        await journal.drain()
     }
 
     // MARK: Hooks for the API

@@ -10,6 +10,7 @@ public struct DeliveryRunner: Sendable {
     let journal: WriteJournal
     let dispatcher: Dispatcher
     let tenants: TenantDirectory
+    let events: EngineEvents
     let logger: Logger
 
     /// One attempt to perform.
@@ -32,6 +33,7 @@ public struct DeliveryRunner: Sendable {
     }
 
     public func perform(_ attempt: Attempt) async -> Next {
+        defer { Task { await events.attemptFinished() } }
         do {
             return try await performThrowing(attempt)
         } catch {

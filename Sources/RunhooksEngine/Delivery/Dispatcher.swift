@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import RunhooksCore
@@ -40,21 +41,36 @@ public final class Dispatcher: Sendable {
 
     public static let userAgent = "Runhooks/0.1.0"
 
-    let client: HTTPClient
     let targets: TargetGuard
+    /// Made on first use, so a dispatcher that never sends needs no shutdown.
+    private let clientBox = NIOLockedValueBox<HTTPClient?>(nil)
 
     public init(targets: TargetGuard) {
-        var configuration = HTTPClient.Configuration()
-        configuration.redirectConfiguration = .disallow
-        configuration.decompression = .enabled(limit: .ratio(20))
-        configuration.connectionPool = .init(idleTimeout: .seconds(60))
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.targets = targets
     }
 
+    var client: HTTPClient {
+        clientBox.withLockedValue { client in
+            if let client { return client }
+            var configuration = HTTPClient.Configuration()
+            configuration.redirectConfiguration = .disallow
+            configuration.decompression = .enabled(limit: .ratio(20))
+            configuration.connectionPool = .init(idleTimeout: .seconds(60))
+            configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+            // A refused connection is this attempt's answer; retrying is the run's decision.
+            configuration.connectionPool.retryConnectionEstablishment = false
+            let created = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            client = created
+            return created
+        }
+    }
+
     public func shutdown() async throws {
-        try await client.shutdown()
+        let client = clientBox.withLockedValue { client in
+            defer { client = nil }
+            return client
+        }
+        try await client?.shutdown()
     }
 
     public func deliver(_ request: Request) async -> DeliveryOutcome {

@@ -1,0 +1,266 @@
+import Foundation
+import RunhooksCore
+import RunhooksStore
+import Testing
+
+@testable import RunhooksEngine
+
+@Suite(.serialized) struct DeliveryEngineTests {
+    @Test func firesOnScheduleWithIdentifyingHeaders() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make()
+        try await harness.engine.start()
+        let job = try await harness.createJob("\(await sink.baseURL)/ok", body: "{\"hello\":1}")
+        harness.clock.advance(by: 60)
+        #expect(await harness.waitForAttempts(1))
+        let request = try #require(await sink.requests("/ok").first)
+        #expect(request.method == "POST" && request.body == "{\"hello\":1}")
+        #expect(request.headers["user-agent"] == "Runhooks/0.1.0")
+        #expect(request.headers["x-test"] == "yes")
+        #expect(request.headers["runhooks-job-id"] == job.id)
+        #expect(request.headers["runhooks-attempt"] == "1")
+        #expect(request.headers["runhooks-scheduled-at"] == "2025-01-15T12:01:00.000Z")
+        let executions = try await harness.executions(job.id)
+        #expect(executions.count == 1)
+        let execution = try #require(executions.first)
+        #expect(execution.status == .success && execution.httpStatusCode == 200 && execution.responseBody == "{\"ok\":true}")
+        #expect(request.headers["runhooks-execution-id"] == execution.id)
+        #expect(execution.attempt == 1 && execution.completedAt != nil && execution.durationMs != nil)
+        harness.clock.advance(by: 60)
+        #expect(await harness.waitForAttempts(2))
+        #expect(try await harness.executions(job.id).map(\.scheduledFor.iso8601Milliseconds) == [
+            "2025-01-15T12:01:00.000Z", "2025-01-15T12:02:00.000Z",
+        ])
+        let usage = try await harness.store.runCounts(userId: harness.user.id, at: harness.clock.now())
+        #expect(usage.daily == 2)
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
+    @Test func retriesWithBackoffUntilSuccess() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make()
+        try await harness.engine.start()
+        let job = try await harness.createJob("\(await sink.baseURL)/flaky", retries: 3, initialDelay: 1000)
+        harness.clock.advance(by: 60)
+        #expect(await harness.waitForAttempts(1))
+        var executions = try await harness.executions(job.id)
+        #expect(executions.map(\.status) == [.failed])
+        #expect(executions.first?.retryAt == harness.clock.now() + 1)
+        #expect(executions.first?.error == "HTTP 503 Service Unavailable")
+        harness.clock.advance(by: 1)
+        #expect(await harness.waitForAttempts(2))
+        executions = try await harness.executions(job.id)
+        #expect(executions.last?.retryAt == harness.clock.now() + 2)
+        harness.clock.advance(by: 2)
+        #expect(await harness.waitForAttempts(3))
+        executions = try await harness.executions(job.id)
+        #expect(executions.map(\.status) == [.failed, .failed, .success])
+        #expect(executions.map(\.attempt) == [1, 2, 3])
+        #expect(Set(executions.map(\.scheduledFor)).count == 1)
+        #expect(await sink.requests("/flaky").map { $0.headers["runhooks-attempt"] ?? "" } == ["1", "2", "3"])
+        // Retries are not new runs.
+        #expect(try await harness.store.runCounts(userId: harness.user.id, at: harness.clock.now()).daily == 1)
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
+    @Test func lastAllowedAttemptIsDeadLettered() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make()
+        try await harness.engine.start()
+        let job = try await harness.createJob("\(await sink.baseURL)/fail", retries: 1)
+        harness.clock.advance(by: 60)
+        #expect(await harness.waitForAttempts(1))
+        harness.clock.advance(by: 1)
+        #expect(await harness.waitForAttempts(2))
+        let executions = try await harness.executions(job.id)
+        #expect(executions.map(\.status) == [.failed, .deadLetter])
+        #expect(executions.last?.retryAt == nil)
+        #expect(executions.last?.error?.contains("gave up after 2 attempts") == true)
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
+    @Test func clientErrorsEndTheRunAtOnce() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make()
+        try await harness.engine.start()
+        let gone = try await harness.createJob("\(await sink.baseURL)/gone", retries: 3)
+        let redirect = try await harness.createJob("\(await sink.baseURL)/redirect", retries: 3)
+        harness.clock.advance(by: 60)
+        #expect(await harness.waitForAttempts(2))
+        let goneRuns = try await harness.executions(gone.id)
+        #expect(goneRuns.map(\.status) == [.failed] && goneRuns.first?.httpStatusCode == 410 && goneRuns.first?.retryAt == nil)
+        // Redirects are recorded, never followed (this one points at a metadata address).
+        let redirected = try await harness.executions(redirect.id)
+        #expect(redirected.first?.httpStatusCode == 302 && redirected.first?.status == .failed)
+        #expect(await sink.count() == 2)
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
+    @Test func retryAfterIsHonoured() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make()
+        try await harness.engine.start()
+        let job = try await harness.createJob("\(await sink.baseURL)/busy", retries: 2, initialDelay: 1000)
+        harness.clock.advance(by: 60)
+        #expect(await harness.waitForAttempts(1))
+        let first = try #require(try await harness.executions(job.id).first)
+        #expect(first.httpStatusCode == 429 && first.retryAt == harness.clock.now() + 7)
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
+    @Test func hangingTargetTimesOutAndRefusedConnectionFails() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make()
+        try await harness.engine.start()
+        let hang = try await harness.createJob("\(await sink.baseURL)/hang", retries: 1, timeoutMs: 1000)
+        let refused = try await harness.createJob("http://127.0.0.1:9/nothing-listens-here", retries: 1)
+        harness.clock.advance(by: 60)
+        #expect(await harness.waitForAttempts(2))
+        let timedOut = try #require(try await harness.executions(hang.id).first)
+        #expect(timedOut.status == .timeout)
+        #expect(timedOut.error == "timed out after 1000 ms")
+        let failed = try #require(try await harness.executions(refused.id).first)
+        #expect(failed.status == .failed)
+        #expect(failed.httpStatusCode == nil)
+        #expect(failed.error == "connection refused")
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
+    @Test func largeResponsesAreTruncatedWithAMarker() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make()
+        try await harness.engine.start()
+        let job = try await harness.createJob("\(await sink.baseURL)/big")
+        harness.clock.advance(by: 60)
+        #expect(await harness.waitForAttempts(1))
+        let body = try #require(try await harness.executions(job.id).first?.responseBody)
+        #expect(body.hasSuffix(Dispatcher.truncationMarker))
+        #expect(body.utf8.count == Dispatcher.responseCaptureLimit + Dispatcher.truncationMarker.utf8.count)
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
+    @Test func privateTargetsAreRefusedAtFireTime() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make(allowPrivateTargets: false)
+        try await harness.engine.start()
+        // As if the name had resolved to a public address when the job was created.
+        let job = try await harness.createJob("http://localhost:\(await sink.port)/ok", retries: 2)
+        harness.clock.advance(by: 60)
+        #expect(await harness.waitForAttempts(1))
+        let execution = try #require(try await harness.executions(job.id).first)
+        #expect(execution.status == .failed && execution.error?.hasPrefix("refused:") == true && execution.retryAt == nil)
+        #expect(await sink.count() == 0)
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
+    @Test func quotaExhaustedRunsAreRecordedNotSent() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make(plan: .free)
+        try await harness.engine.start()
+        try await harness.store.addRuns(userId: harness.user.id, count: 200, at: harness.clock.now())
+        let job = try await harness.createJob("\(await sink.baseURL)/ok")
+        harness.clock.advance(by: 60)
+        #expect(await harness.waitForAttempts(1))
+        let execution = try #require(try await harness.executions(job.id).first)
+        #expect(execution.status == .quotaExceeded && execution.error?.contains("daily run quota") == true)
+        #expect(await sink.count() == 0)
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
+    @Test func concurrencyOneSerialisesATenantsRequests() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make(plan: .free)
+        try await harness.engine.start()
+        for _ in 0..<3 { try await harness.createJob("\(await sink.baseURL)/slow") }
+        harness.clock.advance(by: 60)
+        #expect(await harness.waitForAttempts(3))
+        #expect(await sink.count("/slow") == 3)
+        #expect(await sink.maxConcurrent == 1)
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
+    @Test func replayAndTriggerFireAtOnce() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make()
+        try await harness.engine.start()
+        let job = try await harness.createJob("\(await sink.baseURL)/ok")
+        let trigger = ReplayRequest(
+            id: harness.context.ids.next(), userId: harness.user.id, jobId: job.id, kind: .trigger, executionId: nil,
+            requestedAt: harness.clock.now())
+        try await harness.store.insertReplayRequest(trigger)
+        await harness.engine.runRequested(trigger)
+        #expect(await harness.waitForAttempts(1))
+        let original = try #require(try await harness.executions(job.id).first)
+        harness.clock.advance(by: 1)
+        let replay = ReplayRequest(
+            id: harness.context.ids.next(), userId: harness.user.id, jobId: job.id, executionId: original.id,
+            requestedAt: harness.clock.now())
+        try await harness.store.insertReplayRequest(replay)
+        await harness.engine.runRequested(replay)
+        #expect(await harness.waitForAttempts(2))
+        let runs = try await harness.executions(job.id)
+        #expect(runs.count == 2 && runs.allSatisfy { $0.status == .success })
+        #expect(runs.last?.replayOf == original.id)
+        #expect(try await harness.store.pendingReplayRequests(limit: 10).isEmpty)
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
+    @Test func pauseStopsFiringAndResumeReanchors() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make()
+        try await harness.engine.start()
+        let job = try await harness.createJob("\(await sink.baseURL)/paused")
+        let witness = try await harness.createJob("\(await sink.baseURL)/witness")
+        let tenant = await harness.tenants.tenant(harness.user.id)
+        var paused = JobSpec(name: job.name, schedule: job.schedule, httpConfig: job.httpConfig, retryPolicy: job.retryPolicy)
+        paused.status = .paused
+        let pausedJob = try #require(try await tenant.updateJob(job, with: paused, plan: .growth))
+        await harness.engine.jobSaved(pausedJob)
+        harness.clock.advance(by: 60)
+        #expect(await harness.waitForAttempts(1))  // the witness fired, the paused job did not
+        let pausedHits = await sink.count("/paused")
+        let witnessHits = await sink.count("/witness")
+        #expect(pausedHits == 0 && witnessHits == 1)
+        harness.clock.advance(by: 30)
+        paused.status = .active
+        let resumed = try #require(try await tenant.updateJob(pausedJob, with: paused, plan: .growth))
+        await harness.engine.jobSaved(resumed)
+        harness.clock.advance(by: 30)  // the witness fires; the resumed job is due 60 s after the resume
+        #expect(await harness.waitForAttempts(2))
+        #expect(await sink.count("/paused") == 0)
+        harness.clock.advance(by: 30)
+        #expect(await harness.waitForAttempts(3))
+        #expect(try await harness.executions(job.id).map(\.scheduledFor) == [resumed.anchorAt + 60])
+        _ = witness
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
+    @Test func deletedJobsStopFiring() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make()
+        try await harness.engine.start()
+        let job = try await harness.createJob("\(await sink.baseURL)/deleted")
+        try await harness.createJob("\(await sink.baseURL)/witness")
+        #expect(try await harness.tenants.tenant(harness.user.id).deleteJob(id: job.id))
+        await harness.engine.jobDeleted(id: job.id, userId: harness.user.id)
+        harness.clock.advance(by: 60)
+        #expect(await harness.waitForAttempts(1))
+        let deletedHits = await sink.count("/deleted")
+        let witnessHits = await sink.count("/witness")
+        #expect(deletedHits == 0 && witnessHits == 1)
+        await harness.engine.stop()
+        await sink.stop()
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Logging
+import RunhooksCore
+import RunhooksStore
+
+@testable import RunhooksEngine
+
+/// An engine on a real store in a temporary directory, driven by a manual clock.
+struct EngineHarness {
+    let directory: URL
+    let store: SQLiteStore
+    let clock: ManualWallClock
+    let context: EngineContext
+    let tenants: TenantDirectory
+    let engine: DeliveryEngine
+    let user: User
+
+    static func make(plan: Plan = .growth, allowPrivateTargets: Bool = true, reuse: EngineHarness? = nil) async throws -> EngineHarness {
+        let directory = reuse?.directory
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-engine-\(UUID().uuidString)")
+        let store = try SQLiteStore(path: directory.appendingPathComponent("runhooks.sqlite").path)
+        let clock = reuse?.clock ?? ManualWallClock(Date(milliseconds: 1_736_942_400_000))
+        let context = EngineContext(store: store, ids: ObjectIDGenerator(), clock: clock, shards: ShardMap(shardCount: 4))
+        let tenants = TenantDirectory(context: context)
+        var logger = Logger(label: "engine-test")
+        logger.logLevel = .warning
+        let engine = DeliveryEngine(
+            context: context, tenants: tenants, targets: TargetGuard(allowPrivateTargets: allowPrivateTargets),
+            ownedShards: [0, 1, 2, 3], logger: logger, drainTimeout: .seconds(5))
+        var user: User
+        if let existing = reuse?.user {
+            user = existing
+        } else {
+            let now = clock.now()
+            user = User(
+                id: context.ids.next(at: now), email: nil, name: "engine", role: .user, plan: plan, isAnonymous: true,
+                apiKeyPrefix: "rh_live_test", createdAt: now, updatedAt: now)
+            try await store.insertUser(user, passwordHash: nil, apiKeyHash: UUID().uuidString)
+        }
+        return EngineHarness(
+            directory: directory, store: store, clock: clock, context: context, tenants: tenants, engine: engine, user: user)
+    }
+
+    /// Creates a job the way the API does: through the tenant actor, then the engine hook.
+    @discardableResult
+    func createJob(
+        _ url: String, every intervalMs: Int = 60_000, cron: String? = nil, retries: Int = 0, initialDelay: Int = 1000,
+        timeoutMs: Int = 5000, method: HTTPConfig.Method = .POST, body: String? = nil
+    ) async throws -> Job {
+        let schedule = cron.map { Schedule(kind: .cron, expression: $0) } ?? Schedule(kind: .interval, expression: String(intervalMs))
+        let spec = JobSpec(
+            name: "job", schedule: schedule,
+            httpConfig: HTTPConfig(url: url, method: method, headers: ["X-Test": "yes"], body: body, timeoutMs: timeoutMs),
+            retryPolicy: RetryPolicy(maxRetries: retries, initialDelay: initialDelay, backoffMultiplier: 2, maxDelay: 60_000))
+        let job = try await tenants.tenant(user.id).createJob(spec, plan: .growth)
+        await engine.jobSaved(job)
+        return job
+    }
+
+    func executions(_ jobId: String) async throws -> [Execution] {
+        try await store.listExecutions(userId: user.id, filter: ExecutionFilter(jobId: jobId), page: PageRequest(limit: 100))
+            .items.sorted { ($0.scheduledFor, $0.attempt) < ($1.scheduledFor, $1.attempt) }
+    }
+
+    /// Waits until `total` attempts have finished since the engine started, then until their
+    /// results are committed.
+    func waitForAttempts(_ total: Int) async -> Bool {
+        let reached = await engine.events.waitForAttempts(total)
+        await engine.waitUntilSettled()
+        return reached
+    }
+}

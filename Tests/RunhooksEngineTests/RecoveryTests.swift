@@ -1,0 +1,107 @@
+import Foundation
+import RunhooksCore
+import RunhooksStore
+import Testing
+
+@testable import RunhooksEngine
+
+@Suite(.serialized) struct RecoveryTests {
+    @Test func missedSlotsAreCaughtUpOnceWithTheirCount() async throws {
+        let sink = try await TestSink.start()
+        let first = try await EngineHarness.make()
+        try await first.engine.start()
+        let job = try await first.createJob("\(await sink.baseURL)/ok")
+        first.clock.advance(by: 60)
+        #expect(await first.waitForAttempts(1))
+        await first.engine.stop()
+
+        // Five slots pass while no engine runs.
+        first.clock.advance(by: 5 * 60 + 10)
+        let second = try await EngineHarness.make(reuse: first)
+        try await second.engine.start()
+        #expect(await second.waitForAttempts(1))
+        let runs = try await second.executions(job.id)
+        #expect(runs.count == 2)
+        #expect(runs.last?.scheduledFor == job.anchorAt + 360)
+        #expect(runs.last?.missedSlots == 4)
+        #expect(await sink.count("/ok") == 2)
+        // The schedule continues from there, without drift.
+        second.clock.advance(by: 50)
+        #expect(await second.waitForAttempts(2))
+        #expect(try await second.executions(job.id).last?.scheduledFor == job.anchorAt + 420)
+        await second.engine.stop()
+        await sink.stop()
+    }
+
+    @Test func attemptsLeftRunningAreSettledAndRetried() async throws {
+        let sink = try await TestSink.start()
+        let first = try await EngineHarness.make()
+        let job = try await first.createJob("\(await sink.baseURL)/ok", retries: 2)
+        // As a crash would leave it: claimed and running, never finished.
+        let slot = first.clock.now() + 60
+        let interrupted = Execution(
+            id: first.context.ids.next(), jobId: job.id, userId: job.userId, status: .running, scheduledFor: slot,
+            attempt: 1, startedAt: slot, createdAt: slot)
+        #expect(try await first.store.apply([.claim(interrupted, advancesSlot: true)]) == [true])
+        first.clock.advance(by: 61)
+
+        let second = try await EngineHarness.make(reuse: first)
+        try await second.engine.start()
+        #expect(await second.waitForAttempts(1))
+        let runs = try await second.executions(job.id)
+        #expect(runs.map(\.status) == [.failed, .success])
+        #expect(runs.first?.error == "interrupted: the server stopped during this attempt")
+        #expect(runs.map(\.attempt) == [1, 2])
+        #expect(await sink.requests("/ok").first?.headers["runhooks-attempt"] == "2")
+        await second.engine.stop()
+        await sink.stop()
+    }
+
+    @Test func pendingRetriesSurviveARestart() async throws {
+        let sink = try await TestSink.start()
+        let first = try await EngineHarness.make()
+        try await first.engine.start()
+        let job = try await first.createJob("\(await sink.baseURL)/flaky", retries: 3, initialDelay: 5000)
+        first.clock.advance(by: 60)
+        #expect(await first.waitForAttempts(1))
+        await first.engine.stop()
+
+        let second = try await EngineHarness.make(reuse: first)
+        try await second.engine.start()
+        second.clock.advance(by: 5)
+        #expect(await second.waitForAttempts(1))
+        #expect(try await second.executions(job.id).map(\.attempt) == [1, 2])
+        await second.engine.stop()
+        await sink.stop()
+    }
+
+    @Test func aSlotIsClaimedOnlyOnce() async throws {
+        let harness = try await EngineHarness.make()
+        let job = try await harness.createJob("https://x.example/")
+        let slot = harness.clock.now() + 60
+        func claim() -> EngineWrite {
+            .claim(
+                Execution(
+                    id: harness.context.ids.next(), jobId: job.id, userId: job.userId, status: .running, scheduledFor: slot,
+                    attempt: 1, createdAt: slot), advancesSlot: true)
+        }
+        #expect(try await harness.store.apply([claim(), claim()]) == [true, false])
+        #expect(try await harness.store.apply([claim()]) == [false])
+    }
+
+    @Test func retentionSweepFollowsThePlan() async throws {
+        let harness = try await EngineHarness.make(plan: .free)
+        let job = try await harness.createJob("https://x.example/")
+        for age in [0.5, 2.0] {
+            let created = harness.clock.now() - age * 86_400
+            _ = try await harness.store.apply([
+                .claim(
+                    Execution(
+                        id: harness.context.ids.next(), jobId: job.id, userId: job.userId, status: .success,
+                        scheduledFor: created, attempt: 1, createdAt: created), advancesSlot: false)
+            ])
+        }
+        #expect(await harness.engine.sweepRetention() == 1)
+        #expect(try await harness.executions(job.id).count == 1)
+    }
+}

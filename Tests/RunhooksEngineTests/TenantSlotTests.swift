@@ -1,0 +1,71 @@
+import Foundation
+import RunhooksCore
+import Testing
+
+@testable import RunhooksEngine
+
+@Suite struct TenantSlotTests {
+    @Test func waitersAreServedInArrivalOrder() async throws {
+        let harness = try await EngineHarness.make(plan: .free)
+        let tenant = await harness.tenants.tenant(harness.user.id)
+        await tenant.acquireSlot(plan: .free)
+        #expect(await tenant.hasFreeSlot(plan: .free) == false)
+        let order = OrderLog()
+        var waiters: [Task<Void, Never>] = []
+        for index in 0..<3 {
+            waiters.append(Task {
+                await tenant.acquireSlot(plan: .free)
+                await order.append(index)
+            })
+            // Each waiter is queued before the next one starts.
+            while await tenant.slotWaiters.count < index + 1 { await Task.yield() }
+        }
+        for served in 1...3 {
+            await tenant.releaseSlot(plan: .free)
+            while await order.count < served { await Task.yield() }
+        }
+        for waiter in waiters { await waiter.value }
+        #expect(await order.values == [0, 1, 2])
+        await tenant.releaseSlot(plan: .free)
+        #expect(await tenant.hasFreeSlot(plan: .free))
+    }
+
+    @Test func dailyQuotaIsExact() async throws {
+        let harness = try await EngineHarness.make(plan: .free)
+        let tenant = await harness.tenants.tenant(harness.user.id)
+        var admitted = 0
+        for _ in 0..<205 {
+            if case .admitted = try await tenant.admitRun(plan: .free, at: harness.clock.now(), journal: harness.engine.journal) {
+                admitted += 1
+            }
+        }
+        #expect(admitted == 200)
+        await harness.engine.journal.drain()
+        #expect(try await harness.store.runCounts(userId: harness.user.id, at: harness.clock.now()).daily == 200)
+        // A new UTC day starts a new count.
+        harness.clock.advance(by: 86_400)
+        let nextDay = try await tenant.admitRun(plan: .free, at: harness.clock.now(), journal: harness.engine.journal)
+        #expect(nextDay == .admitted)
+    }
+
+    @Test func retryClassification() {
+        func outcome(_ kind: DeliveryOutcome.Kind) -> DeliveryOutcome { DeliveryOutcome(kind: kind, durationMs: 1) }
+        #expect(outcome(.timeout).isRetryable && outcome(.networkError).isRetryable)
+        #expect(outcome(.response(status: 500)).isRetryable && outcome(.response(status: 503)).isRetryable)
+        #expect(outcome(.response(status: 408)).isRetryable && outcome(.response(status: 429)).isRetryable)
+        #expect(!outcome(.response(status: 404)).isRetryable && !outcome(.response(status: 410)).isRetryable)
+        #expect(!outcome(.response(status: 302)).isRetryable && !outcome(.refused).isRetryable)
+        #expect(outcome(.response(status: 204)).isSuccess && !outcome(.response(status: 302)).isSuccess)
+        let policy = RetryPolicy(maxRetries: 3, initialDelay: 1000, backoffMultiplier: 2, maxDelay: 300_000)
+        #expect(DeliveryRunner.retryDelayMs(policy: policy, retry: 2, retryAfter: nil) == 2000)
+        #expect(DeliveryRunner.retryDelayMs(policy: policy, retry: 1, retryAfter: 7) == 7000)
+        #expect(DeliveryRunner.retryDelayMs(policy: policy, retry: 3, retryAfter: 1) == 4000)
+        #expect(DeliveryRunner.retryDelayMs(policy: policy, retry: 1, retryAfter: 99_999) == 3_600_000)
+    }
+}
+
+actor OrderLog {
+    private(set) var values: [Int] = []
+    var count: Int { values.count }
+    func append(_ value: Int) { values.append(value) }
+}
