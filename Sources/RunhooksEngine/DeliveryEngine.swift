@@ -21,7 +21,8 @@ public final class DeliveryEngine: Service, Sendable {
 
     public init(
         context: EngineContext, tenants: TenantDirectory, targets: TargetGuard, ownedShards: [Int],
-        logger: Logger, drainTimeout: Duration = .seconds(10), sweepInterval: TimeInterval = 3600
+        logger: Logger, metrics: EngineMetrics = EngineMetrics(), drainTimeout: Duration = .seconds(10),
+        sweepInterval: TimeInterval = 3600
     ) {
         self.context = context
         self.tenants = tenants
@@ -31,7 +32,8 @@ public final class DeliveryEngine: Service, Sendable {
         journal = WriteJournal(store: context.store, logger: logger)
         dispatcher = Dispatcher(targets: targets)
         let runner = DeliveryRunner(
-            context: context, journal: journal, dispatcher: dispatcher, tenants: tenants, events: events, logger: logger)
+            context: context, journal: journal, dispatcher: dispatcher, tenants: tenants, events: events, metrics: metrics,
+            logger: logger)
         var shards: [Int: ShardActor] = [:]
         for shard in ownedShards {
             shards[shard] = ShardActor(shard: shard, runner: runner, inFlight: inFlight, logger: logger)

@@ -1,6 +1,7 @@
 import Foundation
 import RunhooksCore
 import RunhooksStore
+import Prometheus
 import Testing
 
 @testable import RunhooksEngine
@@ -243,6 +244,25 @@ import Testing
         #expect(await harness.waitForAttempts(3))
         #expect(try await harness.executions(job.id).map(\.scheduledFor) == [resumed.anchorAt + 60])
         _ = witness
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
+    @Test func metricsCountFiresAttemptsAndLateness() async throws {
+        let sink = try await TestSink.start()
+        let registry = PrometheusCollectorRegistry()
+        let harness = try await EngineHarness.make(metrics: EngineMetrics(factory: PrometheusMetricsFactory(registry: registry)))
+        try await harness.engine.start()
+        try await harness.createJob("\(await sink.baseURL)/ok")
+        try await harness.createJob("\(await sink.baseURL)/gone")
+        harness.clock.advance(by: 60)
+        #expect(await harness.waitForAttempts(2))
+        let text = registry.emitToString()
+        #expect(text.contains("runhooks_fires_total 2"))
+        #expect(text.contains("runhooks_attempts_total{status=\"success\"} 1"))
+        #expect(text.contains("runhooks_attempts_total{status=\"failed\"} 1"))
+        #expect(text.contains("runhooks_fire_lateness_count 2"))
+        #expect(text.contains("runhooks_requests_in_flight 0"))
         await harness.engine.stop()
         await sink.stop()
     }

@@ -15,7 +15,10 @@ struct EngineHarness {
     let engine: DeliveryEngine
     let user: User
 
-    static func make(plan: Plan = .growth, allowPrivateTargets: Bool = true, reuse: EngineHarness? = nil) async throws -> EngineHarness {
+    static func make(
+        plan: Plan = .growth, allowPrivateTargets: Bool = true, reuse: EngineHarness? = nil,
+        metrics: EngineMetrics = EngineMetrics()
+    ) async throws -> EngineHarness {
         let directory = reuse?.directory
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-engine-\(UUID().uuidString)")
         let store = try SQLiteStore(path: directory.appendingPathComponent("runhooks.sqlite").path)
@@ -26,7 +29,7 @@ struct EngineHarness {
         logger.logLevel = .warning
         let engine = DeliveryEngine(
             context: context, tenants: tenants, targets: TargetGuard(allowPrivateTargets: allowPrivateTargets),
-            ownedShards: [0, 1, 2, 3], logger: logger, drainTimeout: .seconds(5))
+            ownedShards: [0, 1, 2, 3], logger: logger, metrics: metrics, drainTimeout: .seconds(5))
         var user: User
         if let existing = reuse?.user {
             user = existing

@@ -11,6 +11,7 @@ public struct DeliveryRunner: Sendable {
     let dispatcher: Dispatcher
     let tenants: TenantDirectory
     let events: EngineEvents
+    let metrics: EngineMetrics
     let logger: Logger
 
     /// One attempt to perform.
@@ -57,6 +58,7 @@ public struct DeliveryRunner: Sendable {
             execution.completedAt = now
             execution.error = reason
             try await journal.commit(.claim(execution, advancesSlot: attempt.isScheduledSlot))
+            metrics.recordAttempt(.quotaExceeded)
             return .done
         }
         let startsNow = await tenant.hasFreeSlot(plan: plan)
@@ -72,8 +74,11 @@ public struct DeliveryRunner: Sendable {
         await tenant.acquireSlot(plan: plan)
         let startedAt = startsNow ? now : context.clock.now()
         if !startsNow { await journal.enqueue(.start(executionId: execution.id, at: startedAt)) }
+        if attempt.isScheduledSlot { metrics.recordFire(lateness: context.clock.now().timeIntervalSince(attempt.slot)) }
+        metrics.inFlight.increment()
         let outcome = await dispatcher.deliver(
             Dispatcher.Request(job: job, executionId: execution.id, attempt: attempt.number, scheduledFor: attempt.slot))
+        metrics.inFlight.decrement()
         await tenant.releaseSlot(plan: plan)
         let completedAt = context.clock.now()
 
@@ -100,6 +105,7 @@ public struct DeliveryRunner: Sendable {
             }
         }
         await journal.enqueue(.finish(result))
+        metrics.recordAttempt(result.status)
         return next
     }
 

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Foundation
 import Logging
+import Prometheus
 import RunhooksCore
 import RunhooksEngine
 import RunhooksStore
@@ -21,11 +22,13 @@ public struct AppServices: Sendable {
     public let startedAt: Date
     /// The delivery engine; nil when the routes run without one (router tests).
     public let engine: DeliveryEngine?
+    /// Where `/metrics` reads from; nil serves no `/metrics`.
+    public let metrics: PrometheusCollectorRegistry?
 
     public init(
         store: any Store, auth: AuthService, tenants: TenantDirectory, ownership: ShardOwnership, targets: TargetGuard,
         jobRules: JobRules, alertRules: AlertRules, limiter: RateLimiter, rateLimitsEnabled: Bool,
-        clock: any WallClock, ids: ObjectIDGenerator, engine: DeliveryEngine?
+        clock: any WallClock, ids: ObjectIDGenerator, engine: DeliveryEngine?, metrics: PrometheusCollectorRegistry? = nil
     ) {
         self.store = store
         self.auth = auth
@@ -40,6 +43,7 @@ public struct AppServices: Sendable {
         self.ids = ids
         self.startedAt = clock.now()
         self.engine = engine
+        self.metrics = metrics
     }
 
     /// The actor of the authenticated user's tenant, reached through the gateway's routing.

@@ -1,6 +1,9 @@
 import Foundation
 import Hummingbird
 import Logging
+import CoreMetrics
+import NIOCore
+import Prometheus
 import RunhooksCore
 import RunhooksEngine
 import RunhooksStore
@@ -21,13 +24,20 @@ public func buildRouter(services: AppServices) -> Router<RunhooksRequestContext>
     HealthController(services: services).addRoutes(to: api)
     let document = OpenAPIDocument.make(version: HealthController.version)
     api.get("openapi.json") { _, _ in JSONResponse.make(status: .ok, body: document) }
+    if let registry = services.metrics {
+        router.get("metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+    }
     return router
 }
 
 /// Wires the store, auth and tenant actors together for one node.
 public func buildServices(
     configuration: ServerConfiguration, store: any Store, jwtSecret: String, clock: any WallClock = SystemWallClock(),
-    withEngine: Bool = false, logger: Logger = Logger(label: "runhooks")
+    withEngine: Bool = false, logger: Logger = Logger(label: "runhooks"), metrics: PrometheusCollectorRegistry? = nil
 ) async throws -> AppServices {
     let ids = ObjectIDGenerator()
     let shardCount = try await store.shardCount(proposing: configuration.shardCount)
@@ -39,7 +49,8 @@ public func buildServices(
     let ownership = ShardOwnership(localNodeId: "local", shards: shards)
     let engine = withEngine
         ? DeliveryEngine(
-            context: context, tenants: tenants, targets: targets, ownedShards: ownership.localShards, logger: logger)
+            context: context, tenants: tenants, targets: targets, ownedShards: ownership.localShards, logger: logger,
+            metrics: EngineMetrics(factory: metrics.map { PrometheusMetricsFactory(registry: $0) } ?? NOOPMetricsHandler.instance))
         : nil
     return AppServices(
         store: store,
@@ -49,7 +60,7 @@ public func buildServices(
         jobRules: JobRules(minIntervalMs: configuration.minIntervalMs),
         alertRules: AlertRules(allowPlainHTTPSlack: configuration.allowPrivateTargets),
         limiter: RateLimiter(clock: clock), rateLimitsEnabled: configuration.rateLimitsEnabled, clock: clock, ids: ids,
-        engine: engine)
+        engine: engine, metrics: metrics)
 }
 
 /// The whole server of `runhooks serve`: it takes the data directory's lock, opens the store
@@ -61,7 +72,8 @@ public func buildApplication(configuration: ServerConfiguration) async throws ->
     let store = try SQLiteStore(path: try configuration.sqlitePath())
     let secret = try configuration.jwtSecret ?? dataDirectory.jwtSecret()
     let services = try await buildServices(
-        configuration: configuration, store: store, jwtSecret: secret, withEngine: true, logger: logger)
+        configuration: configuration, store: store, jwtSecret: secret, withEngine: true, logger: logger,
+        metrics: PrometheusCollectorRegistry())
     let router = buildRouter(services: services)
     return Application(
         router: router,

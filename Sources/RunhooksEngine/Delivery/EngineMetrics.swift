@@ -1,0 +1,33 @@
+import CoreMetrics
+import Foundation
+import RunhooksCore
+
+/// The engine's metrics, made through an injected factory (the server passes its Prometheus
+/// registry's; nothing here touches the global metrics system).
+public struct EngineMetrics: Sendable {
+    let fires: Counter
+    let lateness: CoreMetrics.Timer
+    let attempts: [Execution.Status: Counter]
+    let inFlight: Meter
+
+    public init(factory: any MetricsFactory = NOOPMetricsHandler.instance) {
+        fires = Counter(label: "runhooks_fires_total", factory: factory)
+        lateness = CoreMetrics.Timer(label: "runhooks_fire_lateness", factory: factory)
+        var attempts: [Execution.Status: Counter] = [:]
+        for status in Execution.Status.allCases where status.isFinal {
+            attempts[status] = Counter(label: "runhooks_attempts_total", dimensions: [("status", status.rawValue)], factory: factory)
+        }
+        self.attempts = attempts
+        inFlight = Meter(label: "runhooks_requests_in_flight", factory: factory)
+    }
+
+    /// A scheduled slot was sent `lateness` after its time.
+    func recordFire(lateness seconds: TimeInterval) {
+        fires.increment()
+        lateness.recordNanoseconds(Int64(max(0, seconds) * 1_000_000_000))
+    }
+
+    func recordAttempt(_ status: Execution.Status) {
+        attempts[status]?.increment()
+    }
+}
