@@ -89,6 +89,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "TimingWheelBenchmark",
+            dependencies: ["RunhooksCore", .product(name: "HeapModule", package: "swift-collections")],
+            path: "Benchmarks/TimingWheelBenchmark",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "runhooks-load",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Benchmarks/LoadGenerator",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "RunhooksCoreTests",
             dependencies: ["RunhooksCore"],

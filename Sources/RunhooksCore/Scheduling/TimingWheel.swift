@@ -1,181 +1,243 @@
-import HeapModule
+/// A hierarchical timing wheel in the style of Kafka's. Level 0 has `slotsPerLevel` buckets
+/// of 1 ms; each bucket of a higher level spans a whole turn of the level below, and levels
+/// are added when a deadline lies beyond the top one. Buckets are contiguous arrays that keep
+/// their capacity, so scheduling is an append, a cascade is a sequential scan, and a warmed-up
+/// wheel does not allocate. Each level keeps a bitmap of its non-empty buckets, so
+/// `nextExpiration` is a few bit scans and nothing ticks while nothing is due.
+///
+/// Cancelling is O(1) and lazy: the timer's id goes into a set and the entry is dropped when
+/// its bucket is reached. A handle may be cancelled only while its timer is pending (the
+/// `KeyedTimingWheel` wrapper keeps that promise for its callers).
+///
+/// Time is whatever the owner passes in (milliseconds): there is no clock inside.
+public struct TimingWheel<Payload> {
+    public struct Handle: Hashable, Sendable {
+        @usableFromInline let id: UInt64
+        @inlinable init(id: UInt64) { self.id = id }
+    }
 
-/// A hierarchical timing wheel in the style of Kafka's: level 0 has `slotsPerLevel` buckets of
-/// 1 ms; each higher level's bucket spans a whole turn of the level below, and levels are added
-/// when a deadline lies beyond the top one. Insert and cancel are O(1); the owner learns when
-/// to wake up from `nextExpiration`, a min-heap of the non-empty buckets only, so nothing ticks
-/// while nothing is due. Time is whatever the owner passes in (milliseconds): no clock inside.
-public struct TimingWheel<Key: Hashable, Payload> {
     public struct Timer {
-        public let key: Key
+        public let handle: Handle
         public let deadline: Int64
         public let payload: Payload
+
+        @inlinable init(handle: Handle, deadline: Int64, payload: Payload) {
+            self.handle = handle
+            self.deadline = deadline
+            self.payload = payload
+        }
     }
 
-    struct Slot {
-        var timer: Timer
-        var level: Int
-        var bucket: Int
-        var position: Int
-    }
+    @usableFromInline
+    struct Entry {
+        @usableFromInline let deadline: Int64
+        @usableFromInline let id: UInt64
+        @usableFromInline let payload: Payload
 
-    struct Level {
-        let tick: Int64
-        let interval: Int64
-        var currentTime: Int64
-        var buckets: [[Int]]
-        var expirations: [Int64]
-    }
-
-    struct PendingBucket: Comparable {
-        let expiration: Int64
-        let level: Int
-        let bucket: Int
-        static func < (lhs: Self, rhs: Self) -> Bool { lhs.expiration < rhs.expiration }
+        @inlinable init(deadline: Int64, id: UInt64, payload: Payload) {
+            self.deadline = deadline
+            self.id = id
+            self.payload = payload
+        }
     }
 
     public let slotsPerLevel: Int
-    private var levels: [Level] = []
-    private var slots: [Slot?] = []
-    private var freeSlots: [Int] = []
-    private var slotOfKey: [Key: Int] = [:]
-    private var pending = Heap<PendingBucket>()
-    /// Timers whose deadline had already passed when they were inserted.
-    private var overdue: [Int] = []
+    @usableFromInline let slotMask: Int
+    @usableFromInline let wordsPerLevel: Int
+    @usableFromInline var ticks: [Int64] = []
+    @usableFromInline var currentTimes: [Int64] = []
+    /// Level × slotsPerLevel + bucket.
+    @usableFromInline var buckets: [[Entry]] = []
+    /// Level × wordsPerLevel + word: one bit per non-empty bucket.
+    @usableFromInline var occupied: [UInt64] = []
+    @usableFromInline var overdue: [Entry] = []
+    @usableFromInline var cancelled: Set<UInt64> = []
+    @usableFromInline var nextId: UInt64 = 0
+    @usableFromInline var storedCount = 0
+    /// A spare array handed to each bucket as it is emptied, so capacities are recycled.
+    @usableFromInline var spare: [Entry] = []
 
+    /// `slotsPerLevel` must be a power of two (64 or 256 suit a shard).
+    @inlinable
     public init(startTime: Int64, slotsPerLevel: Int = 256) {
-        precondition(slotsPerLevel >= 2)
+        precondition(slotsPerLevel >= 2 && slotsPerLevel & (slotsPerLevel - 1) == 0, "slots per level must be a power of two")
         self.slotsPerLevel = slotsPerLevel
-        levels = [Self.makeLevel(tick: 1, slots: slotsPerLevel, time: startTime)]
+        slotMask = slotsPerLevel - 1
+        wordsPerLevel = (slotsPerLevel + 63) / 64
+        addLevel(tick: 1, time: startTime)
     }
 
-    private static func makeLevel(tick: Int64, slots: Int, time: Int64) -> Level {
-        Level(
-            tick: tick, interval: tick * Int64(slots), currentTime: time - time % tick,
-            buckets: Array(repeating: [], count: slots), expirations: Array(repeating: -1, count: slots))
+    @inlinable
+    mutating func addLevel(tick: Int64, time: Int64) {
+        ticks.append(tick)
+        currentTimes.append(time - time % tick)
+        buckets += Array(repeating: [], count: slotsPerLevel)
+        occupied += Array(repeating: 0, count: wordsPerLevel)
     }
 
-    public var count: Int { slotOfKey.count }
-    public var isEmpty: Bool { slotOfKey.isEmpty }
-    public var currentTime: Int64 { levels[0].currentTime }
+    public var count: Int { storedCount }
+    public var isEmpty: Bool { storedCount == 0 }
+    public var currentTime: Int64 { currentTimes[0] }
 
-    public func contains(_ key: Key) -> Bool { slotOfKey[key] != nil }
+    // MARK: Schedule and cancel
 
-    public func deadline(of key: Key) -> Int64? { slotOfKey[key].flatMap { slots[$0]?.timer.deadline } }
+    @inlinable
+    public mutating func schedule(at deadline: Int64, _ payload: Payload) -> Handle {
+        nextId &+= 1
+        storedCount += 1
+        place(Entry(deadline: deadline, id: nextId, payload: payload))
+        return Handle(id: nextId)
+    }
 
-    /// When the owner should next call `advance`: the earliest non-empty bucket's time.
+    /// Cancels a pending timer (it must not have fired yet).
+    @inlinable
+    public mutating func cancel(_ handle: Handle) {
+        if cancelled.insert(handle.id).inserted { storedCount -= 1 }
+    }
+
+    // MARK: Time
+
+    /// When the owner should next call `advance`: never later than the earliest deadline, and
+    /// earlier only when a higher level's bucket must cascade first (or a cancelled timer's
+    /// bucket is still to be cleared).
+    @inlinable
     public var nextExpiration: Int64? {
-        if !overdue.isEmpty { return levels[0].currentTime }
-        return pending.min?.expiration
+        if !overdue.isEmpty { return currentTimes[0] }
+        return nextBucket(fromLevel: 0, toLevel: ticks.count)?.expiration
     }
 
-    /// Adds a timer, replacing any timer with the same key.
-    public mutating func schedule(_ key: Key, at deadline: Int64, payload: Payload) {
-        cancel(key)
-        let timer = Timer(key: key, deadline: deadline, payload: payload)
-        let index: Int
-        if let free = freeSlots.popLast() {
-            index = free
-            slots[index] = Slot(timer: timer, level: -1, bucket: -1, position: -1)
-        } else {
-            index = slots.count
-            slots.append(Slot(timer: timer, level: -1, bucket: -1, position: -1))
-        }
-        slotOfKey[key] = index
-        place(index)
-    }
-
-    /// Removes a timer; returns its payload if it was scheduled.
-    @discardableResult
-    public mutating func cancel(_ key: Key) -> Payload? {
-        guard let index = slotOfKey.removeValue(forKey: key), let slot = slots[index] else { return nil }
-        if slot.level >= 0 {
-            unlink(slot)
-        } else if let position = overdue.firstIndex(of: index) {
-            overdue.remove(at: position)
-        }
-        slots[index] = nil
-        freeSlots.append(index)
-        return slot.timer.payload
-    }
-
-    /// Moves time to `now` and returns every timer whose deadline is ≤ `now`, removed from the wheel.
+    /// Moves time to `now`; returns every timer whose deadline is ≤ `now`, in deadline order.
+    @inlinable
     public mutating func advance(to now: Int64) -> [Timer] {
-        var expired: [Int] = overdue
-        overdue.removeAll()
-        while let next = pending.min, next.expiration <= now {
-            pending.removeMin()
-            guard levels[next.level].expirations[next.bucket] == next.expiration else { continue }  // stale entry
-            advanceLevels(to: next.expiration)
-            let members = levels[next.level].buckets[next.bucket]
-            levels[next.level].buckets[next.bucket] = []
-            levels[next.level].expirations[next.bucket] = -1
-            // Timers of a higher level cascade into lower ones (or expire) now that time has come.
-            for index in members {
-                slots[index]!.level = -1
-                place(index, collectingExpired: &expired)
+        var expired: [Timer] = []
+        advance(to: now, into: &expired)
+        return expired
+    }
+
+    /// Moves time to `now`, appending every timer whose deadline is ≤ `now` to `expired` in
+    /// deadline order (a caller that reuses the array saves an allocation per wake-up).
+    @inlinable
+    public mutating func advance(to now: Int64, into expired: inout [Timer]) {
+        if !overdue.isEmpty {
+            let first = expired.count
+            let entries = overdue
+            overdue.removeAll(keepingCapacity: true)
+            for entry in entries { expire(entry, into: &expired) }
+            expired[first...].sort { $0.deadline < $1.deadline }
+        }
+        var higher = nextBucket(fromLevel: 1, toLevel: ticks.count)
+        while true {
+            let lower = nextBucket(fromLevel: 0, toLevel: 1)
+            // On a tie the higher bucket goes first: its timers due at that instant join the
+            // level-0 bucket before it is emptied.
+            if let higherBucket = higher, higherBucket.expiration <= now,
+                lower.map({ higherBucket.expiration <= $0.expiration }) ?? true
+            {
+                advanceLevels(to: higherBucket.expiration)
+                let entries = takeBucket(level: higherBucket.level, bucket: higherBucket.bucket)
+                for entry in entries {
+                    if entry.deadline < currentTimes[0] + 1 { expire(entry, into: &expired) } else { place(entry) }
+                }
+                recycle(entries)
+                higher = nextBucket(fromLevel: 1, toLevel: ticks.count)
+                continue
             }
+            guard let bucket = lower, bucket.expiration <= now else { break }
+            advanceLevels(to: bucket.expiration)
+            let entries = takeBucket(level: 0, bucket: bucket.bucket)
+            for entry in entries { expire(entry, into: &expired) }
+            recycle(entries)
         }
         advanceLevels(to: now)
-        expired.sort { slots[$0]!.timer.deadline < slots[$1]!.timer.deadline }
-        return expired.map { index in
-            let timer = slots[index]!.timer
-            slots[index] = nil
-            freeSlots.append(index)
-            slotOfKey.removeValue(forKey: timer.key)
-            return timer
+    }
+
+    @inlinable
+    mutating func expire(_ entry: Entry, into expired: inout [Timer]) {
+        if !cancelled.isEmpty, cancelled.remove(entry.id) != nil { return }
+        storedCount -= 1
+        expired.append(Timer(handle: Handle(id: entry.id), deadline: entry.deadline, payload: entry.payload))
+    }
+
+    @inlinable
+    mutating func takeBucket(level: Int, bucket: Int) -> [Entry] {
+        let index = level * slotsPerLevel + bucket
+        var entries = spare
+        swap(&entries, &buckets[index])
+        occupied[level * wordsPerLevel + bucket >> 6] &= ~(1 << UInt64(bucket & 63))
+        return entries
+    }
+
+    @inlinable
+    mutating func recycle(_ entries: [Entry]) {
+        var entries = entries
+        entries.removeAll(keepingCapacity: true)
+        spare = entries
+    }
+
+    @inlinable
+    mutating func advanceLevels(to time: Int64) {
+        for level in 0..<ticks.count where time >= currentTimes[level] + ticks[level] {
+            currentTimes[level] = time - time % ticks[level]
         }
     }
 
-    private mutating func advanceLevels(to time: Int64) {
-        for level in levels.indices where time >= levels[level].currentTime + levels[level].tick {
-            levels[level].currentTime = time - time % levels[level].tick
+    /// The non-empty bucket that expires first among levels `fromLevel..<toLevel`.
+    @inlinable
+    func nextBucket(fromLevel: Int, toLevel: Int) -> (level: Int, bucket: Int, expiration: Int64)? {
+        var best: (level: Int, bucket: Int, expiration: Int64)?
+        var level = fromLevel
+        while level < toLevel {
+            let tick = ticks[level]
+            let currentSlot = currentTimes[level] / tick
+            let start = Int(currentSlot & Int64(slotMask))
+            if let distance = nextOccupied(level: level, from: start) {
+                let expiration = (currentSlot + Int64(distance)) * tick
+                if best.map({ expiration < $0.expiration }) ?? true {
+                    best = (level, (start + distance) & slotMask, expiration)
+                }
+            }
+            level += 1
         }
+        return best
     }
 
-    private mutating func place(_ index: Int) {
-        var expired: [Int] = []
-        place(index, collectingExpired: &expired)
-        overdue += expired
+    /// How many buckets after `start` (circularly, 0 = `start` itself) the next non-empty one is.
+    @inlinable
+    func nextOccupied(level: Int, from start: Int) -> Int? {
+        let base = level * wordsPerLevel
+        let startWord = start >> 6
+        var wordIndex = startWord
+        var word = occupied[base + wordIndex] & (~UInt64(0) << UInt64(start & 63))
+        for step in 0...wordsPerLevel {
+            if word != 0 {
+                let bucket = wordIndex << 6 + word.trailingZeroBitCount
+                return (bucket - start + slotsPerLevel) & slotMask
+            }
+            guard step < wordsPerLevel else { break }
+            wordIndex = wordIndex + 1 == wordsPerLevel ? 0 : wordIndex + 1
+            word = occupied[base + wordIndex]
+            if wordIndex == startWord { word &= ~(~UInt64(0) << UInt64(start & 63)) }
+        }
+        return nil
     }
 
-    /// Puts a timer in the lowest level whose span covers its deadline.
-    private mutating func place(_ index: Int, collectingExpired expired: inout [Int]) {
-        let deadline = slots[index]!.timer.deadline
-        if deadline < levels[0].currentTime + levels[0].tick {
-            expired.append(index)
+    /// Puts an entry in the lowest level whose span covers its deadline (or the overdue list).
+    @inlinable
+    mutating func place(_ entry: Entry) {
+        let deadline = entry.deadline
+        if deadline < currentTimes[0] + 1 {
+            overdue.append(entry)
             return
         }
         var level = 0
-        while deadline >= levels[level].currentTime + levels[level].interval {
+        while deadline >= currentTimes[level] + ticks[level] * Int64(slotsPerLevel) {
             level += 1
-            if level == levels.count {
-                let below = levels[level - 1]
-                levels.append(Self.makeLevel(tick: below.interval, slots: slotsPerLevel, time: below.currentTime))
+            if level == ticks.count {
+                addLevel(tick: ticks[level - 1] * Int64(slotsPerLevel), time: currentTimes[level - 1])
             }
         }
-        let tick = levels[level].tick
-        let virtualId = deadline / tick
-        let bucket = Int(virtualId % Int64(slotsPerLevel))
-        let expiration = virtualId * tick
-        slots[index]!.level = level
-        slots[index]!.bucket = bucket
-        slots[index]!.position = levels[level].buckets[bucket].count
-        levels[level].buckets[bucket].append(index)
-        if levels[level].expirations[bucket] != expiration {
-            levels[level].expirations[bucket] = expiration
-            pending.insert(PendingBucket(expiration: expiration, level: level, bucket: bucket))
-        }
-    }
-
-    private mutating func unlink(_ slot: Slot) {
-        var members = levels[slot.level].buckets[slot.bucket]
-        let last = members.removeLast()
-        if slot.position < members.count {
-            members[slot.position] = last
-            slots[last]!.position = slot.position
-        }
-        levels[slot.level].buckets[slot.bucket] = members
-        if members.isEmpty { levels[slot.level].expirations[slot.bucket] = -1 }
+        let bucket = Int((deadline / ticks[level]) & Int64(slotMask))
+        buckets[level * slotsPerLevel + bucket].append(entry)
+        occupied[level * wordsPerLevel + bucket >> 6] |= 1 << UInt64(bucket & 63)
     }
 }

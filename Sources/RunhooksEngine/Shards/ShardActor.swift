@@ -18,7 +18,7 @@ public actor ShardActor {
     let logger: Logger
     let inFlight: InFlightRuns
 
-    var wheel: TimingWheel<String, Timer>
+    var wheel: KeyedTimingWheel<String, Timer>
     var jobs: [String: Job] = [:]
     private var loop: Task<Void, Never>?
     private var wakeUp: CheckedContinuation<Void, Never>?
@@ -34,7 +34,7 @@ public actor ShardActor {
         var logger = logger
         logger[metadataKey: "shard"] = "\(shard)"
         self.logger = logger
-        wheel = TimingWheel(startTime: runner.context.clock.now().millisecondsSince1970)
+        wheel = KeyedTimingWheel(startTime: runner.context.clock.now().millisecondsSince1970)
     }
 
     var nowMs: Int64 { clock.now().millisecondsSince1970 }
