@@ -1,18 +1,37 @@
-/// Counts runs in progress so a shutdown can wait for them (with a bound).
+/// Bounds how many runs the engine has in progress and counts them, so a saturated node
+/// fires late rather than piling up unbounded work, and a shutdown can wait for the rest.
 public actor InFlightRuns {
+    public let capacity: Int
     private(set) var count = 0
+    private var waiters: [CheckedContinuation<Void, Never>] = []
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
 
-    public init() {}
+    public init(capacity: Int = 4096) {
+        self.capacity = capacity
+    }
 
-    func begin() { count += 1 }
+    /// Takes a place, waiting (first come, first served) while all are taken.
+    func acquire() async {
+        if count < capacity && waiters.isEmpty {
+            count += 1
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    /// Takes a place even when all are taken (runs a user asked for: replay, trigger).
+    func acquireNow() { count += 1 }
 
     func end() {
+        if !waiters.isEmpty, count <= capacity {
+            waiters.removeFirst().resume()  // the place passes straight to the next waiter
+            return
+        }
         count -= 1
         if count == 0 {
-            let waiters = idleWaiters
+            let waiting = idleWaiters
             idleWaiters = []
-            for waiter in waiters { waiter.resume() }
+            for waiter in waiting { waiter.resume() }
         }
     }
 

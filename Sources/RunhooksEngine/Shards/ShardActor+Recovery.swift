@@ -26,7 +26,7 @@ extension ShardActor {
 
     /// Puts a job loaded from the store on the wheel. If slots passed while no node ran the
     /// shard, the latest one fires once now and records how many were missed.
-    func catchUp(_ scheduled: ScheduledJob) {
+    func catchUp(_ scheduled: ScheduledJob) async {
         let job = scheduled.job
         jobs[job.id] = job
         let now = clock.now()
@@ -54,6 +54,6 @@ extension ShardActor {
         if let next = job.nextExecution(after: latest) {
             schedule("slot:\(job.id)", at: next.millisecondsSince1970, .slot(jobId: job.id))
         }
-        launchCatchUp(job: job, slot: latest, missed: missed - 1)
+        await launchCatchUp(job: job, slot: latest, missed: missed - 1)
     }
 }

@@ -48,7 +48,7 @@ public actor ShardActor {
         try await recover(store: store)
         for scheduled in try await store.activeJobs(shard: shard) where jobs[scheduled.job.id] == nil {
             guard !removedWhileLoading.contains(scheduled.job.id) else { continue }
-            catchUp(scheduled)
+            await catchUp(scheduled)
         }
         for request in try await store.pendingReplayRequests(limit: 10_000) {
             guard runner.context.shards.shard(forUser: request.userId) == shard else { continue }
@@ -91,6 +91,7 @@ public actor ShardActor {
         let attempt = DeliveryRunner.Attempt(
             job: job, slot: clock.now(), number: 1, replayOf: request.executionId, missedSlots: 0,
             isScheduledSlot: false, requestId: request.id)
+        await inFlight.acquireNow()
         launch(attempt)
     }
 
@@ -118,7 +119,7 @@ public actor ShardActor {
             }
             sleeper?.cancel()
             guard !Task.isCancelled else { return }
-            fireDue()
+            await fireDue()
         }
     }
 
@@ -131,25 +132,32 @@ public actor ShardActor {
         }
     }
 
-    private func fireDue() {
+    /// Starts every due run. When the engine is at capacity this waits for places, so the
+    /// runs go out late instead of piling up; the wheel keeps taking changes meanwhile.
+    private func fireDue() async {
         for timer in wheel.advance(to: nowMs) {
+            if case .slot(let jobId) = timer.payload, let job = jobs[jobId] {
+                scheduleNextSlot(of: job, after: Date(milliseconds: timer.deadline))
+            }
+            await inFlight.acquire()
+            // The job may have been edited, paused or deleted while this waited.
+            let attempt: DeliveryRunner.Attempt?
             switch timer.payload {
             case .slot(let jobId):
-                guard let job = jobs[jobId] else { continue }
-                let slot = Date(milliseconds: timer.deadline)
-                scheduleNextSlot(of: job, after: slot)
-                launch(
+                attempt = jobs[jobId].map { job in
                     DeliveryRunner.Attempt(
-                        job: job, slot: slot, number: 1, replayOf: nil, missedSlots: 0, isScheduledSlot: true,
-                        requestId: nil))
+                        job: job, slot: Date(milliseconds: timer.deadline), number: 1, replayOf: nil, missedSlots: 0,
+                        isScheduledSlot: true, requestId: nil)
+                }
             case .retry(let previous):
                 // Retries use the job as it is now: an edited URL applies to the next attempt.
-                guard let job = jobs[previous.jobId] else { continue }
-                launch(
+                attempt = jobs[previous.jobId].map { job in
                     DeliveryRunner.Attempt(
                         job: job, slot: previous.scheduledFor, number: previous.attempt + 1, replayOf: previous.replayOf,
-                        missedSlots: 0, isScheduledSlot: false, requestId: nil))
+                        missedSlots: 0, isScheduledSlot: false, requestId: nil)
+                }
             }
+            if let attempt { launch(attempt) } else { await inFlight.end() }
         }
     }
 
@@ -167,18 +175,19 @@ public actor ShardActor {
         if earliest.map({ deadline < $0 }) ?? true { signal() }
     }
 
-    func launchCatchUp(job: Job, slot: Date, missed: Int) {
+    func launchCatchUp(job: Job, slot: Date, missed: Int) async {
+        await inFlight.acquire()
         launch(
             DeliveryRunner.Attempt(
                 job: job, slot: slot, number: 1, replayOf: nil, missedSlots: missed, isScheduledSlot: true,
                 requestId: nil))
     }
 
+    /// Runs an attempt in a task of its own; the caller has taken its place in `inFlight`.
     private func launch(_ attempt: DeliveryRunner.Attempt) {
         let runner = self.runner
         let inFlight = self.inFlight
         Task { [weak self] in
-            await inFlight.begin()
             let next = await runner.perform(attempt)
             if case .retry(let at, let previous) = next {
                 await self?.schedule("retry:\(previous.id)", at: at.millisecondsSince1970, .retry(previous))

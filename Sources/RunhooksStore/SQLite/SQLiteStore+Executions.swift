@@ -91,15 +91,6 @@ extension SQLiteStore {
     }
 
     public func addRuns(userId: String, count: Int, at date: Date) async throws {
-        try await pool.write { db in
-            for period in [RunCounts.dayKey(date), RunCounts.monthKey(date)] {
-                try db.execute(
-                    sql: """
-                        INSERT INTO usage_counters (user_id, period, runs) VALUES (?, ?, ?)
-                        ON CONFLICT (user_id, period) DO UPDATE SET runs = runs + excluded.runs
-                        """,
-                    arguments: [userId, period, count])
-            }
-        }
+        _ = try await apply([.addRuns(userId: userId, count: count, at: date)])
     }
 }

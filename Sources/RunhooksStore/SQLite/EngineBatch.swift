@@ -1,0 +1,86 @@
+import Foundation
+import GRDB
+import RunhooksCore
+
+/// Applies a batch of engine writes inside one transaction with prepared (cached) statements.
+/// Writes that only accumulate — run counters, a job's latest slot — are summed over the batch
+/// and written once per user or job at the end.
+struct EngineBatch {
+    let db: Database
+    private var runs: [String: Int] = [:]  // "user|day|month" → runs
+    private var latestSlots: [String: Int64] = [:]  // job → latest claimed slot
+
+    init(db: Database) {
+        self.db = db
+    }
+
+    mutating func apply(_ writes: [EngineWrite]) throws -> [Bool] {
+        var results: [Bool] = []
+        results.reserveCapacity(writes.count)
+        for write in writes { results.append(try apply(write)) }
+        try flushAggregates()
+        return results
+    }
+
+    private mutating func apply(_ write: EngineWrite) throws -> Bool {
+        switch write {
+        case .claim(let execution, let advancesSlot):
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO executions (\(SQLiteRows.executionColumns)) VALUES (\(SQLiteRows.executionPlaceholders))
+                    ON CONFLICT (job_id, scheduled_for, attempt) DO NOTHING
+                    """)
+            try statement.execute(arguments: SQLiteRows.executionArguments(execution))
+            guard db.changesCount > 0 else { return false }
+            if advancesSlot {
+                let slot = execution.scheduledFor.millisecondsSince1970
+                latestSlots[execution.jobId] = max(latestSlots[execution.jobId] ?? 0, slot)
+            }
+            return true
+        case .start(let executionId, let date):
+            try db.cachedStatement(sql: "UPDATE executions SET status = 'running', started_at = ? WHERE id = ? AND status = 'pending'")
+                .execute(arguments: [SQLiteRows.ms(date), executionId])
+            return db.changesCount > 0
+        case .finish(let result):
+            try db.cachedStatement(
+                sql: """
+                    UPDATE executions SET status = ?, started_at = coalesce(?, started_at), completed_at = ?,
+                        duration_ms = ?, http_status_code = ?, response_body = ?, error = ?, retry_at = ?
+                    WHERE id = ?
+                    """
+            ).execute(arguments: [
+                result.status.rawValue, SQLiteRows.ms(result.startedAt), SQLiteRows.ms(result.completedAt),
+                result.durationMs, result.httpStatusCode, result.responseBody, result.error,
+                SQLiteRows.ms(result.retryAt), result.executionId,
+            ])
+            return db.changesCount > 0
+        case .addRuns(let userId, let count, let date):
+            runs["\(userId)|\(RunCounts.dayKey(date))|\(RunCounts.monthKey(date))", default: 0] += count
+            return true
+        case .requestHandled(let id, let date):
+            try db.cachedStatement(sql: "UPDATE replay_requests SET handled_at = ? WHERE id = ? AND handled_at IS NULL")
+                .execute(arguments: [SQLiteRows.ms(date), id])
+            return db.changesCount > 0
+        }
+    }
+
+    private func flushAggregates() throws {
+        if !latestSlots.isEmpty {
+            let statement = try db.cachedStatement(
+                sql: "UPDATE jobs SET last_slot_at = max(coalesce(last_slot_at, 0), ?) WHERE id = ?")
+            for (jobId, slot) in latestSlots { try statement.execute(arguments: [slot, jobId]) }
+        }
+        if !runs.isEmpty {
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO usage_counters (user_id, period, runs) VALUES (?, ?, ?)
+                    ON CONFLICT (user_id, period) DO UPDATE SET runs = runs + excluded.runs
+                    """)
+            for (key, count) in runs {
+                let parts = key.split(separator: "|").map(String.init)
+                try statement.execute(arguments: [parts[0], parts[1], count])
+                try statement.execute(arguments: [parts[0], parts[2], count])
+            }
+        }
+    }
+}
