@@ -39,6 +39,16 @@ public struct Job: Sendable, Equatable {
         self.anchorAt = anchorAt
     }
 
+    /// The job without the fields only people read (name, description, tags): what a shard
+    /// keeps in memory for each of possibly a million jobs.
+    public var forDelivery: Job {
+        var job = self
+        job.name = ""
+        job.description = nil
+        job.tags = []
+        return job
+    }
+
     /// The next fire after `now`, or nil when the job does not fire (paused, finished).
     public func nextExecution(after now: Date) -> Date? {
         guard status == .active else { return nil }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// IANA zone names, as the system's tzdata knows them.
 public enum TimeZoneCatalog {
@@ -10,6 +11,16 @@ public enum TimeZoneCatalog {
 
     static var zoneInfoDirectory: String {
         ProcessInfo.processInfo.environment["TZDIR"] ?? "/usr/share/zoneinfo"
+    }
+
+    private static let cache = Mutex<[String: TimeZone]>([:])
+
+    /// One shared instance per zone name, so a million jobs in one zone hold one `TimeZone`.
+    public static func shared(_ name: String) -> TimeZone? {
+        if let cached = cache.withLock({ $0[name] }) { return cached }
+        guard let zone = self.zone(named: name) else { return nil }
+        cache.withLock { $0[name] = zone }
+        return zone
     }
 
     /// The zone for an IANA name: one Foundation lists, or one with a file in the tzdata
@@ -28,3 +39,4 @@ public enum TimeZoneCatalog {
         return TimeZone(identifier: name)
     }
 }
+

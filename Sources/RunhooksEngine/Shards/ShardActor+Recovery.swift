@@ -20,21 +20,21 @@ extension ShardActor {
         }
         for failed in try await store.dueRetries(shard: shard) {
             guard let retryAt = failed.retryAt else { continue }
-            schedule("retry:\(failed.id)", at: retryAt.millisecondsSince1970, .retry(failed))
+            schedule(.retry(failed.id), at: retryAt.millisecondsSince1970, .retry(RetryOf(failed)))
         }
     }
 
     /// Puts a job loaded from the store on the wheel. If slots passed while no node ran the
     /// shard, the latest one fires once now and records how many were missed.
     func catchUp(_ scheduled: ScheduledJob) async {
-        let job = scheduled.job
+        let job = scheduled.job.forDelivery
         jobs[job.id] = job
         let now = clock.now()
         var base = job.anchorAt
         if let lastSlot = scheduled.lastSlot, lastSlot > base { base = lastSlot }
         guard let first = job.nextExecution(after: base), first <= now else {
             if let next = job.nextExecution(after: base) {
-                schedule("slot:\(job.id)", at: next.millisecondsSince1970, .slot(jobId: job.id))
+                schedule(.slot(job.id), at: next.millisecondsSince1970, .slot(jobId: job.id))
             }
             return
         }
@@ -52,7 +52,7 @@ extension ShardActor {
         }
         logger.info("job \(job.id): \(missed) slot(s) missed while the shard was not running; firing the latest once")
         if let next = job.nextExecution(after: latest) {
-            schedule("slot:\(job.id)", at: next.millisecondsSince1970, .slot(jobId: job.id))
+            schedule(.slot(job.id), at: next.millisecondsSince1970, .slot(jobId: job.id))
         }
         await launchCatchUp(job: job, slot: latest, missed: missed - 1)
     }

@@ -9,7 +9,19 @@ import RunhooksStore
 public actor ShardActor {
     enum Timer: Sendable {
         case slot(jobId: String)
-        case retry(Execution)
+        /// Boxed: the wheel stores payloads inline, and most timers are slots.
+        case retry(RetryOf)
+    }
+
+    final class RetryOf: Sendable {
+        let previous: Execution
+        init(_ previous: Execution) { self.previous = previous }
+    }
+
+    /// Wheel keys share the id strings the shard already holds (no per-job key string).
+    enum TimerKey: Hashable, Sendable {
+        case slot(String)
+        case retry(String)
     }
 
     public nonisolated let shard: Int
@@ -18,7 +30,7 @@ public actor ShardActor {
     let logger: Logger
     let inFlight: InFlightRuns
 
-    var wheel: KeyedTimingWheel<String, Timer>
+    var wheel: KeyedTimingWheel<TimerKey, Timer>
     var jobs: [String: Job] = [:]
     private var loop: Task<Void, Never>?
     private var wakeUp: CheckedContinuation<Void, Never>?
@@ -73,15 +85,15 @@ public actor ShardActor {
             return
         }
         let previous = jobs[job.id]
-        jobs[job.id] = job
+        jobs[job.id] = job.forDelivery
         let unchangedSchedule = previous?.schedule == job.schedule && previous?.anchorAt == job.anchorAt
-        if unchangedSchedule, wheel.contains("slot:\(job.id)") { return }
+        if unchangedSchedule, wheel.contains(.slot(job.id)) { return }
         scheduleNextSlot(of: job, after: clock.now())
     }
 
     func remove(jobId: String) {
         jobs.removeValue(forKey: jobId)
-        wheel.cancel("slot:\(jobId)")
+        wheel.cancel(.slot(jobId))
         if loading { removedWhileLoading.insert(jobId) }
     }
 
@@ -149,7 +161,8 @@ public actor ShardActor {
                         job: job, slot: Date(milliseconds: timer.deadline), number: 1, replayOf: nil, missedSlots: 0,
                         isScheduledSlot: true, requestId: nil)
                 }
-            case .retry(let previous):
+            case .retry(let box):
+                let previous = box.previous
                 // Retries use the job as it is now: an edited URL applies to the next attempt.
                 attempt = jobs[previous.jobId].map { job in
                     DeliveryRunner.Attempt(
@@ -163,13 +176,13 @@ public actor ShardActor {
 
     private func scheduleNextSlot(of job: Job, after date: Date) {
         guard let next = job.nextExecution(after: date) else {
-            wheel.cancel("slot:\(job.id)")
+            wheel.cancel(.slot(job.id))
             return
         }
-        schedule("slot:\(job.id)", at: next.millisecondsSince1970, .slot(jobId: job.id))
+        schedule(.slot(job.id), at: next.millisecondsSince1970, .slot(jobId: job.id))
     }
 
-    func schedule(_ key: String, at deadline: Int64, _ timer: Timer) {
+    func schedule(_ key: TimerKey, at deadline: Int64, _ timer: Timer) {
         let earliest = wheel.nextExpiration
         wheel.schedule(key, at: deadline, payload: timer)
         if earliest.map({ deadline < $0 }) ?? true { signal() }
@@ -190,7 +203,7 @@ public actor ShardActor {
         Task { [weak self] in
             let next = await runner.perform(attempt)
             if case .retry(let at, let previous) = next {
-                await self?.schedule("retry:\(previous.id)", at: at.millisecondsSince1970, .retry(previous))
+                await self?.schedule(.retry(previous.id), at: at.millisecondsSince1970, .retry(RetryOf(previous)))
             }
             await inFlight.end()
         }
