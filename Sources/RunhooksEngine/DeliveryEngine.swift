@@ -21,8 +21,8 @@ public final class DeliveryEngine: Service, Sendable {
 
     public init(
         context: EngineContext, tenants: TenantDirectory, targets: TargetGuard, ownedShards: [Int],
-        logger: Logger, metrics: EngineMetrics = EngineMetrics(), drainTimeout: Duration = .seconds(10),
-        sweepInterval: TimeInterval = 3600
+        logger: Logger, metrics: EngineMetrics = EngineMetrics(), smtp: SMTPConfiguration? = nil,
+        alertRetryDelays: [TimeInterval] = [2, 10], drainTimeout: Duration = .seconds(10), sweepInterval: TimeInterval = 3600
     ) {
         self.context = context
         self.tenants = tenants
@@ -31,9 +31,11 @@ public final class DeliveryEngine: Service, Sendable {
         self.sweepInterval = sweepInterval
         journal = WriteJournal(store: context.store, logger: logger)
         dispatcher = Dispatcher(targets: targets)
+        let notifier = AlertNotifier(
+            context: context, dispatcher: dispatcher, smtp: smtp, logger: logger, retryDelays: alertRetryDelays)
         let runner = DeliveryRunner(
             context: context, journal: journal, dispatcher: dispatcher, tenants: tenants, events: events, metrics: metrics,
-            logger: logger)
+            notifier: notifier, logger: logger)
         var shards: [Int: ShardActor] = [:]
         for shard in ownedShards {
             shards[shard] = ShardActor(shard: shard, runner: runner, inFlight: inFlight, logger: logger)
@@ -117,11 +119,12 @@ public final class DeliveryEngine: Service, Sendable {
             let cutoff = now - TimeInterval(plan.limits.retentionDays * 86_400)
             do {
                 purged += try await context.store.purgeExecutions(plan: plan, createdBefore: cutoff)
+                purged += try await context.store.purgeAlertDeliveries(plan: plan, createdBefore: cutoff)
             } catch {
                 logger.error("retention sweep for the \(plan.rawValue) plan failed: \(error)")
             }
         }
-        if purged > 0 { logger.info("retention sweep removed \(purged) execution(s)") }
+        if purged > 0 { logger.info("retention sweep removed \(purged) execution(s) and alert delivery record(s)") }
         return purged
     }
 

@@ -60,6 +60,14 @@ public protocol Store: Sendable {
     func updateAlert(_ alert: AlertConfig) async throws -> Bool
     func deleteAlert(id: String, userId: String) async throws -> Bool
 
+    // Alert delivery
+    func alertStates(userId: String) async throws -> [String: AlertState]
+    func saveAlertState(_ state: AlertState, alertId: String, jobId: String) async throws
+    func insertAlertDelivery(_ delivery: AlertDelivery) async throws
+    func listAlertDeliveries(alertId: String, userId: String, page: PageRequest) async throws -> Page<AlertDelivery>
+    /// Deletes alert deliveries of users on `plan` created before `cutoff`; returns how many.
+    func purgeAlertDeliveries(plan: Plan, createdBefore cutoff: Date) async throws -> Int
+
     // Usage
     func runCounts(userId: String, at: Date) async throws -> RunCounts
     func addRuns(userId: String, count: Int, at: Date) async throws

@@ -17,7 +17,7 @@ struct EngineHarness {
 
     static func make(
         plan: Plan = .growth, allowPrivateTargets: Bool = true, reuse: EngineHarness? = nil,
-        metrics: EngineMetrics = EngineMetrics()
+        metrics: EngineMetrics = EngineMetrics(), smtpPort: Int? = nil
     ) async throws -> EngineHarness {
         let directory = reuse?.directory
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-engine-\(UUID().uuidString)")
@@ -29,7 +29,9 @@ struct EngineHarness {
         logger.logLevel = .warning
         let engine = DeliveryEngine(
             context: context, tenants: tenants, targets: TargetGuard(allowPrivateTargets: allowPrivateTargets),
-            ownedShards: [0, 1, 2, 3], logger: logger, metrics: metrics, drainTimeout: .seconds(5))
+            ownedShards: [0, 1, 2, 3], logger: logger, metrics: metrics,
+            smtp: try smtpPort.map { try SMTPConfiguration(url: "smtp://127.0.0.1:\($0)", from: "alerts" + "\u{40}runhooks.test") },
+            alertRetryDelays: [], drainTimeout: .seconds(5))
         var user: User
         if let existing = reuse?.user {
             user = existing
@@ -58,6 +60,32 @@ struct EngineHarness {
         let job = try await tenants.tenant(user.id).createJob(spec, plan: .growth)
         await engine.jobSaved(job)
         return job
+    }
+
+    /// Creates an alert configuration the way the API does.
+    @discardableResult
+    func createAlert(
+        _ channel: AlertConfig.Channel, target: String, jobId: String? = nil, threshold: Int = 1, cooldownMinutes: Int = 60,
+        enabled: Bool = true
+    ) async throws -> AlertConfig {
+        let tenant = await tenants.tenant(user.id)
+        let alert = try await tenant.createAlert(
+            AlertSpec(
+                name: "\(channel) alert", channel: channel, target: target, jobId: jobId,
+                consecutiveFailuresThreshold: threshold, cooldownMinutes: cooldownMinutes, enabled: enabled),
+            plan: .growth)
+        await tenant.alertsChanged()
+        return alert
+    }
+
+    /// Waits (bounded) until `count` notices of an alert are recorded.
+    func waitForDeliveries(_ alertId: String, count: Int) async throws -> [AlertDelivery] {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while true {
+            let page = try await store.listAlertDeliveries(alertId: alertId, userId: user.id, page: PageRequest(limit: 100))
+            if page.items.count >= count || ContinuousClock.now > deadline { return page.items }
+            try await Task.sleep(for: .milliseconds(20))
+        }
     }
 
     func executions(_ jobId: String) async throws -> [Execution] {

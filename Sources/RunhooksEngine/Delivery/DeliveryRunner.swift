@@ -12,6 +12,7 @@ public struct DeliveryRunner: Sendable {
     let tenants: TenantDirectory
     let events: EngineEvents
     let metrics: EngineMetrics
+    let notifier: AlertNotifier
     let logger: Logger
 
     /// One attempt to perform.
@@ -106,6 +107,16 @@ public struct DeliveryRunner: Sendable {
         }
         await journal.enqueue(.finish(result))
         metrics.recordAttempt(result.status)
+        if next == .done {
+            // The run is over: tell the tenant's alerts how it ended.
+            var final = execution
+            final.status = result.status
+            final.startedAt = result.startedAt
+            final.completedAt = result.completedAt
+            final.httpStatusCode = result.httpStatusCode
+            final.error = result.error
+            try await tenant.runEnded(job: job, succeeded: result.status == .success, lastExecution: final, notifier: notifier)
+        }
         return next
     }
 

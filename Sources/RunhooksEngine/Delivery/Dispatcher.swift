@@ -74,28 +74,37 @@ public final class Dispatcher: Sendable {
     }
 
     public func deliver(_ request: Request) async -> DeliveryOutcome {
+        var headers = request.headers
+        headers["User-Agent"] = Self.userAgent
+        headers["Runhooks-Job-Id"] = request.jobId
+        headers["Runhooks-Execution-Id"] = request.executionId
+        headers["Runhooks-Attempt"] = String(request.attempt)
+        headers["Runhooks-Scheduled-At"] = request.scheduledFor.iso8601Milliseconds
+        return await send(
+            url: request.url, method: request.method, headers: headers, body: request.body, timeoutMs: request.timeoutMs)
+    }
+
+    /// Sends one HTTP request to a target that passes the SSRF guard now.
+    public func send(
+        url: String, method: HTTPConfig.Method, headers: [String: String], body: String?, timeoutMs: Int
+    ) async -> DeliveryOutcome {
         let start = ContinuousClock.now
         func elapsed() -> Int {
             let duration = ContinuousClock.now - start
             return Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
         }
         let pinned: PinnedTarget
-        switch await targets.pin(request.url) {
+        switch await targets.pin(url) {
         case .success(let target): pinned = target
         case .failure(let refusal):
             return DeliveryOutcome(kind: refusal.isPolicy ? .refused : .networkError, durationMs: elapsed(), error: refusal.message)
         }
         var outgoing = HTTPClientRequest(url: pinned.url)
-        outgoing.method = HTTPMethod(rawValue: request.method.rawValue)
-        for (name, value) in request.headers { outgoing.headers.add(name: name, value: value) }
+        outgoing.method = HTTPMethod(rawValue: method.rawValue)
+        for (name, value) in headers { outgoing.headers.replaceOrAdd(name: name, value: value) }
         if let host = pinned.hostHeader { outgoing.headers.replaceOrAdd(name: "Host", value: host) }
-        outgoing.headers.replaceOrAdd(name: "User-Agent", value: Self.userAgent)
-        outgoing.headers.replaceOrAdd(name: "Runhooks-Job-Id", value: request.jobId)
-        outgoing.headers.replaceOrAdd(name: "Runhooks-Execution-Id", value: request.executionId)
-        outgoing.headers.replaceOrAdd(name: "Runhooks-Attempt", value: String(request.attempt))
-        outgoing.headers.replaceOrAdd(name: "Runhooks-Scheduled-At", value: request.scheduledFor.iso8601Milliseconds)
-        if let body = request.body { outgoing.body = .bytes(ByteBuffer(string: body)) }
-        let deadline = NIODeadline.now() + .milliseconds(Int64(request.timeoutMs))
+        if let body { outgoing.body = .bytes(ByteBuffer(string: body)) }
+        let deadline = NIODeadline.now() + .milliseconds(Int64(timeoutMs))
         do {
             let response = try await client.execute(outgoing, deadline: deadline)
             var captured = ByteBuffer()
@@ -118,10 +127,10 @@ public final class Dispatcher: Sendable {
                 error: (200..<300).contains(status) ? nil : "HTTP \(status) \(response.status.reasonPhrase)",
                 retryAfterSeconds: response.headers.first(name: "Retry-After").flatMap { Int($0) })
         } catch let error as HTTPClientError where Self.isTimeout(error) {
-            return DeliveryOutcome(kind: .timeout, durationMs: elapsed(), error: "timed out after \(request.timeoutMs) ms")
+            return DeliveryOutcome(kind: .timeout, durationMs: elapsed(), error: "timed out after \(timeoutMs) ms")
         } catch {
             if NIODeadline.now() >= deadline {
-                return DeliveryOutcome(kind: .timeout, durationMs: elapsed(), error: "timed out after \(request.timeoutMs) ms")
+                return DeliveryOutcome(kind: .timeout, durationMs: elapsed(), error: "timed out after \(timeoutMs) ms")
             }
             return DeliveryOutcome(kind: .networkError, durationMs: elapsed(), error: Self.describe(error))
         }

@@ -21,6 +21,9 @@ public actor TenantActor {
     /// The tenant's plan as last read, so a fire does not cost a store read; refreshed after
     /// `planRefreshInterval`, which is how an admin's plan change reaches a running engine.
     var cachedPlan: (plan: Plan, readAt: Date)?
+    /// The tenant's alert configurations and per (alert, job) state, loaded on first need.
+    var alertConfigs: [AlertConfig]?
+    var alertStates: [String: AlertState]?
     static let planRefreshInterval: TimeInterval = 5
 
     init(userId: String, shard: Int, context: EngineContext) {

@@ -47,10 +47,18 @@ public func buildServices(
     let tenants = TenantDirectory(context: context)
     let targets = TargetGuard(allowPrivateTargets: configuration.allowPrivateTargets)
     let ownership = ShardOwnership(localNodeId: "local", shards: shards)
+    let smtp = try configuration.smtpURL.map { url in
+        do {
+            return try SMTPConfiguration(url: url, from: configuration.smtpFrom)
+        } catch {
+            throw ConfigurationError("\(error)")
+        }
+    }
     let engine = withEngine
         ? DeliveryEngine(
             context: context, tenants: tenants, targets: targets, ownedShards: ownership.localShards, logger: logger,
-            metrics: EngineMetrics(factory: metrics.map { PrometheusMetricsFactory(registry: $0) } ?? NOOPMetricsHandler.instance))
+            metrics: EngineMetrics(factory: metrics.map { PrometheusMetricsFactory(registry: $0) } ?? NOOPMetricsHandler.instance),
+            smtp: smtp)
         : nil
     return AppServices(
         store: store,

@@ -136,6 +136,16 @@ extension OpenAPIDocument {
                             "id": string(), "userId": string(), "createdAt": timestamp, "updatedAt": timestamp,
                         ]) { _, new in new }),
                 ],
+                "AlertDelivery": [
+                    "type": "object",
+                    "properties": [
+                        "id": string(), "alertId": string(), "jobId": string(),
+                        "channel": ["type": "string", "enum": ["email", "webhook", "slack"]],
+                        "notice": ["type": "string", "enum": ["failure", "recovery"]],
+                        "status": ["type": "string", "enum": ["sent", "failed"]], "error": string(),
+                        "attempts": ["type": "integer"], "createdAt": timestamp,
+                    ],
+                ],
                 "Usage": [
                     "type": "object",
                     "properties": [

@@ -171,6 +171,11 @@ enum OpenAPIDocument {
                 "delete": operation(
                     "Delete an alert config", tag: "Alerts", parameters: [idParameter], ok: (200, envelope(["type": "null"]), "Deleted")),
             ],
+            "/alerts/{id}/deliveries": [
+                "get": operation(
+                    "List an alert's notices", tag: "Alerts", parameters: [idParameter] + pageParameters,
+                    ok: (200, paged("AlertDelivery"), "A page of notices"))
+            ],
             "/usage/me": ["get": operation("Plan, limits and usage", tag: "Usage", ok: (200, envelope(ref("Usage")), "Usage"))],
             "/health": [
                 "get": operation(

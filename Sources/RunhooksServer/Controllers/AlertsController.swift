@@ -13,6 +13,7 @@ struct AlertsController {
         alerts.get(":id", use: get)
         alerts.put(":id", use: update)
         alerts.delete(":id", use: delete)
+        alerts.get(":id/deliveries", use: deliveries)
     }
 
     @Sendable func create(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
@@ -20,7 +21,9 @@ struct AlertsController {
         let spec = try AlertSpec(
             validating: try await APIRequestBody.json(request, context: context), rules: services.alertRules)
         try await checkReferences(spec, user: user)
-        let alert = try await services.tenant(for: user).createAlert(spec, plan: user.plan)
+        let tenant = try await services.tenant(for: user)
+        let alert = try await tenant.createAlert(spec, plan: user.plan)
+        await tenant.alertsChanged()
         return JSONResponse.success(.created, data: AlertDTO(alert), message: "Alert config created")
     }
 
@@ -51,16 +54,27 @@ struct AlertsController {
         updated.enabled = spec.enabled
         updated.updatedAt = services.clock.now()
         guard try await services.store.updateAlert(updated) else { throw APIError.notFound("Alert config") }
+        let tenant = try await services.tenant(for: user)
+        await tenant.alertsChanged()
         return JSONResponse.success(data: AlertDTO(updated), message: "Alert config updated")
     }
 
     @Sendable func delete(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let id = try context.parameters.objectID()
-        guard try await services.tenant(for: user).deleteAlert(id: id) else {
-            throw APIError.notFound("Alert config")
-        }
+        let tenant = try await services.tenant(for: user)
+        guard try await tenant.deleteAlert(id: id) else { throw APIError.notFound("Alert config") }
+        await tenant.alertsChanged()
         return JSONResponse.message("Alert config deleted")
+    }
+
+    /// The history of an alert's notices, newest first.
+    @Sendable func deliveries(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let alert = try await ownedAlert(context)
+        let page = try QueryReader(request).page()
+        let result = try await services.store.listAlertDeliveries(alertId: alert.id, userId: user.id, page: page)
+        return JSONResponse.success(data: PageDTO(result, transform: AlertDeliveryDTO.init))
     }
 
     /// The job must be the caller's own, and HTTP targets must pass the SSRF guard.

@@ -114,6 +114,33 @@ enum SQLiteSchema {
                     );
                     """)
         }
+        migrator.registerMigration("v2-alert-delivery") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE alert_states (
+                        alert_id TEXT NOT NULL REFERENCES alert_configs(id) ON DELETE CASCADE,
+                        job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                        consecutive_failures INTEGER NOT NULL,
+                        last_fired_at INTEGER,
+                        alerting INTEGER NOT NULL,
+                        PRIMARY KEY (alert_id, job_id)
+                    );
+                    CREATE TABLE alert_deliveries (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        alert_id TEXT NOT NULL REFERENCES alert_configs(id) ON DELETE CASCADE,
+                        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        job_id TEXT NOT NULL,
+                        channel TEXT NOT NULL,
+                        notice TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        error TEXT,
+                        attempts INTEGER NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX alert_deliveries_alert ON alert_deliveries(alert_id, created_at);
+                    CREATE INDEX alert_deliveries_created ON alert_deliveries(created_at);
+                    """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,172 @@
+import Foundation
+import RunhooksCore
+import RunhooksStore
+import Testing
+
+@testable import RunhooksEngine
+
+@Suite(.serialized) struct AlertDeliveryTests {
+    static let target = "oncall" + "\u{40}example.com"
+
+    @Test func emailAfterThresholdOnceInCooldownThenRecovery() async throws {
+        let smtp = try SMTPSink()
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make(smtpPort: smtp.port)
+        try await harness.engine.start()
+        var job = try await harness.createJob("\(await sink.baseURL)/fail")
+        let alert = try await harness.createAlert(.email, target: Self.target, jobId: job.id, threshold: 3, cooldownMinutes: 60)
+        for run in 1...2 {
+            harness.clock.advance(by: 60)
+            #expect(await harness.waitForAttempts(run))
+        }
+        let states = try await harness.store.alertStates(userId: harness.user.id)
+        #expect(states["\(alert.id) \(job.id)"]?.consecutiveFailures == 2)
+        #expect(states["\(alert.id) \(job.id)"]?.alerting == false)
+
+        harness.clock.advance(by: 60)
+        #expect(await harness.waitForAttempts(3))
+        #expect(await smtp.waitFor(1))
+        let message = try #require(smtp.messages.first)
+        #expect(message.to == [Self.target])
+        #expect(message.header("From") == "alerts" + "\u{40}runhooks.test")
+        #expect(message.header("To") == Self.target)
+        #expect(message.header("Subject") == "Runhooks alert \"email alert\": job \"job\" failed 3 time(s) in a row")
+        #expect(message.header("Date")?.hasSuffix("+0000") == true)
+        #expect(message.header("Message-ID")?.hasSuffix("@runhooks>") == true)
+        #expect(message.body.contains("Job: job (\(job.id))"))
+        #expect(message.body.contains("HTTP status: 500"))
+
+        // A fourth failure inside the cooldown sends nothing.
+        harness.clock.advance(by: 60)
+        #expect(await harness.waitForAttempts(4))
+        // The job recovers: one recovery notice.
+        let tenant = await harness.tenants.tenant(harness.user.id)
+        var spec = JobSpec(name: job.name, schedule: job.schedule, httpConfig: job.httpConfig, retryPolicy: job.retryPolicy)
+        spec.httpConfig.url = "\(await sink.baseURL)/ok"
+        job = try #require(try await tenant.updateJob(job, with: spec, plan: .growth))
+        await harness.engine.jobSaved(job)
+        harness.clock.advance(by: 60)
+        #expect(await harness.waitForAttempts(5))
+        #expect(await smtp.waitFor(2))
+        #expect(smtp.messages.count == 2)
+        #expect(smtp.messages.last?.header("Subject") == "Runhooks alert \"email alert\": job \"job\" recovered")
+        let deliveries = try await harness.waitForDeliveries(alert.id, count: 2)
+        #expect(deliveries.map(\.notice) == [.recovery, .failure])
+        #expect(deliveries.allSatisfy { $0.status == .sent && $0.attempts == 1 })
+        await harness.engine.stop()
+        await sink.stop()
+        smtp.stop()
+    }
+
+    @Test func webhookAndSlackPayloads() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make()
+        try await harness.engine.start()
+        let job = try await harness.createJob("\(await sink.baseURL)/gone")
+        try await harness.createAlert(.webhook, target: "\(await sink.baseURL)/alert-hook")
+        try await harness.createAlert(.slack, target: "\(await sink.baseURL)/slack")
+        harness.clock.advance(by: 60)
+        #expect(await harness.waitForAttempts(1))
+        #expect(await sink.waitFor(1, path: "/alert-hook"))
+        #expect(await sink.waitFor(1, path: "/slack"))
+        let hook = try #require(await sink.requests("/alert-hook").first)
+        #expect(hook.headers["content-type"] == "application/json")
+        let payload = try JSONDecoder().decode(JSONValue.self, from: Data(hook.body.utf8))
+        #expect(payload["event"] == "alert.failure")
+        #expect(payload["job"]?["id"]?.string == job.id)
+        #expect(payload["consecutiveFailures"] == 1)
+        #expect(payload["lastExecution"]?["httpStatusCode"] == 410)
+        #expect(payload["lastExecution"]?["error"] == "HTTP 410 Gone")
+        #expect(payload["links"]?["executions"]?.string == "/api/v1/jobs/\(job.id)/executions")
+        let slack = try JSONDecoder().decode(JSONValue.self, from: Data(try #require(await sink.requests("/slack").first).body.utf8))
+        #expect(slack["text"]?.string?.contains("failed 1 time(s) in a row") == true)
+        #expect(slack["blocks"]?.array?.count == 2)
+        #expect(slack["blocks"]?[0]?["type"] == "section")
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
+    @Test func disabledAndOtherJobsAlertsStaySilent() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make()
+        try await harness.engine.start()
+        try await harness.createJob("\(await sink.baseURL)/fail")
+        let other = try await harness.createJob("\(await sink.baseURL)/ok", every: 3_600_000)
+        try await harness.createAlert(.webhook, target: "\(await sink.baseURL)/disabled", enabled: false)
+        try await harness.createAlert(.webhook, target: "\(await sink.baseURL)/other-job", jobId: other.id)
+        let witness = try await harness.createAlert(.webhook, target: "\(await sink.baseURL)/witness")
+        harness.clock.advance(by: 60)
+        #expect(await harness.waitForAttempts(1))
+        _ = try await harness.waitForDeliveries(witness.id, count: 1)
+        let disabled = await sink.count("/disabled")
+        let otherJob = await sink.count("/other-job")
+        let witnessed = await sink.count("/witness")
+        #expect(disabled == 0 && otherJob == 0 && witnessed == 1)
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
+    @Test func emailWithoutSMTPIsRecordedAsFailed() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make()
+        try await harness.engine.start()
+        try await harness.createJob("\(await sink.baseURL)/fail")
+        let alert = try await harness.createAlert(.email, target: Self.target)
+        harness.clock.advance(by: 60)
+        #expect(await harness.waitForAttempts(1))
+        let deliveries = try await harness.waitForDeliveries(alert.id, count: 1)
+        #expect(deliveries.first?.status == .failed)
+        #expect(deliveries.first?.error == "SMTP not configured")
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
+    @Test func aHangingAlertTargetDoesNotDelayTheNextFire() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make()
+        try await harness.engine.start()
+        try await harness.createJob("\(await sink.baseURL)/fail")
+        try await harness.createAlert(.webhook, target: "\(await sink.baseURL)/hang", cooldownMinutes: 0)
+        harness.clock.advance(by: 60)
+        #expect(await harness.waitForAttempts(1))
+        #expect(await sink.waitFor(1, path: "/hang"))
+        let started = ContinuousClock.now
+        harness.clock.advance(by: 60)
+        #expect(await harness.waitForAttempts(2))
+        #expect(ContinuousClock.now - started < .seconds(5))
+        await harness.engine.stop()
+        await sink.stop()
+    }
+}
+
+@Suite struct AlertRuleTests {
+    @Test func thresholdCooldownAndRecovery() {
+        var state = AlertState()
+        let start = Date(timeIntervalSince1970: 1_736_942_400)
+        #expect(state.record(runSucceeded: false, threshold: 3, cooldownMinutes: 30, at: start) == nil)
+        #expect(state.record(runSucceeded: false, threshold: 3, cooldownMinutes: 30, at: start + 60) == nil)
+        #expect(state.record(runSucceeded: false, threshold: 3, cooldownMinutes: 30, at: start + 120) == .failure)
+        #expect(state.record(runSucceeded: false, threshold: 3, cooldownMinutes: 30, at: start + 180) == nil)
+        #expect(state.record(runSucceeded: false, threshold: 3, cooldownMinutes: 30, at: start + 120 + 1800) == .failure)
+        #expect(state.consecutiveFailures == 5)
+        #expect(state.record(runSucceeded: true, threshold: 3, cooldownMinutes: 30, at: start + 4000) == .recovery)
+        #expect(state.record(runSucceeded: true, threshold: 3, cooldownMinutes: 30, at: start + 4060) == nil)
+        #expect(state == AlertState(consecutiveFailures: 0, lastFiredAt: start + 1920, alerting: false))
+        // A success in between resets the count.
+        var flaky = AlertState()
+        _ = flaky.record(runSucceeded: false, threshold: 2, cooldownMinutes: 0, at: start)
+        _ = flaky.record(runSucceeded: true, threshold: 2, cooldownMinutes: 0, at: start + 1)
+        #expect(flaky.record(runSucceeded: false, threshold: 2, cooldownMinutes: 0, at: start + 2) == nil)
+    }
+
+    @Test func emailIsRFC5322WithDotStuffing() {
+        let message = EmailMessage(
+            from: "a" + "\u{40}x.test", to: ["b" + "\u{40}y.test"], subject: "Jöb failed", body: "line\n.dot line\n..two",
+            date: Date(timeIntervalSince1970: 1_795_935_047), messageId: "id" + "\u{40}runhooks")
+        let text = message.rendered()
+        #expect(text.contains("Subject: =?UTF-8?B?"))
+        #expect(text.contains("Date: Sun, 29 Nov 2026 06:50:47 +0000\r\n"))
+        #expect(text.contains("Message-ID: <id" + "\u{40}runhooks>\r\n"))
+        #expect(text.hasSuffix("\r\n\r\nline\r\n..dot line\r\n...two"))
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+
+/// A real SMTP server on loopback (the Python package aiosmtpd, installed by .ci/run) that
+/// prints every message it receives as one JSON line.
+final class SMTPSink: @unchecked Sendable {
+    struct Message: Decodable, Sendable {
+        let from: String
+        let to: [String]
+        let data: String
+
+        func header(_ name: String) -> String? {
+            for line in data.components(separatedBy: "\r\n").prefix(while: { !$0.isEmpty }) {
+                let parts = line.split(separator: ":", maxSplits: 1)
+                if parts.count == 2, parts[0].lowercased() == name.lowercased() {
+                    return parts[1].trimmingCharacters(in: .whitespaces)
+                }
+            }
+            return nil
+        }
+
+        var body: String {
+            guard let range = data.range(of: "\r\n\r\n") else { return "" }
+            return String(data[range.upperBound...])
+        }
+    }
+
+    static let script = """
+        import asyncio, json, socket, sys
+        from aiosmtpd.controller import Controller
+        probe = socket.socket(); probe.bind(("127.0.0.1", 0)); port = probe.getsockname()[1]; probe.close()
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                content = envelope.content.decode("utf-8", "replace")
+                print(json.dumps({"from": envelope.mail_from, "to": envelope.rcpt_tos, "data": content}), flush=True)
+                return "250 OK"
+        controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+        controller.start()
+        print(port, flush=True)
+        sys.stdin.read()
+        controller.stop()
+        """
+
+    private let process = Process()
+    private let input = Pipe()
+    private let lock = NSLock()
+    private var buffer = ""
+    private var portLine: String?
+    private var received: [Message] = []
+    private let started = DispatchSemaphore(value: 0)
+    private(set) var port = 0
+
+    init() throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", Self.script]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardInput = input
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        output.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+                self?.started.signal()
+                return
+            }
+            self?.consume(String(decoding: data, as: UTF8.self))
+        }
+        _ = started.wait(timeout: .now() + 20)
+        guard let line = lock.withLock({ portLine }), let port = Int(line) else {
+            throw SinkFailure("aiosmtpd did not start (pip install aiosmtpd)")
+        }
+        self.port = port
+    }
+
+    private func consume(_ text: String) {
+        var startedNow = false
+        lock.withLock {
+            buffer += text
+            while let newline = buffer.firstIndex(of: "\n") {
+                let line = String(buffer[..<newline])
+                buffer = String(buffer[buffer.index(after: newline)...])
+                if portLine == nil {
+                    portLine = line
+                    startedNow = true
+                } else if let message = try? JSONDecoder().decode(Message.self, from: Data(line.utf8)) {
+                    received.append(message)
+                }
+            }
+        }
+        if startedNow { started.signal() }
+    }
+
+    var messages: [Message] { lock.withLock { received } }
+
+    /// Waits until `count` messages have arrived; false after `timeout`.
+    func waitFor(_ count: Int, timeout: Duration = .seconds(20)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if messages.count >= count { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return messages.count >= count
+    }
+
+    func stop() {
+        try? input.fileHandleForWriting.close()
+        process.terminate()
+    }
+}
+
+struct SinkFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
