@@ -42,16 +42,27 @@ public final class Dispatcher: Sendable {
     public static let userAgent = "Runhooks/0.1.0"
 
     let targets: TargetGuard
-    /// Made on first use, so a dispatcher that never sends needs no shutdown.
-    private let clientBox = NIOLockedValueBox<HTTPClient?>(nil)
+    private enum ClientState {
+        case idle
+        case running(HTTPClient)
+        case shutDown
+    }
+
+    /// The client is made on first use (a dispatcher that never sends needs no shutdown) and
+    /// never again after `shutdown()`.
+    private let clientState = NIOLockedValueBox(ClientState.idle)
 
     public init(targets: TargetGuard) {
         self.targets = targets
     }
 
-    var client: HTTPClient {
-        clientBox.withLockedValue { client in
-            if let client { return client }
+    var client: HTTPClient? {
+        clientState.withLockedValue { state in
+            switch state {
+            case .running(let client): return client
+            case .shutDown: return nil
+            case .idle: break
+            }
             var configuration = HTTPClient.Configuration()
             configuration.redirectConfiguration = .disallow
             configuration.decompression = .enabled(limit: .ratio(20))
@@ -60,15 +71,16 @@ public final class Dispatcher: Sendable {
             // A refused connection is this attempt's answer; retrying is the run's decision.
             configuration.connectionPool.retryConnectionEstablishment = false
             let created = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-            client = created
+            state = .running(created)
             return created
         }
     }
 
     public func shutdown() async throws {
-        let client = clientBox.withLockedValue { client in
-            defer { client = nil }
-            return client
+        let client = clientState.withLockedValue { state -> HTTPClient? in
+            defer { state = .shutDown }
+            if case .running(let client) = state { return client }
+            return nil
         }
         try await client?.shutdown()
     }
@@ -105,6 +117,9 @@ public final class Dispatcher: Sendable {
         if let host = pinned.hostHeader { outgoing.headers.replaceOrAdd(name: "Host", value: host) }
         if let body { outgoing.body = .bytes(ByteBuffer(string: body)) }
         let deadline = NIODeadline.now() + .milliseconds(Int64(timeoutMs))
+        guard let client else {
+            return DeliveryOutcome(kind: .networkError, durationMs: elapsed(), error: "not sent: the server is shutting down")
+        }
         do {
             let response = try await client.execute(outgoing, deadline: deadline)
             var captured = ByteBuffer()
