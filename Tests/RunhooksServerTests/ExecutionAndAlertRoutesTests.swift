@@ -113,6 +113,12 @@ import Testing
             #expect(try await api.request(.delete, "/alerts/\(id)", token: stranger).status == .notFound)
             #expect(try await api.get("/alerts", token: stranger).data.array?.isEmpty == true)
 
+            let history = try await api.get("/alerts/\(id)/deliveries", token: key)
+            #expect(history.status == .ok)
+            #expect(history.data == ["data": [], "total": 0, "page": 1, "limit": 20, "totalPages": 0])
+            #expect(try await api.get("/alerts/\(id)/deliveries", token: stranger).status == .notFound)
+            #expect(try await api.get("/alerts/\(id)/deliveries?limit=0", token: key).status == .badRequest)
+
             let deleted = try await api.request(.delete, "/alerts/\(id)", token: key)
             #expect(deleted.status == .ok && deleted.message == "Alert config deleted")
             #expect(try await api.get("/alerts/\(id)", token: key).status == .notFound)
