@@ -58,6 +58,59 @@ import Testing
         smtp.stop()
     }
 
+    @Test func smtpAuthenticationWithCredentialsFromTheURL() async throws {
+        let smtp = try SMTPSink(requireAuth: true)
+        let sink = try await TestSink.start()
+        let good = try await EngineHarness.make(smtpPort: smtp.port, smtpCredentials: "runhooks:s3cret")
+        try await good.engine.start()
+        try await good.createJob("\(await sink.baseURL)/fail")
+        let alert = try await good.createAlert(.email, target: Self.target)
+        good.clock.advance(by: 60)
+        #expect(await good.waitForAttempts(1))
+        #expect(await smtp.waitFor(1))
+        #expect(try await good.waitForDeliveries(alert.id, count: 1).first?.status == .sent)
+        await good.engine.stop()
+
+        let bad = try await EngineHarness.make(smtpPort: smtp.port, smtpCredentials: "runhooks:wrong")
+        try await bad.engine.start()
+        try await bad.createJob("\(await sink.baseURL)/fail")
+        let refused = try await bad.createAlert(.email, target: Self.target)
+        bad.clock.advance(by: 60)
+        #expect(await bad.waitForAttempts(1))
+        let delivery = try #require(try await bad.waitForDeliveries(refused.id, count: 1).first)
+        #expect(delivery.status == .failed)
+        #expect(delivery.error?.contains("535") == true, "\(delivery.error ?? "")")
+        #expect(smtp.messages.count == 1)
+        await bad.engine.stop()
+        await sink.stop()
+        smtp.stop()
+    }
+
+    @Test func countsAndCooldownsSurviveARestart() async throws {
+        let sink = try await TestSink.start()
+        let first = try await EngineHarness.make()
+        try await first.engine.start()
+        let job = try await first.createJob("\(await sink.baseURL)/fail")
+        let alert = try await first.createAlert(.webhook, target: "\(await sink.baseURL)/alert-hook", threshold: 2, cooldownMinutes: 60)
+        for run in 1...2 {
+            first.clock.advance(by: 60)
+            #expect(await first.waitForAttempts(run))
+        }
+        _ = try await first.waitForDeliveries(alert.id, count: 1)
+        await first.engine.stop()
+
+        // After a restart, the next failure is inside the cooldown: no second notice.
+        let second = try await EngineHarness.make(reuse: first)
+        try await second.engine.start()
+        second.clock.advance(by: 60)
+        #expect(await second.waitForAttempts(1))
+        let state = try await second.store.alertStates(userId: second.user.id)["\(alert.id) \(job.id)"]
+        #expect(state?.consecutiveFailures == 3 && state?.alerting == true)
+        #expect(await sink.count("/alert-hook") == 1)
+        await second.engine.stop()
+        await sink.stop()
+    }
+
     @Test func webhookAndSlackPayloads() async throws {
         let sink = try await TestSink.start()
         let harness = try await EngineHarness.make()

@@ -17,7 +17,7 @@ struct EngineHarness {
 
     static func make(
         plan: Plan = .growth, allowPrivateTargets: Bool = true, reuse: EngineHarness? = nil,
-        metrics: EngineMetrics = EngineMetrics(), smtpPort: Int? = nil
+        metrics: EngineMetrics = EngineMetrics(), smtpPort: Int? = nil, smtpCredentials: String? = nil
     ) async throws -> EngineHarness {
         let directory = reuse?.directory
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-engine-\(UUID().uuidString)")
@@ -30,7 +30,10 @@ struct EngineHarness {
         let engine = DeliveryEngine(
             context: context, tenants: tenants, targets: TargetGuard(allowPrivateTargets: allowPrivateTargets),
             ownedShards: [0, 1, 2, 3], logger: logger, metrics: metrics,
-            smtp: try smtpPort.map { try SMTPConfiguration(url: "smtp://127.0.0.1:\($0)", from: "alerts" + "\u{40}runhooks.test") },
+            smtp: try smtpPort.map { port in
+                let userinfo = smtpCredentials.map { $0 + "\u{40}" } ?? ""
+                return try SMTPConfiguration(url: "smtp://\(userinfo)127.0.0.1:\(port)", from: "alerts" + "\u{40}runhooks.test")
+            },
             alertRetryDelays: [], drainTimeout: .seconds(5))
         var user: User
         if let existing = reuse?.user {

@@ -27,13 +27,18 @@ final class SMTPSink: @unchecked Sendable {
     static let script = """
         import asyncio, json, socket, sys
         from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+        def authenticator(server, session, envelope, mechanism, auth_data):
+            ok = isinstance(auth_data, LoginPassword) and auth_data.login == b"runhooks" and auth_data.password == b"s3cret"
+            return AuthResult(success=ok, handled=False)
+        auth = {"authenticator": authenticator, "auth_required": True, "auth_require_tls": False} if "auth" in sys.argv else {}
         probe = socket.socket(); probe.bind(("127.0.0.1", 0)); port = probe.getsockname()[1]; probe.close()
         class Handler:
             async def handle_DATA(self, server, session, envelope):
                 content = envelope.content.decode("utf-8", "replace")
                 print(json.dumps({"from": envelope.mail_from, "to": envelope.rcpt_tos, "data": content}), flush=True)
                 return "250 OK"
-        controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+        controller = Controller(Handler(), hostname="127.0.0.1", port=port, **auth)
         controller.start()
         print(port, flush=True)
         sys.stdin.read()
@@ -49,9 +54,10 @@ final class SMTPSink: @unchecked Sendable {
     private let started = DispatchSemaphore(value: 0)
     private(set) var port = 0
 
-    init() throws {
+    /// With `requireAuth`, the server accepts only AUTH as runhooks / s3cret.
+    init(requireAuth: Bool = false) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", Self.script]
+        process.arguments = ["python3", "-c", Self.script] + (requireAuth ? ["auth"] : [])
         let output = Pipe()
         process.standardOutput = output
         process.standardInput = input

@@ -87,8 +87,11 @@ public struct SMTPClient: Sendable {
             var hello = try await send("EHLO runhooks", expecting: [250])
             if !configuration.implicitTLS, hello.offers("STARTTLS") {
                 _ = try await send("STARTTLS", expecting: [220])
-                try await channel.channel.pipeline.addHandler(
-                    NIOSSLClientHandler(context: tls, serverHostname: configuration.host), position: .first)
+                let connection = channel.channel
+                try await connection.eventLoop.submit {
+                    try connection.pipeline.syncOperations.addHandler(
+                        NIOSSLClientHandler(context: tls, serverHostname: configuration.host), position: .first)
+                }.get()
                 hello = try await send("EHLO runhooks", expecting: [250])
             }
             if let username = configuration.username, let password = configuration.password {

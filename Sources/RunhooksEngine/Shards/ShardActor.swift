@@ -31,7 +31,7 @@ public actor ShardActor {
     let inFlight: InFlightRuns
 
     var wheel: KeyedTimingWheel<TimerKey, Timer>
-    var jobs: [String: Job] = [:]
+    var jobs = JobTable()
     private var loop: Task<Void, Never>?
     private var wakeUp: CheckedContinuation<Void, Never>?
     private var wakePending = false
