@@ -40,7 +40,7 @@ import Testing
         harness.clock.advance(by: 60)
         #expect(await harness.waitForAttempts(4))
         // The job recovers: one recovery notice.
-        let tenant = await harness.tenants.tenant(harness.user.id)
+        let tenant = harness.tenants.tenant(harness.user.id)
         var spec = JobSpec(name: job.name, schedule: job.schedule, httpConfig: job.httpConfig, retryPolicy: job.retryPolicy)
         spec.httpConfig.url = "\(await sink.baseURL)/ok"
         job = try #require(try await tenant.updateJob(job, with: spec, plan: .growth))

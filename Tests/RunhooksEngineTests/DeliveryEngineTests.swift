@@ -223,7 +223,7 @@ import Testing
         try await harness.engine.start()
         let job = try await harness.createJob("\(await sink.baseURL)/paused")
         let witness = try await harness.createJob("\(await sink.baseURL)/witness")
-        let tenant = await harness.tenants.tenant(harness.user.id)
+        let tenant = harness.tenants.tenant(harness.user.id)
         var paused = JobSpec(name: job.name, schedule: job.schedule, httpConfig: job.httpConfig, retryPolicy: job.retryPolicy)
         paused.status = .paused
         let pausedJob = try #require(try await tenant.updateJob(job, with: paused, plan: .growth))

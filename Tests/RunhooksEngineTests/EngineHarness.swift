@@ -71,7 +71,7 @@ struct EngineHarness {
         _ channel: AlertConfig.Channel, target: String, jobId: String? = nil, threshold: Int = 1, cooldownMinutes: Int = 60,
         enabled: Bool = true
     ) async throws -> AlertConfig {
-        let tenant = await tenants.tenant(user.id)
+        let tenant = tenants.tenant(user.id)
         let alert = try await tenant.createAlert(
             AlertSpec(
                 name: "\(channel) alert", channel: channel, target: target, jobId: jobId,

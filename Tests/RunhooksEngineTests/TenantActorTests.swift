@@ -49,7 +49,7 @@ import Testing
     @Test func jobLimitMessageNamesTheLimitAndPlan() async throws {
         let (context, _) = try makeContext()
         let user = try await makeUser(context)
-        let tenant = await TenantDirectory(context: context).tenant(user.id)
+        let tenant = TenantDirectory(context: context).tenant(user.id)
         for _ in 0..<3 { _ = try await tenant.createJob(spec, plan: .free) }
         await #expect {
             _ = try await tenant.createJob(spec, plan: .free)
@@ -62,7 +62,7 @@ import Testing
     @Test func resumingReanchorsTheInterval() async throws {
         let (context, clock) = try makeContext()
         let user = try await makeUser(context)
-        let tenant = await TenantDirectory(context: context).tenant(user.id)
+        let tenant = TenantDirectory(context: context).tenant(user.id)
         let job = try await tenant.createJob(spec, plan: .free)
         var paused = spec
         paused.status = .paused
@@ -77,7 +77,7 @@ import Testing
     @Test func alertLimitFollowsThePlan() async throws {
         let (context, _) = try makeContext()
         let user = try await makeUser(context)
-        let tenant = await TenantDirectory(context: context).tenant(user.id)
+        let tenant = TenantDirectory(context: context).tenant(user.id)
         let alert = AlertSpec(name: "a", channel: .webhook, target: "https://x.example")
         _ = try await tenant.createAlert(alert, plan: .free)
         await #expect(throws: PlanLimitError.self) { try await tenant.createAlert(alert, plan: .free) }
@@ -88,8 +88,8 @@ import Testing
     @Test func eachUserHasOneActorOnItsShard() async throws {
         let (context, _) = try makeContext()
         let directory = TenantDirectory(context: context)
-        let first = await directory.tenant("665a0a1b2c3d4e5f6a7b8c9d")
-        let again = await directory.tenant("665a0a1b2c3d4e5f6a7b8c9d")
+        let first = directory.tenant("665a0a1b2c3d4e5f6a7b8c9d")
+        let again = directory.tenant("665a0a1b2c3d4e5f6a7b8c9d")
         #expect(first === again)
         #expect(first.shard == context.shards.shard(forUser: "665a0a1b2c3d4e5f6a7b8c9d"))
     }

@@ -7,7 +7,7 @@ import Testing
 @Suite struct TenantSlotTests {
     @Test func waitersAreServedInArrivalOrder() async throws {
         let harness = try await EngineHarness.make(plan: .free)
-        let tenant = await harness.tenants.tenant(harness.user.id)
+        let tenant = harness.tenants.tenant(harness.user.id)
         await tenant.acquireSlot(plan: .free)
         #expect(await tenant.hasFreeSlot(plan: .free) == false)
         let order = OrderLog()
@@ -32,7 +32,7 @@ import Testing
 
     @Test func dailyQuotaIsExact() async throws {
         let harness = try await EngineHarness.make(plan: .free)
-        let tenant = await harness.tenants.tenant(harness.user.id)
+        let tenant = harness.tenants.tenant(harness.user.id)
         var admitted = 0
         for _ in 0..<205 {
             if case .admitted = try await tenant.admitRun(plan: .free, at: harness.clock.now(), journal: harness.engine.journal) {

@@ -46,41 +46,50 @@ public struct DeliveryRunner: Sendable {
 
     private func performThrowing(_ attempt: Attempt) async throws -> Next {
         let job = attempt.job
-        let tenant = await tenants.tenant(job.userId)
-        guard let plan = try await tenant.currentPlan() else { return .done }  // the account is gone
+        let tenant = tenants.tenant(job.userId)
         let now = context.clock.now()
         var execution = Execution(
             id: context.ids.next(at: now), jobId: job.id, userId: job.userId, status: .pending, scheduledFor: attempt.slot,
             attempt: attempt.number, replayOf: attempt.replayOf, missedSlots: attempt.missedSlots, createdAt: now)
         if let requestId = attempt.requestId { await journal.enqueue(.requestHandled(id: requestId, at: now)) }
 
-        if attempt.number == 1, case .quotaExceeded(let reason) = try await tenant.admitRun(plan: plan, at: now, journal: journal) {
+        let plan: Plan
+        let holdsSlot: Bool
+        switch try await tenant.startAttempt(countsAsRun: attempt.number == 1, at: now, journal: journal) {
+        case .accountGone:
+            return .done
+        case .quotaExceeded(let reason):
             execution.status = .quotaExceeded
             execution.completedAt = now
             execution.error = reason
             try await journal.commit(.claim(execution, advancesSlot: attempt.isScheduledSlot))
             metrics.recordAttempt(.quotaExceeded)
             return .done
+        case .admitted(let admittedPlan, let slot):
+            plan = admittedPlan
+            holdsSlot = slot
         }
-        let startsNow = await tenant.hasFreeSlot(plan: plan)
-        if startsNow {
+        if holdsSlot {
             execution.status = .running
             execution.startedAt = now
         }
         // The claim is durable before the request leaves; a second claimant of the slot loses.
         guard try await journal.commit(.claim(execution, advancesSlot: attempt.isScheduledSlot)) else {
+            if holdsSlot { await tenant.releaseSlot(plan: plan) }
             logger.debug("slot \(attempt.slot.iso8601Milliseconds) attempt \(attempt.number) of job \(job.id) already claimed")
             return .done
         }
-        await tenant.acquireSlot(plan: plan)
-        let startedAt = startsNow ? now : context.clock.now()
-        if !startsNow { await journal.enqueue(.start(executionId: execution.id, at: startedAt)) }
+        var startedAt = now
+        if !holdsSlot {
+            await tenant.acquireSlot(plan: plan)
+            startedAt = context.clock.now()
+            await journal.enqueue(.start(executionId: execution.id, at: startedAt))
+        }
         if attempt.isScheduledSlot { metrics.recordFire(lateness: context.clock.now().timeIntervalSince(attempt.slot)) }
         metrics.inFlight.increment()
         let outcome = await dispatcher.deliver(
             Dispatcher.Request(job: job, executionId: execution.id, attempt: attempt.number, scheduledFor: attempt.slot))
         metrics.inFlight.decrement()
-        await tenant.releaseSlot(plan: plan)
         let completedAt = context.clock.now()
 
         let lastAllowed = attempt.number > job.retryPolicy.maxRetries
@@ -107,16 +116,15 @@ public struct DeliveryRunner: Sendable {
         }
         await journal.enqueue(.finish(result))
         metrics.recordAttempt(result.status)
-        if next == .done {
-            // The run is over: tell the tenant's alerts how it ended.
-            var final = execution
-            final.status = result.status
-            final.startedAt = result.startedAt
-            final.completedAt = result.completedAt
-            final.httpStatusCode = result.httpStatusCode
-            final.error = result.error
-            try await tenant.runEnded(job: job, succeeded: result.status == .success, lastExecution: final, notifier: notifier)
-        }
+        var final = execution
+        final.status = result.status
+        final.startedAt = result.startedAt
+        final.completedAt = result.completedAt
+        final.httpStatusCode = result.httpStatusCode
+        final.error = result.error
+        // When the run is over, the tenant's alerts hear how it ended.
+        try await tenant.finishAttempt(
+            plan: plan, endedRun: next == .done ? (job, result.status == .success, final) : nil, notifier: notifier)
         return next
     }
 

@@ -63,3 +63,35 @@ extension TenantActor {
         }
     }
 }
+
+extension TenantActor {
+    public enum AttemptStart: Sendable, Equatable {
+        case accountGone
+        case quotaExceeded(String)
+        /// `holdsSlot`: a concurrency slot was free and is now the attempt's.
+        case admitted(plan: Plan, holdsSlot: Bool)
+    }
+
+    /// The start of an attempt in one visit: the plan, the quota (for a new run) and, when one
+    /// is free, a concurrency slot.
+    func startAttempt(countsAsRun: Bool, at date: Date, journal: WriteJournal) async throws -> AttemptStart {
+        guard let plan = try await currentPlan() else { return .accountGone }
+        if countsAsRun, case .quotaExceeded(let reason) = try await admitRun(plan: plan, at: date, journal: journal) {
+            return .quotaExceeded(reason)
+        }
+        guard hasFreeSlot(plan: plan) else { return .admitted(plan: plan, holdsSlot: false) }
+        inFlight += 1
+        return .admitted(plan: plan, holdsSlot: true)
+    }
+
+    /// The end of an attempt in one visit: the slot goes back and, when the run is over, the
+    /// alerts hear how it ended.
+    func finishAttempt(
+        plan: Plan, endedRun: (job: Job, succeeded: Bool, last: Execution)?, notifier: AlertNotifier
+    ) async throws {
+        releaseSlot(plan: plan)
+        if let endedRun {
+            try await runEnded(job: endedRun.job, succeeded: endedRun.succeeded, lastExecution: endedRun.last, notifier: notifier)
+        }
+    }
+}

@@ -1,19 +1,23 @@
 import RunhooksCore
 import RunhooksStore
+import Synchronization
 
-/// Finds (or makes) the actor of a tenant whose shard this node owns.
-public actor TenantDirectory {
+/// Finds (or makes) the actor of a tenant whose shard this node owns. A lock, not an actor:
+/// every fire looks its tenant up, and a lookup should not queue behind other tenants'.
+public final class TenantDirectory: Sendable {
     let context: EngineContext
-    private var tenants: [String: TenantActor] = [:]
+    private let tenants = Mutex<[String: TenantActor]>([:])
 
     public init(context: EngineContext) {
         self.context = context
     }
 
     public func tenant(_ userId: String) -> TenantActor {
-        if let existing = tenants[userId] { return existing }
-        let tenant = TenantActor(userId: userId, shard: context.shards.shard(forUser: userId), context: context)
-        tenants[userId] = tenant
-        return tenant
+        tenants.withLock { tenants in
+            if let existing = tenants[userId] { return existing }
+            let tenant = TenantActor(userId: userId, shard: context.shards.shard(forUser: userId), context: context)
+            tenants[userId] = tenant
+            return tenant
+        }
     }
 }

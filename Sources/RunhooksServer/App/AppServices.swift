@@ -50,7 +50,7 @@ public struct AppServices: Sendable {
     func tenant(for user: User) async throws -> TenantActor {
         switch ownership.route(forUser: user.id) {
         case .local:
-            return await tenants.tenant(user.id)
+            return tenants.tenant(user.id)
         case .remote(let shard, let node):
             throw APIError(
                 .serviceUnavailable, "Shard \(shard) is owned by node \(node), which this node cannot reach",
