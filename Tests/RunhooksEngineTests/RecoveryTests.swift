@@ -89,6 +89,21 @@ import Testing
         #expect(try await harness.store.apply([claim()]) == [false])
     }
 
+    @Test func aClaimForADeletedJobFailsAloneNotItsBatch() async throws {
+        let harness = try await EngineHarness.make()
+        let kept = try await harness.createJob("https://x.example/")
+        let deleted = try await harness.createJob("https://y.example/")
+        #expect(try await harness.tenants.tenant(harness.user.id).deleteJob(id: deleted.id))
+        let slot = harness.clock.now() + 60
+        func claim(_ job: Job) -> EngineWrite {
+            .claim(
+                Execution(
+                    id: harness.context.ids.next(), jobId: job.id, userId: job.userId, status: .running, scheduledFor: slot,
+                    attempt: 1, createdAt: slot), advancesSlot: true)
+        }
+        #expect(try await harness.store.apply([claim(deleted), claim(kept)]) == [false, true])
+    }
+
     @Test func retentionSweepFollowsThePlan() async throws {
         let harness = try await EngineHarness.make(plan: .free)
         let job = try await harness.createJob("https://x.example/")

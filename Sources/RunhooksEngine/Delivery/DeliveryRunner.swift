@@ -74,9 +74,16 @@ public struct DeliveryRunner: Sendable {
             execution.startedAt = now
         }
         // The claim is durable before the request leaves; a second claimant of the slot loses.
-        guard try await journal.commit(.claim(execution, advancesSlot: attempt.isScheduledSlot)) else {
+        let claimed: Bool
+        do {
+            claimed = try await journal.commit(.claim(execution, advancesSlot: attempt.isScheduledSlot))
+        } catch {
+            if holdsSlot { await tenant.releaseSlot(plan: plan) }  // a slot must never leak
+            throw error
+        }
+        guard claimed else {
             if holdsSlot { await tenant.releaseSlot(plan: plan) }
-            logger.debug("slot \(attempt.slot.iso8601Milliseconds) attempt \(attempt.number) of job \(job.id) already claimed")
+            logger.debug("slot \(attempt.slot.iso8601Milliseconds) attempt \(attempt.number) of job \(job.id) not claimed")
             return .done
         }
         var startedAt = now

@@ -17,7 +17,15 @@ struct EngineBatch {
     mutating func apply(_ writes: [EngineWrite]) throws -> [Bool] {
         var results: [Bool] = []
         results.reserveCapacity(writes.count)
-        for write in writes { results.append(try apply(write)) }
+        for write in writes {
+            do {
+                results.append(try apply(write))
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                // Only this statement is rolled back (say, a claim for a job deleted meanwhile);
+                // the rest of the batch stands.
+                results.append(false)
+            }
+        }
         try flushAggregates()
         return results
     }
