@@ -86,6 +86,26 @@ import Testing
         smtp.stop()
     }
 
+    @Test func startTLSIsUsedWhenOfferedAndTheCertificateIsChecked() async throws {
+        let smtp = try SMTPSink(offerStartTLS: true)
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make(smtpPort: smtp.port)
+        try await harness.engine.start()
+        try await harness.createJob("\(await sink.baseURL)/fail")
+        let alert = try await harness.createAlert(.email, target: Self.target)
+        harness.clock.advance(by: 60)
+        #expect(await harness.waitForAttempts(1))
+        // The server offers STARTTLS with a self-signed certificate: the client upgrades and
+        // refuses to send the message over a connection it cannot trust.
+        let delivery = try #require(try await harness.waitForDeliveries(alert.id, count: 1).first)
+        #expect(delivery.status == .failed)
+        #expect(delivery.error?.lowercased().contains("certificate") == true, "\(delivery.error ?? "")")
+        #expect(smtp.messages.isEmpty)
+        await harness.engine.stop()
+        await sink.stop()
+        smtp.stop()
+    }
+
     @Test func countsAndCooldownsSurviveARestart() async throws {
         let sink = try await TestSink.start()
         let first = try await EngineHarness.make()

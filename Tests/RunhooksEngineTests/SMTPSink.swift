@@ -32,6 +32,15 @@ final class SMTPSink: @unchecked Sendable {
             ok = isinstance(auth_data, LoginPassword) and auth_data.login == b"runhooks" and auth_data.password == b"s3cret"
             return AuthResult(success=ok, handled=False)
         auth = {"authenticator": authenticator, "auth_required": True, "auth_require_tls": False} if "auth" in sys.argv else {}
+        if "starttls" in sys.argv:
+            import ssl, subprocess, tempfile, os
+            folder = tempfile.mkdtemp()
+            key, cert = os.path.join(folder, "key.pem"), os.path.join(folder, "cert.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                            "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(cert, key)
+            auth["tls_context"] = context
         probe = socket.socket(); probe.bind(("127.0.0.1", 0)); port = probe.getsockname()[1]; probe.close()
         class Handler:
             async def handle_DATA(self, server, session, envelope):
@@ -54,10 +63,11 @@ final class SMTPSink: @unchecked Sendable {
     private let started = DispatchSemaphore(value: 0)
     private(set) var port = 0
 
-    /// With `requireAuth`, the server accepts only AUTH as runhooks / s3cret.
-    init(requireAuth: Bool = false) throws {
+    /// With `requireAuth`, the server accepts only AUTH as runhooks / s3cret; with
+    /// `offerStartTLS`, it offers STARTTLS with a self-signed certificate.
+    init(requireAuth: Bool = false, offerStartTLS: Bool = false) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", Self.script] + (requireAuth ? ["auth"] : [])
+        process.arguments = ["python3", "-c", Self.script] + (requireAuth ? ["auth"] : []) + (offerStartTLS ? ["starttls"] : [])
         let output = Pipe()
         process.standardOutput = output
         process.standardInput = input

@@ -57,6 +57,8 @@ public struct SMTPClient: Sendable {
 
     private func deliver(_ message: EmailMessage) async throws {
         let configuration = self.configuration
+        // SNI carries names only; for an address literal the certificate chain is still checked.
+        let serverName: String? = IPAddress(host: configuration.host) == nil ? configuration.host : nil
         let tls = try NIOSSLContext(configuration: .makeClientConfiguration())
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(10))
@@ -64,7 +66,7 @@ public struct SMTPClient: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     if configuration.implicitTLS {
                         try channel.pipeline.syncOperations.addHandler(
-                            NIOSSLClientHandler(context: tls, serverHostname: configuration.host))
+                            NIOSSLClientHandler(context: tls, serverHostname: serverName))
                     }
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(SMTPReplyDecoder()))
                     return try NIOAsyncChannel<SMTPReply, ByteBuffer>(wrappingChannelSynchronously: channel)
@@ -90,7 +92,7 @@ public struct SMTPClient: Sendable {
                 let connection = channel.channel
                 try await connection.eventLoop.submit {
                     try connection.pipeline.syncOperations.addHandler(
-                        NIOSSLClientHandler(context: tls, serverHostname: configuration.host), position: .first)
+                        NIOSSLClientHandler(context: tls, serverHostname: serverName), position: .first)
                 }.get()
                 hello = try await send("EHLO runhooks", expecting: [250])
             }
