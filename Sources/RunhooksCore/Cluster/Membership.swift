@@ -1,0 +1,232 @@
+/// SWIM-style failure detection as a value type with no I/O (after apple/swift-cluster-membership):
+/// the owner feeds it events (time passing, messages received) and carries out the directives
+/// it returns (send this ping, tell the rest that member changed). Time is in milliseconds.
+///
+/// Each protocol period it pings one member in round-robin order; without an ack within
+/// `pingTimeoutMs` it asks `indirectProbes` others to ping that member for it; without any
+/// ack by the end of the period the member becomes `suspect`. A suspect that does not refute
+/// (by gossiping a higher incarnation) within the Lifeguard-style suspicion timeout, which
+/// grows with the log of the cluster size, is declared `dead`.
+public struct Membership: Sendable {
+    public enum Status: UInt8, Sendable, Comparable {
+        case alive = 0, suspect = 1, dead = 2, left = 3
+        public static func < (lhs: Status, rhs: Status) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    public struct Member: Sendable, Equatable {
+        public var id: String
+        public var address: String
+        public var status: Status
+        public var incarnation: UInt64
+        /// When the status last changed, in the owner's clock.
+        public var since: Int64
+    }
+
+    /// A member's state as gossiped.
+    public struct Update: Sendable, Equatable {
+        public var id: String
+        public var address: String
+        public var status: Status
+        public var incarnation: UInt64
+
+        public init(id: String, address: String, status: Status, incarnation: UInt64) {
+            self.id = id
+            self.address = address
+            self.status = status
+            self.incarnation = incarnation
+        }
+    }
+
+    public struct Settings: Sendable {
+        public var protocolPeriodMs: Int64 = 500
+        public var pingTimeoutMs: Int64 = 200
+        public var indirectProbes = 3
+        /// Suspicion lasts `suspicionMultiplier × log2(members + 1) × protocolPeriodMs`, at least `minimumSuspicionMs`.
+        public var suspicionMultiplier: Double = 3
+        public var minimumSuspicionMs: Int64 = 1500
+        public init() {}
+    }
+
+    public enum Directive: Sendable, Equatable {
+        case ping(target: String, sequence: UInt64)
+        case pingRequest(via: String, target: String, sequence: UInt64)
+        case ack(to: String, sequence: UInt64)
+        case changed(Member)
+    }
+
+    public let localId: String
+    public let settings: Settings
+    public private(set) var members: [String: Member] = [:]
+    public private(set) var incarnation: UInt64 = 0
+    private var probeOrder: [String] = []
+    private var probeIndex = 0
+    private var nextProbeAt: Int64 = 0
+    private var sequence: UInt64 = 0
+    private var pending: (target: String, sequence: UInt64, sentAt: Int64, indirect: Bool)?
+    /// Pings sent for another member's ping request: our sequence → (requester, their sequence).
+    private var relays: [UInt64: (requester: String, sequence: UInt64)] = [:]
+    private var random: UInt64
+
+    public init(localId: String, address: String, settings: Settings = Settings(), seed: UInt64 = 1) {
+        self.localId = localId
+        self.settings = settings
+        random = seed | 1
+        members[localId] = Member(id: localId, address: address, status: .alive, incarnation: 0, since: 0)
+    }
+
+    /// Members currently considered alive (suspects included: they still own their shards).
+    public var aliveIds: [String] {
+        members.values.filter { $0.status == .alive || $0.status == .suspect }.map(\.id).sorted()
+    }
+
+    /// How long a suspect has to refute before it is declared dead.
+    public var suspicionTimeoutMs: Int64 {
+        let count = Double(members.values.filter { $0.status < .dead }.count)
+        let scaled = settings.suspicionMultiplier * (count + 1).approximateLog2 * Double(settings.protocolPeriodMs)
+        return max(settings.minimumSuspicionMs, Int64(scaled))
+    }
+
+    // MARK: Events
+
+    /// Time passed: run the probe schedule and expire suspicions.
+    public mutating func tick(now: Int64) -> [Directive] {
+        var directives: [Directive] = []
+        if let probe = pending {
+            if now >= probe.sentAt + settings.protocolPeriodMs {
+                pending = nil
+                if let member = members[probe.target], member.status == .alive {
+                    directives += set(probe.target, status: .suspect, incarnation: member.incarnation, now: now)
+                }
+            } else if !probe.indirect, now >= probe.sentAt + settings.pingTimeoutMs {
+                pending?.indirect = true
+                for helper in pickHelpers(excluding: probe.target) {
+                    directives.append(.pingRequest(via: helper, target: probe.target, sequence: probe.sequence))
+                }
+            }
+        }
+        let timeout = suspicionTimeoutMs
+        for member in members.values where member.status == .suspect && now >= member.since + timeout {
+            directives += set(member.id, status: .dead, incarnation: member.incarnation, now: now)
+        }
+        if pending == nil, now >= nextProbeAt, let target = nextProbeTarget() {
+            sequence += 1
+            pending = (target, sequence, now, false)
+            nextProbeAt = now + settings.protocolPeriodMs
+            directives.append(.ping(target: target, sequence: sequence))
+        }
+        return directives
+    }
+
+    public mutating func receivedPing(from: String, sequence: UInt64) -> [Directive] {
+        [.ack(to: from, sequence: sequence)]
+    }
+
+    /// Another member asks us to ping `target` for it.
+    public mutating func receivedPingRequest(from requester: String, target: String, sequence: UInt64) -> [Directive] {
+        self.sequence += 1
+        relays[self.sequence] = (requester, sequence)
+        return [.ping(target: target, sequence: self.sequence)]
+    }
+
+    public mutating func receivedAck(from: String, sequence: UInt64, now: Int64) -> [Directive] {
+        if let relay = relays.removeValue(forKey: sequence) {
+            return [.ack(to: relay.requester, sequence: relay.sequence)]
+        }
+        guard let probe = pending, probe.sequence == sequence else { return [] }
+        pending = nil
+        return []
+    }
+
+    /// Merges gossiped member states by SWIM's rules: a higher incarnation wins; at the same
+    /// incarnation suspect beats alive and dead beats both. Rumours about ourselves are refuted.
+    public mutating func apply(_ update: Update, now: Int64) -> [Directive] {
+        if update.id == localId {
+            guard update.status == .suspect || update.status == .dead, update.incarnation >= incarnation else { return [] }
+            incarnation = update.incarnation + 1
+            members[localId]?.incarnation = incarnation
+            members[localId]?.status = .alive
+            return [.changed(members[localId]!)]
+        }
+        guard let current = members[update.id] else {
+            guard update.status < .dead else { return [] }
+            return set(update.id, address: update.address, status: update.status, incarnation: update.incarnation, now: now)
+        }
+        if current.status == .dead || current.status == .left {
+            // Only a newer life brings a dead member back.
+            guard update.status == .alive, update.incarnation > current.incarnation else { return [] }
+            return set(update.id, status: .alive, incarnation: update.incarnation, now: now)
+        }
+        let newer = update.incarnation > current.incarnation
+        let sameButWorse = update.incarnation == current.incarnation && update.status > current.status
+        guard newer || sameButWorse else { return [] }
+        return set(update.id, address: update.address, status: update.status, incarnation: update.incarnation, now: now)
+    }
+
+    /// Our own state to gossip.
+    public var selfUpdate: Update {
+        let me = members[localId]!
+        return Update(id: me.id, address: me.address, status: me.status, incarnation: incarnation)
+    }
+
+    /// Every member's state, for a push-pull sync.
+    public var snapshot: [Update] {
+        members.values.sorted { $0.id < $1.id }.map {
+            Update(id: $0.id, address: $0.address, status: $0.status, incarnation: $0.incarnation)
+        }
+    }
+
+    // MARK: Helpers
+
+    private mutating func set(
+        _ id: String, address: String? = nil, status: Status, incarnation: UInt64, now: Int64
+    ) -> [Directive] {
+        var member = members[id] ?? Member(id: id, address: address ?? "", status: status, incarnation: incarnation, since: now)
+        if let address, !address.isEmpty { member.address = address }
+        let changed = member.status != status || member.incarnation != incarnation || members[id] == nil
+        if member.status != status { member.since = now }
+        member.status = status
+        member.incarnation = incarnation
+        members[id] = member
+        return changed ? [.changed(member)] : []
+    }
+
+    private mutating func nextProbeTarget() -> String? {
+        let candidates = members.values.filter { $0.id != localId && $0.status < .dead }.map(\.id).sorted()
+        guard !candidates.isEmpty else { return nil }
+        if probeIndex >= probeOrder.count || Set(probeOrder) != Set(candidates) {
+            probeOrder = shuffled(candidates)
+            probeIndex = 0
+        }
+        defer { probeIndex += 1 }
+        return probeOrder[probeIndex]
+    }
+
+    private mutating func pickHelpers(excluding target: String) -> [String] {
+        let candidates = members.values.filter { $0.id != localId && $0.id != target && $0.status == .alive }.map(\.id).sorted()
+        return Array(shuffled(candidates).prefix(settings.indirectProbes))
+    }
+
+    private mutating func shuffled(_ items: [String]) -> [String] {
+        var items = items
+        for index in stride(from: items.count - 1, to: 0, by: -1) {
+            random ^= random << 13
+            random ^= random >> 7
+            random ^= random << 17
+            items.swapAt(index, Int(random % UInt64(index + 1)))
+        }
+        return items
+    }
+}
+
+extension Double {
+    /// A piecewise-linear log2, good enough to scale a timeout.
+    fileprivate var approximateLog2: Double {
+        var value = self
+        var result = 0.0
+        while value >= 2 {
+            value /= 2
+            result += 1
+        }
+        return result + (value - 1)
+    }
+}
