@@ -27,6 +27,7 @@ struct LoadGenerator: AsyncParsableCommand {
     @Option(help: "The server's store URL, instead of --data-dir.") var database: String?
     @Option(help: "The runhooks executable used for `admin set-plan`.") var runhooks: String?
     @Option(help: "Address the sink binds; the server must be able to reach it.") var sinkHost = "127.0.0.1"
+    @Option(help: "The server's Prometheus endpoint (default: the API URL's host, /metrics).") var metricsURL: String?
 
     func run() async throws {
         let sink = try await CountingSink.start(host: sinkHost)
@@ -44,13 +45,18 @@ struct LoadGenerator: AsyncParsableCommand {
         print("created \(jobIds.count) jobs; holding the load for \(duration) s")
 
         await sink.reset()
+        let metricsEndpoint = metricsURL ?? apiURL.replacingOccurrences(of: "/api/v1", with: "") + "/metrics"
+        var latenessAtWarmup: ServerLateness?
         for second in 1...duration {
             try await Task.sleep(for: .seconds(1))
             let window = await sink.takeWindow()
             print(String(
                 format: "[%3d s] %7d fires/s  lateness p50 %6.1f ms  p99 %7.1f ms  max %7.1f ms",
                 second, window.count, window.percentile(0.5), window.percentile(0.99), window.max))
-            if second == warmup { await sink.startSummary() }
+            if second == warmup {
+                await sink.startSummary()
+                latenessAtWarmup = try? await ServerLateness.read(client: client, metricsURL: metricsEndpoint)
+            }
         }
         let summary = await sink.summary()
         let seconds = Double(duration - warmup)
@@ -58,9 +64,15 @@ struct LoadGenerator: AsyncParsableCommand {
         print("")
         print(String(format: "sustained %.0f fires/s over %.0f s (offered %.0f/s); duplicates %d", Double(summary.count) / seconds, seconds, expected, await sink.duplicates))
         print(String(
-            format: "lateness p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  p99.9 %.1f ms  max %.1f ms",
+            format: "arrival lateness at the sink: p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  p99.9 %.1f ms  max %.1f ms",
             summary.percentile(0.5), summary.percentile(0.9), summary.percentile(0.99), summary.percentile(0.999), summary.max))
 
+        if let latenessAtWarmup, let now = try? await ServerLateness.read(client: client, metricsURL: metricsEndpoint) {
+            let window = now.since(latenessAtWarmup)
+            print(String(
+                format: "server-side lateness (send time − scheduled time, histogram bucket bounds): p50 ≤ %.0f ms  p90 ≤ %.0f ms  p99 ≤ %.0f ms over %.0f fires",
+                window.percentileMs(0.5), window.percentileMs(0.9), window.percentileMs(0.99), window.total))
+        }
         print("deleting \(jobIds.count) jobs")
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, chunk) in jobIds.chunked(64).enumerated() {

@@ -57,7 +57,7 @@ public func buildServices(
     let engine = withEngine
         ? DeliveryEngine(
             context: context, tenants: tenants, targets: targets, ownedShards: ownership.localShards, logger: logger,
-            metrics: EngineMetrics(factory: metrics.map { PrometheusMetricsFactory(registry: $0) } ?? NOOPMetricsHandler.instance),
+            metrics: EngineMetrics(factory: metrics.map(EngineMetrics.prometheusFactory) ?? NOOPMetricsHandler.instance),
             smtp: smtp)
         : nil
     return AppServices(

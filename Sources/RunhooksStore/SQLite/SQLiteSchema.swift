@@ -79,7 +79,6 @@ enum SQLiteSchema {
                     );
                     CREATE INDEX executions_unfinished ON executions(status) WHERE status IN ('pending', 'running');
                     CREATE INDEX executions_retry ON executions(retry_at) WHERE retry_at IS NOT NULL;
-                    CREATE INDEX executions_created ON executions(created_at);
                     CREATE INDEX executions_user ON executions(user_id, created_at);
                     CREATE INDEX executions_job ON executions(job_id, created_at);
                     CREATE TABLE replay_requests (
