@@ -16,6 +16,10 @@ public final class SQLiteStore: Store {
             // In WAL mode NORMAL survives a killed process; only an OS crash or power loss can
             // drop the last commits. It spares an fsync per transaction.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Execution inserts touch several indexes spread over many jobs; SQLite's default
+            // 2 MB page cache turns them into reads once the table grows. Pages are allocated
+            // only as they are used.
+            try db.execute(sql: "PRAGMA cache_size = -32768")
         }
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
