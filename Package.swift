@@ -60,6 +60,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "RunhooksCluster",
+            dependencies: [
+                "RunhooksCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "RunhooksServer",
             dependencies: [
                 "RunhooksCore",
@@ -129,6 +139,11 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RunhooksClusterTests",
+            dependencies: ["RunhooksCore", "RunhooksCluster"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,174 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import RunhooksCore
+
+/// One node's membership over TCP: listens for gossip frames, runs the SWIM state machine on a
+/// tick, and sends what it directs. Each message goes over a short-lived connection, which
+/// keeps the node free of connection state; clusters here are small.
+public actor GossipNode {
+    public nonisolated let id: String
+    let host: String
+    private var membership: Membership
+    private var server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>?
+    private var tasks: [Task<Void, Never>] = []
+    private let logger: Logger
+    private let tickInterval: Duration
+    private let clockStart = ContinuousClock.now
+    public private(set) var port = 0
+
+    public init(id: String, host: String = "127.0.0.1", settings: Membership.Settings = Membership.Settings(),
+                tickInterval: Duration = .milliseconds(50), logger: Logger = Logger(label: "runhooks.gossip")) {
+        self.id = id
+        self.host = host
+        self.logger = logger
+        self.tickInterval = tickInterval
+        membership = Membership(localId: id, address: "", settings: settings, seed: StableHash.fnv1a64(id))
+    }
+
+    var nowMs: Int64 {
+        let elapsed = ContinuousClock.now - clockStart
+        return elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+    }
+
+    /// Binds the listener (port 0 picks one), then joins through `seeds` ("host:port").
+    public func start(port requested: Int = 0, seeds: [String] = []) async throws {
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: host, port: requested) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        self.server = server
+        port = server.channel.localAddress?.port ?? requested
+        membership = Membership(
+            localId: id, address: "\(host):\(port)", settings: membership.settings, seed: StableHash.fnv1a64(id))
+        tasks.append(Task { await self.acceptLoop(server) })
+        tasks.append(Task { await self.tickLoop() })
+        for seed in seeds { send(.join(membership.selfUpdate), to: seed) }
+    }
+
+    public func stop() async {
+        for task in tasks { task.cancel() }
+        tasks = []
+        try? await server?.channel.close()
+        server = nil
+    }
+
+    /// Members this node considers alive (suspects included), with their status.
+    public var view: [String: Membership.Status] {
+        membership.members.mapValues(\.status)
+    }
+
+    public var aliveMembers: [String] { membership.aliveIds }
+
+    // MARK: Loops
+
+    private func acceptLoop(_ server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>) async {
+        try? await server.executeThenClose { connections in
+            for try await connection in connections {
+                Task { await self.read(connection) }
+            }
+        }
+    }
+
+    private func read(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
+        do {
+            try await connection.executeThenClose { inbound, _ in
+                var decoder = WireFrameDecoder()
+                for try await buffer in inbound {
+                    for frame in try decoder.feed(buffer.readableBytesView) {
+                        handle(try GossipMessage(frame: frame))
+                    }
+                }
+            }
+        } catch {
+            logger.notice("closed a gossip connection: \(error)")
+        }
+    }
+
+    private func tickLoop() async {
+        var lastSync = nowMs
+        while !Task.isCancelled {
+            execute(membership.tick(now: nowMs))
+            if nowMs - lastSync >= 2000, let peer = membership.aliveIds.filter({ $0 != id }).randomElement(),
+                let address = membership.members[peer]?.address
+            {
+                lastSync = nowMs
+                send(.sync(membership.snapshot), to: address)
+            }
+            try? await Task.sleep(for: tickInterval)
+        }
+    }
+
+    // MARK: Messages
+
+    private func handle(_ message: GossipMessage) {
+        let now = nowMs
+        switch message {
+        case .ping(let from, let sequence, let updates):
+            merge(updates, now: now)
+            execute(membership.receivedPing(from: from, sequence: sequence))
+        case .ack(let from, let sequence, let updates):
+            merge(updates, now: now)
+            execute(membership.receivedAck(from: from, sequence: sequence, now: now))
+        case .pingRequest(let from, let target, let sequence):
+            execute(membership.receivedPingRequest(from: from, target: target, sequence: sequence))
+        case .join(let update):
+            merge([update], now: now)
+            send(.sync(membership.snapshot), to: update.address)
+        case .sync(let updates):
+            merge(updates, now: now)
+        case .leave(let update):
+            merge([update], now: now)
+        }
+    }
+
+    private func merge(_ updates: [Membership.Update], now: Int64) {
+        for update in updates { execute(membership.apply(update, now: now)) }
+    }
+
+    private func execute(_ directives: [Membership.Directive]) {
+        for directive in directives {
+            switch directive {
+            case .ping(let target, let sequence):
+                address(of: target).map { send(.ping(from: id, sequence: sequence, updates: membership.snapshot), to: $0) }
+            case .pingRequest(let via, let target, let sequence):
+                address(of: via).map { send(.pingRequest(from: id, target: target, sequence: sequence), to: $0) }
+            case .ack(let to, let sequence):
+                address(of: to).map { send(.ack(from: id, sequence: sequence, updates: membership.snapshot), to: $0) }
+            case .changed(let member):
+                logger.info("member \(member.id) at \(member.address) is \(member.status) (incarnation \(member.incarnation))")
+            }
+        }
+    }
+
+    private func address(of member: String) -> String? {
+        membership.members[member]?.address
+    }
+
+    private nonisolated func send(_ message: GossipMessage, to address: String) {
+        let parts = address.split(separator: ":")
+        guard parts.count == 2, let port = Int(parts[1]) else { return }
+        let host = String(parts[0])
+        let bytes = message.frame.encoded()
+        Task {
+            do {
+                let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .connectTimeout(.milliseconds(500))
+                    .connect(host: host, port: port) { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                        }
+                    }
+                try await channel.executeThenClose { _, outbound in
+                    try await outbound.write(ByteBuffer(bytes: bytes))
+                }
+            } catch {
+                // An unreachable member is the failure detector's business, not an error here.
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import RunhooksCore
+import Testing
+
+@testable import RunhooksCluster
+
+@Suite(.serialized) struct GossipNodeTests {
+    /// Waits (bounded) until `condition` holds, checking every few milliseconds.
+    func eventually(within limit: Duration, _ condition: () async -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            if await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(25))
+        }
+        return await condition()
+    }
+
+    @Test func threeNodesFindEachOtherOverTCPAndDetectAFailure() async throws {
+        let a = GossipNode(id: "node-a")
+        let b = GossipNode(id: "node-b")
+        let c = GossipNode(id: "node-c")
+        try await a.start()
+        let seed = "127.0.0.1:\(await a.port)"
+        try await b.start(seeds: [seed])
+        try await c.start(seeds: [seed])
+        let converged = await eventually(within: .seconds(10)) {
+            let views = [await a.aliveMembers, await b.aliveMembers, await c.aliveMembers]
+            return views.allSatisfy { $0 == ["node-a", "node-b", "node-c"] }
+        }
+        let views = [await a.aliveMembers, await b.aliveMembers, await c.aliveMembers]
+        #expect(converged, "views: \(views)")
+
+        // node-c stops answering; the others declare it dead within the detection budget.
+        await c.stop()
+        let started = ContinuousClock.now
+        let detected = await eventually(within: .seconds(15)) {
+            let viewA = await a.view["node-c"]
+            let viewB = await b.view["node-c"]
+            return viewA == .dead && viewB == .dead
+        }
+        #expect(detected)
+        #expect(ContinuousClock.now - started < .seconds(8))
+        let remaining = await a.aliveMembers
+        #expect(remaining == ["node-a", "node-b"])
+        await a.stop()
+        await b.stop()
+    }
+
+    @Test func garbageOnTheGossipPortDoesNotHurtTheNode() async throws {
+        let node = GossipNode(id: "solo")
+        try await node.start()
+        let port = await node.port
+        var random = UInt64(7)
+        for _ in 0..<50 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int.random(in: 1...200) {
+                random = random &* 6364136223846793005 &+ 1442695040888963407
+                bytes.append(UInt8(random >> 56))
+            }
+            try? Self.sendRaw(bytes, port: port)
+        }
+        // Still serving: a real peer can join afterwards.
+        let peer = GossipNode(id: "peer")
+        try await peer.start(seeds: ["127.0.0.1:\(port)"])
+        let joined = await eventually(within: .seconds(10)) { await node.aliveMembers == ["peer", "solo"] }
+        #expect(joined)
+        await peer.stop()
+        await node.stop()
+    }
+
+    static func sendRaw(_ bytes: [UInt8], port: Int) throws {
+        let socketDescriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socketDescriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socketDescriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { return }
+        _ = bytes.withUnsafeBytes { write(socketDescriptor, $0.baseAddress, bytes.count) }
+    }
+}
+
+@Suite struct GossipMessageTests {
+    @Test func messagesRoundTrip() throws {
+        let update = Membership.Update(id: "n1", address: "10.1.2.3:7946", status: .suspect, incarnation: 9)
+        let messages: [GossipMessage] = [
+            .ping(from: "a", sequence: 1, updates: [update]), .ack(from: "b", sequence: 2, updates: []),
+            .pingRequest(from: "a", target: "c", sequence: 3), .join(update), .sync([update, update]), .leave(update),
+        ]
+        for message in messages {
+            #expect(try GossipMessage(frame: message.frame) == message)
+        }
+        var truncated = GossipMessage.ping(from: "a", sequence: 1, updates: [update]).frame
+        truncated.payload.removeLast(3)
+        #expect(throws: WireError.self) { try GossipMessage(frame: truncated) }
+    }
+}
