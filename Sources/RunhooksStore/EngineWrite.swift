@@ -55,3 +55,18 @@ public struct ScheduledJob: Sendable, Equatable {
         self.lastSlot = lastSlot
     }
 }
+
+/// Who may run a shard's wheel, until when; `epoch` grows with every change of owner.
+public struct ShardLease: Sendable, Equatable {
+    public var shard: Int
+    public var owner: String
+    public var epoch: Int64
+    public var expiresAt: Date
+
+    public init(shard: Int, owner: String, epoch: Int64, expiresAt: Date) {
+        self.shard = shard
+        self.owner = owner
+        self.epoch = epoch
+        self.expiresAt = expiresAt
+    }
+}

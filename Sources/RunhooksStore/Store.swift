@@ -68,6 +68,14 @@ public protocol Store: Sendable {
     /// Deletes alert deliveries of users on `plan` created before `cutoff`; returns how many.
     func purgeAlertDeliveries(plan: Plan, createdBefore cutoff: Date) async throws -> Int
 
+    // Cluster fencing
+    /// Takes or renews a shard's lease for `node` by compare-and-set: granted when the shard has
+    /// no lease, its lease has expired, or `node` already holds it. A change of owner bumps the
+    /// epoch. Returns the lease held after the call, or nil when another node holds it.
+    func acquireLease(shard: Int, node: String, duration: TimeInterval, at: Date) async throws -> ShardLease?
+    /// Gives a lease up at once (graceful leave), if `node` holds it.
+    func releaseLease(shard: Int, node: String) async throws
+
     // Usage
     func runCounts(userId: String, at: Date) async throws -> RunCounts
     func addRuns(userId: String, count: Int, at: Date) async throws

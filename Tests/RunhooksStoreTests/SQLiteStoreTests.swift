@@ -182,3 +182,25 @@ enum Fixtures {
         await #expect(throws: StoreError.self) { try await temporary.store.ping() }
     }
 }
+
+@Suite struct ShardLeaseTests {
+    @Test func leasesAreFencedByCompareAndSet() async throws {
+        let temporary = try TemporaryStore()
+        let store = temporary.store
+        let start = Fixtures.now
+        let first = try #require(try await store.acquireLease(shard: 3, node: "a", duration: 10, at: start))
+        #expect(first.epoch == 1 && first.owner == "a")
+        // Another node cannot take an unexpired lease; the owner renews it without a new epoch.
+        #expect(try await store.acquireLease(shard: 3, node: "b", duration: 10, at: start + 5) == nil)
+        #expect(try await store.acquireLease(shard: 3, node: "a", duration: 10, at: start + 5)?.epoch == 1)
+        // Once it expires, the next node takes it with a higher epoch, and the old owner is out.
+        let taken = try #require(try await store.acquireLease(shard: 3, node: "b", duration: 10, at: start + 16))
+        #expect(taken.epoch == 2 && taken.owner == "b")
+        #expect(try await store.acquireLease(shard: 3, node: "a", duration: 10, at: start + 17) == nil)
+        // A graceful release hands it over at once.
+        try await store.releaseLease(shard: 3, node: "b")
+        #expect(try await store.acquireLease(shard: 3, node: "a", duration: 10, at: start + 18)?.epoch == 3)
+        // Shards are independent.
+        #expect(try await store.acquireLease(shard: 4, node: "b", duration: 10, at: start + 18)?.epoch == 1)
+    }
+}

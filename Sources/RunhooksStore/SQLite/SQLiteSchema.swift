@@ -140,6 +140,17 @@ enum SQLiteSchema {
                     CREATE INDEX alert_deliveries_created ON alert_deliveries(created_at);
                     """)
         }
+        migrator.registerMigration("v3-shard-leases") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE shard_leases (
+                        shard INTEGER PRIMARY KEY NOT NULL,
+                        owner TEXT NOT NULL,
+                        epoch INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }
