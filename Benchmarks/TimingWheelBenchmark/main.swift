@@ -14,17 +14,6 @@ struct HeapTimer: Comparable {
     static func < (lhs: Self, rhs: Self) -> Bool { lhs.deadline < rhs.deadline }
 }
 
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 let count = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 1_000_000
 
 func measure(_ name: String, _ body: () -> Int) -> Double {
@@ -42,7 +31,7 @@ func measure(_ name: String, _ body: () -> Int) -> Double {
 }
 
 func scenario(_ title: String, span: Int64, stepMs: Int64?) {
-    var random = SplitMix(state: 42)
+    var random = SplitMix64(seed: 42)
     let deadlines = (0..<count).map { _ in Int64.random(in: 1...span, using: &random) }
     print("\(title): \(count) timers over \(span / 1000) s, " + (stepMs.map { "advancing \($0) ms at a time" } ?? "waking at each next expiration"))
     let wheel = measure("timing wheel") {

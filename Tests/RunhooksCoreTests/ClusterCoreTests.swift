@@ -50,7 +50,7 @@ import Testing
     }
 
     @Test func randomBytesNeverCrashTheDecoder() {
-        var random = TimingWheelTests.SplitMix(state: 99)
+        var random = SplitMix64(seed: 99)
         for _ in 0..<2000 {
             var decoder = WireFrameDecoder()
             let length = Int.random(in: 0..<64, using: &random)

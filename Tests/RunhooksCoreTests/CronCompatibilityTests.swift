@@ -30,7 +30,7 @@ import Testing
     ]
 
     static func cases() -> [Case] {
-        var random = TimingWheelTests.SplitMix(state: 7)
+        var random = SplitMix64(seed: 7)
         var cases: [Case] = []
         for (zone, instants) in transitions {
             for instant in instants {

@@ -3,18 +3,6 @@ import Testing
 @testable import RunhooksCore
 
 @Suite struct TimingWheelTests {
-    /// A deterministic generator so a failure can be replayed.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test func firesAtTheDeadlineNotBefore() {
         var wheel = KeyedTimingWheel<Int, String>(startTime: 1_000)
         wheel.schedule(1, at: 1_500, payload: "a")
@@ -63,7 +51,7 @@ import Testing
     /// step against a plain dictionary of deadlines.
     @Test(arguments: [UInt64(1), 2, 3, 42])
     func matchesASortedModelOverYears(seed: UInt64) {
-        var random = SplitMix(state: seed)
+        var random = SplitMix64(seed: seed)
         let year: Int64 = 365 * 86_400_000
         var wheel = KeyedTimingWheel<Int, Int64>(startTime: 0, slotsPerLevel: seed.isMultiple(of: 2) ? 64 : 256)
         var model: [Int: Int64] = [:]

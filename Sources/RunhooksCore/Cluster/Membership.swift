@@ -65,12 +65,12 @@ public struct Membership: Sendable {
     private var pending: (target: String, sequence: UInt64, sentAt: Int64, indirect: Bool)?
     /// Pings sent for another member's ping request: our sequence → (requester, their sequence).
     private var relays: [UInt64: (requester: String, sequence: UInt64)] = [:]
-    private var random: UInt64
+    private var random: SplitMix64
 
     public init(localId: String, address: String, settings: Settings = Settings(), seed: UInt64 = 1) {
         self.localId = localId
         self.settings = settings
-        random = seed | 1
+        random = SplitMix64(seed: seed)
         members[localId] = Member(id: localId, address: address, status: .alive, incarnation: 0, since: 0)
     }
 
@@ -207,14 +207,7 @@ public struct Membership: Sendable {
     }
 
     private mutating func shuffled(_ items: [String]) -> [String] {
-        var items = items
-        for index in stride(from: items.count - 1, to: 0, by: -1) {
-            random ^= random << 13
-            random ^= random >> 7
-            random ^= random << 17
-            items.swapAt(index, Int(random % UInt64(index + 1)))
-        }
-        return items
+        items.shuffled(using: &random)
     }
 }
 
