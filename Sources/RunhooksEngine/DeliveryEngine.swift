@@ -32,7 +32,8 @@ public final class DeliveryEngine: Service, Sendable {
         journal = WriteJournal(store: context.store, logger: logger)
         dispatcher = Dispatcher(targets: targets)
         let notifier = AlertNotifier(
-            context: context, dispatcher: dispatcher, smtp: smtp, logger: logger, retryDelays: alertRetryDelays)
+            context: context, dispatcher: dispatcher, smtp: smtp, events: events, logger: logger,
+            retryDelays: alertRetryDelays)
         let runner = DeliveryRunner(
             context: context, journal: journal, dispatcher: dispatcher, tenants: tenants, events: events, metrics: metrics,
             notifier: notifier, logger: logger)

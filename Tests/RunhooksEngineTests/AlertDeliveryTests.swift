@@ -50,7 +50,7 @@ import Testing
         #expect(await smtp.waitFor(2))
         #expect(smtp.messages.count == 2)
         #expect(smtp.messages.last?.header("Subject") == "Runhooks alert \"email alert\": job \"job\" recovered")
-        let deliveries = try await harness.waitForDeliveries(alert.id, count: 2)
+        let deliveries = try await harness.waitForDeliveries(alert.id, total: 2)
         #expect(deliveries.map(\.notice) == [.recovery, .failure])
         #expect(deliveries.allSatisfy { $0.status == .sent && $0.attempts == 1 })
         await harness.engine.stop()
@@ -68,7 +68,7 @@ import Testing
         good.clock.advance(by: 60)
         #expect(await good.waitForAttempts(1))
         #expect(await smtp.waitFor(1))
-        #expect(try await good.waitForDeliveries(alert.id, count: 1).first?.status == .sent)
+        #expect(try await good.waitForDeliveries(alert.id, total: 1).first?.status == .sent)
         await good.engine.stop()
 
         let bad = try await EngineHarness.make(smtpPort: smtp.port, smtpCredentials: "runhooks:wrong")
@@ -77,7 +77,7 @@ import Testing
         let refused = try await bad.createAlert(.email, target: Self.target)
         bad.clock.advance(by: 60)
         #expect(await bad.waitForAttempts(1))
-        let delivery = try #require(try await bad.waitForDeliveries(refused.id, count: 1).first)
+        let delivery = try #require(try await bad.waitForDeliveries(refused.id, total: 1).first)
         #expect(delivery.status == .failed)
         #expect(delivery.error?.contains("535") == true, "\(delivery.error ?? "")")
         #expect(smtp.messages.count == 1)
@@ -97,7 +97,7 @@ import Testing
         #expect(await harness.waitForAttempts(1))
         // The server offers STARTTLS with a self-signed certificate: the client upgrades and
         // refuses to send the message over a connection it cannot trust.
-        let delivery = try #require(try await harness.waitForDeliveries(alert.id, count: 1).first)
+        let delivery = try #require(try await harness.waitForDeliveries(alert.id, total: 1).first)
         #expect(delivery.status == .failed)
         #expect(delivery.error?.lowercased().contains("certificate") == true, "\(delivery.error ?? "")")
         #expect(smtp.messages.isEmpty)
@@ -116,7 +116,7 @@ import Testing
             first.clock.advance(by: 60)
             #expect(await first.waitForAttempts(run))
         }
-        _ = try await first.waitForDeliveries(alert.id, count: 1)
+        _ = try await first.waitForDeliveries(alert.id, total: 1)
         await first.engine.stop()
 
         // After a restart, the next failure is inside the cooldown: no second notice.
@@ -170,7 +170,7 @@ import Testing
         let witness = try await harness.createAlert(.webhook, target: "\(await sink.baseURL)/witness")
         harness.clock.advance(by: 60)
         #expect(await harness.waitForAttempts(1))
-        _ = try await harness.waitForDeliveries(witness.id, count: 1)
+        _ = try await harness.waitForDeliveries(witness.id, total: 1)
         let disabled = await sink.count("/disabled")
         let otherJob = await sink.count("/other-job")
         let witnessed = await sink.count("/witness")
@@ -187,7 +187,7 @@ import Testing
         let alert = try await harness.createAlert(.email, target: Self.target)
         harness.clock.advance(by: 60)
         #expect(await harness.waitForAttempts(1))
-        let deliveries = try await harness.waitForDeliveries(alert.id, count: 1)
+        let deliveries = try await harness.waitForDeliveries(alert.id, total: 1)
         #expect(deliveries.first?.status == .failed)
         #expect(deliveries.first?.error == "SMTP not configured")
         await harness.engine.stop()

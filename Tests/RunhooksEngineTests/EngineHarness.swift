@@ -81,14 +81,11 @@ struct EngineHarness {
         return alert
     }
 
-    /// Waits (bounded) until `count` notices of an alert are recorded.
-    func waitForDeliveries(_ alertId: String, count: Int) async throws -> [AlertDelivery] {
-        let deadline = ContinuousClock.now + .seconds(20)
-        while true {
-            let page = try await store.listAlertDeliveries(alertId: alertId, userId: user.id, page: PageRequest(limit: 100))
-            if page.items.count >= count || ContinuousClock.now > deadline { return page.items }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+    /// Waits until `total` alert notices (of any alert) have been recorded since the engine
+    /// started, then returns those of `alertId`, newest first.
+    func waitForDeliveries(_ alertId: String, total: Int) async throws -> [AlertDelivery] {
+        _ = await engine.events.waitFor(.alertRecorded, total: total)
+        return try await store.listAlertDeliveries(alertId: alertId, userId: user.id, page: PageRequest(limit: 100)).items
     }
 
     func executions(_ jobId: String) async throws -> [Execution] {
@@ -99,7 +96,7 @@ struct EngineHarness {
     /// Waits until `total` attempts have finished since the engine started, then until their
     /// results are committed.
     func waitForAttempts(_ total: Int) async -> Bool {
-        let reached = await engine.events.waitForAttempts(total)
+        let reached = await engine.events.waitFor(.attemptFinished, total: total)
         await engine.waitUntilSettled()
         return reached
     }

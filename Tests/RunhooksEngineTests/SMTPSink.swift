@@ -60,6 +60,7 @@ final class SMTPSink: @unchecked Sendable {
     private var buffer = ""
     private var portLine: String?
     private var received: [Message] = []
+    private var waiters: [(id: UUID, count: Int, continuation: CheckedContinuation<Bool, Never>)] = []
     private let started = DispatchSemaphore(value: 0)
     private(set) var port = 0
 
@@ -91,7 +92,7 @@ final class SMTPSink: @unchecked Sendable {
 
     private func consume(_ text: String) {
         var startedNow = false
-        lock.withLock {
+        let ready = lock.withLock { () -> [CheckedContinuation<Bool, Never>] in
             buffer += text
             while let newline = buffer.firstIndex(of: "\n") {
                 let line = String(buffer[..<newline])
@@ -103,7 +104,12 @@ final class SMTPSink: @unchecked Sendable {
                     received.append(message)
                 }
             }
+            let count = received.count
+            let due = waiters.filter { $0.count <= count }.map(\.continuation)
+            waiters.removeAll { $0.count <= count }
+            return due
         }
+        for waiter in ready { waiter.resume(returning: true) }
         if startedNow { started.signal() }
     }
 
@@ -111,12 +117,26 @@ final class SMTPSink: @unchecked Sendable {
 
     /// Waits until `count` messages have arrived; false after `timeout`.
     func waitFor(_ count: Int, timeout: Duration = .seconds(20)) async -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if messages.count >= count { return true }
-            try? await Task.sleep(for: .milliseconds(20))
+        let id = UUID()
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let arrived = lock.withLock { () -> Bool in
+                if received.count >= count { return true }
+                waiters.append((id, count, continuation))
+                return false
+            }
+            if arrived {
+                continuation.resume(returning: true)
+                return
+            }
+            Task {
+                try? await Task.sleep(for: timeout)
+                let expired = self.lock.withLock { () -> CheckedContinuation<Bool, Never>? in
+                    guard let index = self.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                    return self.waiters.remove(at: index).continuation
+                }
+                expired?.resume(returning: false)
+            }
         }
-        return messages.count >= count
     }
 
     func stop() {

@@ -15,7 +15,7 @@ actor TestSink {
     }
 
     private(set) var received: [Received] = []
-    private var waiters: [(count: Int, path: String?, continuation: CheckedContinuation<Bool, Never>)] = []
+    private var waiters: [(id: UUID, count: Int, path: String?, continuation: CheckedContinuation<Bool, Never>)] = []
     private var task: Task<Void, any Error>?
     private(set) var port = 0
     /// How many times each path has been hit (for answers that change over time).
@@ -108,16 +108,16 @@ actor TestSink {
         if self.count(path) >= count { return true }
         let id = UUID()
         return await withCheckedContinuation { continuation in
-            waiters.append((count, path, continuation))
+            waiters.append((id, count, path, continuation))
             Task {
                 try? await Task.sleep(for: timeout)
-                self.expire(id: id, path: path, count: count)
+                self.expire(id: id)
             }
         }
     }
 
-    private func expire(id: UUID, path: String?, count: Int) {
-        if let index = waiters.firstIndex(where: { $0.path == path && $0.count == count }) {
+    private func expire(id: UUID) {
+        if let index = waiters.firstIndex(where: { $0.id == id }) {
             waiters.remove(at: index).continuation.resume(returning: false)
         }
     }

@@ -19,18 +19,20 @@ public struct AlertNotifier: Sendable {
     let context: EngineContext
     let dispatcher: Dispatcher
     let smtp: SMTPConfiguration?
+    let events: EngineEvents
     let logger: Logger
     /// Waits before the second and third tries.
     let retryDelays: [TimeInterval]
     let timeoutMs: Int
 
     public init(
-        context: EngineContext, dispatcher: Dispatcher, smtp: SMTPConfiguration?, logger: Logger,
+        context: EngineContext, dispatcher: Dispatcher, smtp: SMTPConfiguration?, events: EngineEvents, logger: Logger,
         retryDelays: [TimeInterval] = [2, 10], timeoutMs: Int = 10_000
     ) {
         self.context = context
         self.dispatcher = dispatcher
         self.smtp = smtp
+        self.events = events
         self.logger = logger
         self.retryDelays = retryDelays
         self.timeoutMs = timeoutMs
@@ -57,6 +59,7 @@ public struct AlertNotifier: Sendable {
         } catch {
             logger.error("could not record alert delivery for alert \(event.alert.id): \(error)")
         }
+        await events.record(.alertRecorded)
     }
 
     static let smtpNotConfigured = "SMTP not configured"

@@ -35,7 +35,7 @@ public struct DeliveryRunner: Sendable {
     }
 
     public func perform(_ attempt: Attempt) async -> Next {
-        defer { Task { await events.attemptFinished() } }
+        defer { Task { await events.record(.attemptFinished) } }
         do {
             return try await performThrowing(attempt)
         } catch {

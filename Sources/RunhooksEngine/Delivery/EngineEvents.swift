@@ -1,32 +1,46 @@
 /// Running totals of what the engine has done, with a way to wait for a total to be reached
-/// (tests wait on these instead of sleeping; the metrics endpoint reads them).
+/// (tests wait on these instead of sleeping).
 public actor EngineEvents {
-    public private(set) var attemptsFinished = 0
-    private var waiters: [(target: Int, continuation: CheckedContinuation<Bool, Never>)] = []
+    public enum Kind: Sendable, Hashable {
+        /// An attempt finished and its result was handed to the journal.
+        case attemptFinished
+        /// An alert notice was sent (or given up) and recorded.
+        case alertRecorded
+    }
+
+    private var totals: [Kind: Int] = [:]
+    private var waiters: [(kind: Kind, target: Int, continuation: CheckedContinuation<Bool, Never>)] = []
 
     public init() {}
 
-    func attemptFinished() {
-        attemptsFinished += 1
-        let ready = waiters.filter { $0.target <= attemptsFinished }
-        waiters.removeAll { $0.target <= attemptsFinished }
+    public func total(_ kind: Kind) -> Int { totals[kind, default: 0] }
+
+    public var attemptsFinished: Int { total(.attemptFinished) }
+
+    func record(_ kind: Kind) {
+        totals[kind, default: 0] += 1
+        let reached = totals[kind, default: 0]
+        let ready = waiters.filter { $0.kind == kind && $0.target <= reached }
+        waiters.removeAll { $0.kind == kind && $0.target <= reached }
         for waiter in ready { waiter.continuation.resume(returning: true) }
     }
 
-    /// Waits until at least `total` attempts have finished; false if `timeout` passes first.
-    public func waitForAttempts(_ total: Int, timeout: Duration = .seconds(20)) async -> Bool {
-        if attemptsFinished >= total { return true }
+    /// Waits until at least `target` events of `kind` have happened; false if `timeout` passes first.
+    public func waitFor(_ kind: Kind, total target: Int, timeout: Duration = .seconds(20)) async -> Bool {
+        if total(kind) >= target { return true }
         return await withCheckedContinuation { continuation in
-            waiters.append((total, continuation))
+            waiters.append((kind, target, continuation))
             Task {
                 try? await Task.sleep(for: timeout)
-                self.expire(total)
+                self.expire(kind, target)
             }
         }
     }
 
-    private func expire(_ total: Int) {
-        guard attemptsFinished < total, let index = waiters.firstIndex(where: { $0.target == total }) else { return }
+    private func expire(_ kind: Kind, _ target: Int) {
+        guard total(kind) < target,
+            let index = waiters.firstIndex(where: { $0.kind == kind && $0.target == target })
+        else { return }
         waiters.remove(at: index).continuation.resume(returning: false)
     }
 }
