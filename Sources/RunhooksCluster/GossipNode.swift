@@ -11,12 +11,15 @@ public actor GossipNode {
     public nonisolated let id: String
     let host: String
     private var membership: Membership
-    private var server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>?
+    private var server: (any Channel)?
     private var tasks: [Task<Void, Never>] = []
     private let logger: Logger
     private let tickInterval: Duration
     private let clockStart = ContinuousClock.now
     public private(set) var port = 0
+    private var viewWaiters: [(id: UInt64, condition: @Sendable ([String: Membership.Status]) -> Bool,
+        continuation: CheckedContinuation<Bool, Never>)] = []
+    private var nextWaiterId: UInt64 = 0
 
     public init(id: String, host: String = "127.0.0.1", settings: Membership.Settings = Membership.Settings(),
                 tickInterval: Duration = .milliseconds(50), logger: Logger = Logger(label: "runhooks.gossip")) {
@@ -34,18 +37,23 @@ public actor GossipNode {
 
     /// Binds the listener (port 0 picks one), then joins through `seeds` ("host:port").
     public func start(port requested: Int = 0, seeds: [String] = []) async throws {
+        let logger = self.logger
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: host, port: requested) { channel in
+            .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    try channel.pipeline.syncOperations.addHandler(
+                        GossipInboundHandler(logger: logger) { [weak self] message in
+                            guard let self else { return }
+                            Task { await self.handle(message) }
+                        })
                 }
             }
+            .bind(host: host, port: requested).get()
         self.server = server
-        port = server.channel.localAddress?.port ?? requested
+        port = server.localAddress?.port ?? requested
         membership = Membership(
             localId: id, address: "\(host):\(port)", settings: membership.settings, seed: StableHash.fnv1a64(id))
-        tasks.append(Task { await self.acceptLoop(server) })
         tasks.append(Task { await self.tickLoop() })
         for seed in seeds { send(.join(membership.selfUpdate), to: seed) }
     }
@@ -53,7 +61,7 @@ public actor GossipNode {
     public func stop() async {
         for task in tasks { task.cancel() }
         tasks = []
-        try? await server?.channel.close()
+        try? await server?.close().get()
         server = nil
     }
 
@@ -64,30 +72,36 @@ public actor GossipNode {
 
     public var aliveMembers: [String] { membership.aliveIds }
 
+    /// Returns true once this node's view satisfies `condition` (checked now and after every
+    /// membership change), or false after `timeout`.
+    public func waitUntil(
+        timeout: Duration, _ condition: @escaping @Sendable ([String: Membership.Status]) -> Bool
+    ) async -> Bool {
+        if condition(view) { return true }
+        nextWaiterId += 1
+        let id = nextWaiterId
+        return await withCheckedContinuation { continuation in
+            viewWaiters.append((id, condition, continuation))
+            Task {
+                try? await Task.sleep(for: timeout)
+                self.expireWaiter(id)
+            }
+        }
+    }
+
+    private func expireWaiter(_ id: UInt64) {
+        guard let index = viewWaiters.firstIndex(where: { $0.id == id }) else { return }
+        viewWaiters.remove(at: index).continuation.resume(returning: false)
+    }
+
+    private func viewChanged() {
+        let current = view
+        let satisfied = viewWaiters.filter { $0.condition(current) }
+        viewWaiters.removeAll { $0.condition(current) }
+        for waiter in satisfied { waiter.continuation.resume(returning: true) }
+    }
+
     // MARK: Loops
-
-    private func acceptLoop(_ server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>) async {
-        try? await server.executeThenClose { connections in
-            for try await connection in connections {
-                Task { await self.read(connection) }
-            }
-        }
-    }
-
-    private func read(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
-        do {
-            try await connection.executeThenClose { inbound, _ in
-                var decoder = WireFrameDecoder()
-                for try await buffer in inbound {
-                    for frame in try decoder.feed(buffer.readableBytesView) {
-                        handle(try GossipMessage(frame: frame))
-                    }
-                }
-            }
-        } catch {
-            logger.notice("closed a gossip connection: \(error)")
-        }
-    }
 
     private func tickLoop() async {
         var lastSync = nowMs
@@ -105,7 +119,7 @@ public actor GossipNode {
 
     // MARK: Messages
 
-    private func handle(_ message: GossipMessage) {
+    func handle(_ message: GossipMessage) {
         let now = nowMs
         switch message {
         case .ping(let from, let sequence, let updates):
@@ -141,6 +155,7 @@ public actor GossipNode {
                 address(of: to).map { send(.ack(from: id, sequence: sequence, updates: membership.snapshot), to: $0) }
             case .changed(let member):
                 logger.info("member \(member.id) at \(member.address) is \(member.status) (incarnation \(member.incarnation))")
+                viewChanged()
             }
         }
     }
@@ -158,14 +173,9 @@ public actor GossipNode {
             do {
                 let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                     .connectTimeout(.milliseconds(500))
-                    .connect(host: host, port: port) { channel in
-                        channel.eventLoop.makeCompletedFuture {
-                            try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                        }
-                    }
-                try await channel.executeThenClose { _, outbound in
-                    try await outbound.write(ByteBuffer(bytes: bytes))
-                }
+                    .connect(host: host, port: port).get()
+                try await channel.writeAndFlush(ByteBuffer(bytes: bytes)).get()
+                try await channel.close().get()
             } catch {
                 // An unreachable member is the failure detector's business, not an error here.
             }

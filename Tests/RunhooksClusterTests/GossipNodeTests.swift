@@ -5,16 +5,6 @@ import Testing
 @testable import RunhooksCluster
 
 @Suite(.serialized) struct GossipNodeTests {
-    /// Waits (bounded) until `condition` holds, checking every few milliseconds.
-    func eventually(within limit: Duration, _ condition: () async -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
-            if await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(25))
-        }
-        return await condition()
-    }
-
     @Test func threeNodesFindEachOtherOverTCPAndDetectAFailure() async throws {
         let a = GossipNode(id: "node-a")
         let b = GossipNode(id: "node-b")
@@ -23,21 +13,21 @@ import Testing
         let seed = "127.0.0.1:\(await a.port)"
         try await b.start(seeds: [seed])
         try await c.start(seeds: [seed])
-        let converged = await eventually(within: .seconds(10)) {
-            let views = [await a.aliveMembers, await b.aliveMembers, await c.aliveMembers]
-            return views.allSatisfy { $0 == ["node-a", "node-b", "node-c"] }
+        let allAlive: @Sendable ([String: Membership.Status]) -> Bool = { view in
+            ["node-a", "node-b", "node-c"].allSatisfy { view[$0] == .alive }
         }
+        var converged = true
+        for node in [a, b, c] { converged = await node.waitUntil(timeout: .seconds(10), allAlive) && converged }
         let views = [await a.aliveMembers, await b.aliveMembers, await c.aliveMembers]
         #expect(converged, "views: \(views)")
 
         // node-c stops answering; the others declare it dead within the detection budget.
         await c.stop()
         let started = ContinuousClock.now
-        let detected = await eventually(within: .seconds(15)) {
-            let viewA = await a.view["node-c"]
-            let viewB = await b.view["node-c"]
-            return viewA == .dead && viewB == .dead
-        }
+        let cDead: @Sendable ([String: Membership.Status]) -> Bool = { $0["node-c"] == .dead }
+        let detectedByA = await a.waitUntil(timeout: .seconds(15), cDead)
+        let detectedByB = await b.waitUntil(timeout: .seconds(15), cDead)
+        let detected = detectedByA && detectedByB
         #expect(detected)
         #expect(ContinuousClock.now - started < .seconds(8))
         let remaining = await a.aliveMembers
@@ -62,7 +52,7 @@ import Testing
         // Still serving: a real peer can join afterwards.
         let peer = GossipNode(id: "peer")
         try await peer.start(seeds: ["127.0.0.1:\(port)"])
-        let joined = await eventually(within: .seconds(10)) { await node.aliveMembers == ["peer", "solo"] }
+        let joined = await node.waitUntil(timeout: .seconds(10)) { $0["peer"] == .alive }
         #expect(joined)
         await peer.stop()
         await node.stop()

@@ -243,3 +243,34 @@ import Testing
         #expect(text.hasSuffix("\r\n\r\nline\r\n..dot line\r\n...two"))
     }
 }
+
+@Suite struct SMTPClientTests {
+    @Test func aSilentServerIsCutOffAtTheTimeout() async throws {
+        // A listener that accepts connections (in the kernel's backlog) and never says a word.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(listener, pointer, length) == 0 && listen(listener, 4) == 0
+                    && getsockname(listener, pointer, &length) == 0
+            }
+        }
+        try #require(bound)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let client = SMTPClient(
+            configuration: try SMTPConfiguration(url: "smtp://127.0.0.1:\(port)", from: "a" + "\u{40}x.test"),
+            timeout: .milliseconds(300))
+        let started = ContinuousClock.now
+        await #expect {
+            try await client.send(
+                EmailMessage(from: "a" + "\u{40}x.test", to: ["b" + "\u{40}y.test"], subject: "s", body: "b", date: Date(), messageId: "m"))
+        } throws: { error in
+            "\(error)".contains("did not finish within")
+        }
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+}

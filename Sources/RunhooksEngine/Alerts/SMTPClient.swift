@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -43,19 +44,27 @@ public struct SMTPClient: Sendable {
         self.timeout = timeout
     }
 
+    /// Sends one message. A slow server is cut off by closing the connection at the timeout
+    /// (never by cancelling the task that owns the channel, which must close it itself).
     public func send(_ message: EmailMessage) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await self.deliver(message) }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw SMTPError("SMTP server did not finish within \(timeout)")
-            }
-            try await group.next()
-            group.cancelAll()
+        let connection = NIOLockedValueBox<(any Channel)?>(nil)
+        let timedOut = NIOLockedValueBox(false)
+        let timeout = self.timeout
+        let watchdog = Task {
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }
+            timedOut.withLockedValue { $0 = true }
+            connection.withLockedValue { $0 }?.close(promise: nil)
+        }
+        defer { watchdog.cancel() }
+        do {
+            try await deliver(message, connection: connection)
+        } catch {
+            if timedOut.withLockedValue({ $0 }) { throw SMTPError("SMTP server did not finish within \(timeout)") }
+            throw error
         }
     }
 
-    private func deliver(_ message: EmailMessage) async throws {
+    private func deliver(_ message: EmailMessage, connection: NIOLockedValueBox<(any Channel)?>) async throws {
         let configuration = self.configuration
         // SNI carries names only; for an address literal the certificate chain is still checked.
         let serverName: String? = IPAddress(host: configuration.host) == nil ? configuration.host : nil
@@ -72,6 +81,7 @@ public struct SMTPClient: Sendable {
                     return try NIOAsyncChannel<SMTPReply, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
+        connection.withLockedValue { $0 = channel.channel }
         try await channel.executeThenClose { inbound, outbound in
             var replies = inbound.makeAsyncIterator()
             func expect(_ codes: Set<Int>, after command: String) async throws -> SMTPReply {
