@@ -39,11 +39,10 @@ public struct Job: Sendable, Equatable {
         self.anchorAt = anchorAt
     }
 
-    /// The job without the fields only people read (name, description, tags): what a shard
-    /// keeps in memory for each of possibly a million jobs.
+    /// The job without the fields only the API shows (description, tags): what a shard keeps
+    /// in memory for each of possibly a million jobs. The name stays: alerts quote it.
     public var forDelivery: Job {
         var job = self
-        job.name = ""
         job.description = nil
         job.tags = []
         return job

@@ -19,6 +19,14 @@ public actor InFlightRuns {
         await withCheckedContinuation { waiters.append($0) }
     }
 
+    /// Takes up to `count` places at once without waiting; returns how many it took.
+    func acquire(upTo count: Int) -> Int {
+        guard waiters.isEmpty else { return 0 }
+        let granted = max(0, min(count, capacity - self.count))
+        self.count += granted
+        return granted
+    }
+
     /// Takes a place even when all are taken (runs a user asked for: replay, trigger).
     func acquireNow() { count += 1 }
 

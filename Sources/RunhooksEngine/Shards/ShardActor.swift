@@ -147,11 +147,18 @@ public actor ShardActor {
     /// Starts every due run. When the engine is at capacity this waits for places, so the
     /// runs go out late instead of piling up; the wheel keeps taking changes meanwhile.
     private func fireDue() async {
-        for timer in wheel.advance(to: nowMs) {
+        let due = wheel.advance(to: nowMs)
+        guard !due.isEmpty else { return }
+        var places = await inFlight.acquire(upTo: due.count)  // one visit for the usual case
+        for timer in due {
             if case .slot(let jobId) = timer.payload, let job = jobs[jobId] {
                 scheduleNextSlot(of: job, after: Date(milliseconds: timer.deadline))
             }
-            await inFlight.acquire()
+            if places > 0 {
+                places -= 1
+            } else {
+                await inFlight.acquire()
+            }
             // The job may have been edited, paused or deleted while this waited.
             let attempt: DeliveryRunner.Attempt?
             switch timer.payload {

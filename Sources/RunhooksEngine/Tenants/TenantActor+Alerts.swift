@@ -42,11 +42,7 @@ extension TenantActor {
         for (alertId, state) in changed {
             try await context.store.saveAlertState(state, alertId: alertId, jobId: job.id)
         }
-        guard !events.isEmpty else { return }
-        // The shard keeps jobs without their display fields; a notice names the job.
-        let named = try await context.store.job(id: job.id, userId: userId) ?? job
-        for var event in events {
-            event.job = named
+        for event in events {
             Task { await notifier.deliver(event) }
         }
     }
