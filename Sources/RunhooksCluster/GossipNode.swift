@@ -32,7 +32,7 @@ public actor GossipNode {
 
     var nowMs: Int64 {
         let elapsed = ContinuousClock.now - clockStart
-        return elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        return elapsed.milliseconds
     }
 
     /// Binds the listener (port 0 picks one), then joins through `seeds` ("host:port").

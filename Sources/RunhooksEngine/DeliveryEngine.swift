@@ -22,7 +22,8 @@ public final class DeliveryEngine: Service, Sendable {
     public init(
         context: EngineContext, tenants: TenantDirectory, targets: TargetGuard, ownedShards: [Int],
         logger: Logger, metrics: EngineMetrics = EngineMetrics(), smtp: SMTPConfiguration? = nil,
-        alertRetryDelays: [TimeInterval] = [2, 10], drainTimeout: Duration = .seconds(10), sweepInterval: TimeInterval = 3600
+        alertRetryDelays: [TimeInterval] = [2, 10], drainTimeout: Duration = .seconds(10), sweepInterval: TimeInterval = 3600,
+        claimLead: Duration = .zero
     ) {
         self.context = context
         self.tenants = tenants
@@ -35,11 +36,13 @@ public final class DeliveryEngine: Service, Sendable {
             context: context, dispatcher: dispatcher, smtp: smtp, events: events, logger: logger,
             retryDelays: alertRetryDelays)
         let runner = DeliveryRunner(
-            context: context, journal: journal, dispatcher: dispatcher, tenants: tenants, events: events, metrics: metrics,
+            context: context, journal: journal, gate: SendGate(clock: context.clock), dispatcher: dispatcher,
+            tenants: tenants, events: events, metrics: metrics,
             notifier: notifier, logger: logger)
         var shards: [Int: ShardActor] = [:]
         for shard in ownedShards {
-            shards[shard] = ShardActor(shard: shard, runner: runner, inFlight: inFlight, logger: logger)
+            shards[shard] = ShardActor(
+                shard: shard, runner: runner, inFlight: inFlight, claimLeadMs: claimLead.milliseconds, logger: logger)
         }
         self.shards = shards
     }

@@ -23,6 +23,10 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (RUNHOOKS_LOG_LEVEL).")
     var logLevel: String?
     @Option(help: "Shard count for a new store (RUNHOOKS_SHARDS).") var shards: Int?
+    @Option(
+        name: .customLong("claim-lead-ms"),
+        help: "How early a fire is claimed in the store before its slot, 0-1000 (RUNHOOKS_CLAIM_LEAD_MS).")
+    var claimLeadMs: Int?
 
     func configuration() throws -> ServerConfiguration {
         var configuration = ServerConfiguration()
@@ -53,6 +57,10 @@ struct Serve: AsyncParsableCommand {
         if let shards = try shards ?? Environment.value("SHARDS").map({ try parseInt($0, "shards") }) {
             guard (1...4096).contains(shards) else { throw ValidationError("--shards must be between 1 and 4096") }
             configuration.shardCount = shards
+        }
+        if let lead = try claimLeadMs ?? Environment.value("CLAIM_LEAD_MS").map({ try parseInt($0, "claim-lead-ms") }) {
+            guard (0...1000).contains(lead) else { throw ValidationError("--claim-lead-ms must be between 0 and 1000") }
+            configuration.claimLeadMs = lead
         }
         configuration.jwtSecret = Environment.value("JWT_SECRET")
         return configuration

@@ -38,6 +38,28 @@ import Testing
         await sink.stop()
     }
 
+    @Test func claimsAheadOfTheSlotAndSendsOnTime() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make(claimLead: .milliseconds(200))
+        try await harness.engine.start()
+        let job = try await harness.createJob("\(await sink.baseURL)/ok")
+        harness.clock.advance(by: 59.9)
+        #expect(await harness.engine.events.waitFor(.attemptClaimed, total: 1))
+        await harness.engine.journal.drain()
+        let claimed = try #require(try await harness.executions(job.id).first)
+        #expect(claimed.status == .running)
+        #expect(claimed.startedAt?.iso8601Milliseconds == "2025-01-15T12:01:00.000Z")
+        // Held until the slot: the manual clock has not reached it, so nothing can have left.
+        #expect(await sink.requests("/ok").isEmpty)
+        harness.clock.advance(by: 0.1)
+        #expect(await harness.waitForAttempts(1))
+        let request = try #require(await sink.requests("/ok").first)
+        #expect(request.headers["runhooks-scheduled-at"] == "2025-01-15T12:01:00.000Z")
+        #expect(try await harness.executions(job.id).map(\.status) == [.success])
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
     @Test func retriesWithBackoffUntilSuccess() async throws {
         let sink = try await TestSink.start()
         let harness = try await EngineHarness.make()

@@ -17,7 +17,8 @@ struct EngineHarness {
 
     static func make(
         plan: Plan = .growth, allowPrivateTargets: Bool = true, reuse: EngineHarness? = nil,
-        metrics: EngineMetrics = EngineMetrics(), smtpPort: Int? = nil, smtpCredentials: String? = nil
+        metrics: EngineMetrics = EngineMetrics(), smtpPort: Int? = nil, smtpCredentials: String? = nil,
+        claimLead: Duration = .zero
     ) async throws -> EngineHarness {
         let directory = reuse?.directory
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-engine-\(UUID().uuidString)")
@@ -34,7 +35,7 @@ struct EngineHarness {
                 let userinfo = smtpCredentials.map { $0 + "\u{40}" } ?? ""
                 return try SMTPConfiguration(url: "smtp://\(userinfo)127.0.0.1:\(port)", from: "alerts" + "\u{40}runhooks.test")
             },
-            alertRetryDelays: [], drainTimeout: .seconds(5))
+            alertRetryDelays: [], drainTimeout: .seconds(5), claimLead: claimLead)
         var user: User
         if let existing = reuse?.user {
             user = existing

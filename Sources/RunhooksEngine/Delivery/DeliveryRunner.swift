@@ -8,6 +8,7 @@ import RunhooksStore
 public struct DeliveryRunner: Sendable {
     let context: EngineContext
     let journal: WriteJournal
+    let gate: SendGate
     let dispatcher: Dispatcher
     let tenants: TenantDirectory
     let events: EngineEvents
@@ -26,6 +27,8 @@ public struct DeliveryRunner: Sendable {
         public var isScheduledSlot: Bool
         /// The replay or trigger request this run answers.
         public var requestId: String?
+        /// When the request should leave; the claim is made before it. `nil`: at once.
+        public var sendAt: Date?
     }
 
     /// What the caller should do next: nothing, or schedule the next attempt.
@@ -71,7 +74,7 @@ public struct DeliveryRunner: Sendable {
         }
         if holdsSlot {
             execution.status = .running
-            execution.startedAt = now
+            execution.startedAt = max(now, attempt.sendAt ?? now)
         }
         // The claim is durable before the request leaves; a second claimant of the slot loses.
         let claimed: Bool
@@ -86,7 +89,9 @@ public struct DeliveryRunner: Sendable {
             logger.debug("slot \(attempt.slot.iso8601Milliseconds) attempt \(attempt.number) of job \(job.id) not claimed")
             return .done
         }
-        var startedAt = now
+        Task { await events.record(.attemptClaimed) }
+        var startedAt = execution.startedAt ?? now
+        if let sendAt = attempt.sendAt { await gate.wait(until: sendAt.millisecondsSince1970) }
         if !holdsSlot {
             await tenant.acquireSlot(plan: plan)
             startedAt = context.clock.now()

@@ -103,7 +103,7 @@ public final class Dispatcher: Sendable {
         let start = ContinuousClock.now
         func elapsed() -> Int {
             let duration = ContinuousClock.now - start
-            return Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+            return Int(duration.milliseconds)
         }
         let pinned: PinnedTarget
         switch await targets.pin(url) {

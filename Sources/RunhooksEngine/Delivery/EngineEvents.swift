@@ -2,6 +2,8 @@
 /// (tests wait on these instead of sleeping).
 public actor EngineEvents {
     public enum Kind: Sendable, Hashable {
+        /// An attempt was claimed in the store (it is about to be sent).
+        case attemptClaimed
         /// An attempt finished and its result was handed to the journal.
         case attemptFinished
         /// An alert notice was sent (or given up) and recorded.

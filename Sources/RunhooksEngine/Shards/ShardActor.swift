@@ -29,6 +29,9 @@ public actor ShardActor {
     let clock: any WallClock
     let logger: Logger
     let inFlight: InFlightRuns
+    /// How long before its deadline a timer is taken off the wheel, so the claim is durable
+    /// when the slot comes and the request leaves on time rather than after a commit.
+    let claimLeadMs: Int64
 
     var wheel: KeyedTimingWheel<TimerKey, Timer>
     var jobs = JobTable()
@@ -38,8 +41,9 @@ public actor ShardActor {
     private var loading = false
     private var removedWhileLoading: Set<String> = []
 
-    init(shard: Int, runner: DeliveryRunner, inFlight: InFlightRuns, logger: Logger) {
+    init(shard: Int, runner: DeliveryRunner, inFlight: InFlightRuns, claimLeadMs: Int64 = 0, logger: Logger) {
         self.shard = shard
+        self.claimLeadMs = claimLeadMs
         self.runner = runner
         self.clock = runner.context.clock
         self.inFlight = inFlight
@@ -102,7 +106,7 @@ public actor ShardActor {
         guard let job = try? await runner.context.store.job(id: request.jobId, userId: request.userId) else { return }
         let attempt = DeliveryRunner.Attempt(
             job: job, slot: clock.now(), number: 1, replayOf: request.executionId, missedSlots: 0,
-            isScheduledSlot: false, requestId: request.id)
+            isScheduledSlot: false, requestId: request.id, sendAt: nil)
         await inFlight.acquireNow()
         launch(attempt)
     }
@@ -114,9 +118,10 @@ public actor ShardActor {
             var sleeper: Task<Void, Never>?
             if let next = wheel.nextExpiration {
                 let clock = self.clock
+                let wakeAt = next - claimLeadMs
                 sleeper = Task { [weak self] in
                     do {
-                        try await clock.sleep(until: Date(milliseconds: next))
+                        try await clock.sleep(until: Date(milliseconds: wakeAt))
                         await self?.signal()
                     } catch {}
                 }
@@ -147,7 +152,7 @@ public actor ShardActor {
     /// Starts every due run. When the engine is at capacity this waits for places, so the
     /// runs go out late instead of piling up; the wheel keeps taking changes meanwhile.
     private func fireDue() async {
-        let due = wheel.advance(to: nowMs)
+        let due = wheel.advance(to: nowMs + claimLeadMs)
         guard !due.isEmpty else { return }
         var places = await inFlight.acquire(upTo: due.count)  // one visit for the usual case
         for timer in due {
@@ -166,7 +171,7 @@ public actor ShardActor {
                 attempt = jobs[jobId].map { job in
                     DeliveryRunner.Attempt(
                         job: job, slot: Date(milliseconds: timer.deadline), number: 1, replayOf: nil, missedSlots: 0,
-                        isScheduledSlot: true, requestId: nil)
+                        isScheduledSlot: true, requestId: nil, sendAt: Date(milliseconds: timer.deadline))
                 }
             case .retry(let box):
                 let previous = box.previous
@@ -174,7 +179,7 @@ public actor ShardActor {
                 attempt = jobs[previous.jobId].map { job in
                     DeliveryRunner.Attempt(
                         job: job, slot: previous.scheduledFor, number: previous.attempt + 1, replayOf: previous.replayOf,
-                        missedSlots: 0, isScheduledSlot: false, requestId: nil)
+                        missedSlots: 0, isScheduledSlot: false, requestId: nil, sendAt: Date(milliseconds: timer.deadline))
                 }
             }
             if let attempt { launch(attempt) } else { await inFlight.end() }
@@ -200,7 +205,7 @@ public actor ShardActor {
         launch(
             DeliveryRunner.Attempt(
                 job: job, slot: slot, number: 1, replayOf: nil, missedSlots: missed, isScheduledSlot: true,
-                requestId: nil))
+                requestId: nil, sendAt: nil))
     }
 
     /// Runs an attempt in a task of its own; the caller has taken its place in `inFlight`.

@@ -58,7 +58,7 @@ public func buildServices(
         ? DeliveryEngine(
             context: context, tenants: tenants, targets: targets, ownedShards: ownership.localShards, logger: logger,
             metrics: EngineMetrics(factory: metrics.map(EngineMetrics.prometheusFactory) ?? NOOPMetricsHandler.instance),
-            smtp: smtp)
+            smtp: smtp, claimLead: .milliseconds(configuration.claimLeadMs))
         : nil
     return AppServices(
         store: store,

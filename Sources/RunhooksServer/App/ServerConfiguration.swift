@@ -15,6 +15,8 @@ public struct ServerConfiguration: Sendable {
     public var smtpFrom = "runhooks@localhost"
     public var logLevel: Logger.Level = .info
     public var shardCount = 64
+    /// How early a fire is claimed before its slot, so the request leaves on time.
+    public var claimLeadMs = 50
     /// The JWT signing secret; nil means the one kept in the data directory (made on first start).
     public var jwtSecret: String?
     public var bcryptCost: UInt8 = 10
