@@ -10,6 +10,8 @@ import RunhooksCore
 public actor GossipNode {
     public nonisolated let id: String
     let host: String
+    let advertisedHost: String
+    private(set) var httpURL: String
     private var membership: Membership
     private var server: (any Channel)?
     private var tasks: [Task<Void, Never>] = []
@@ -21,10 +23,17 @@ public actor GossipNode {
         continuation: CheckedContinuation<Bool, Never>)] = []
     private var nextWaiterId: UInt64 = 0
 
-    public init(id: String, host: String = "127.0.0.1", settings: Membership.Settings = Membership.Settings(),
-                tickInterval: Duration = .milliseconds(50), logger: Logger = Logger(label: "runhooks.gossip")) {
+    /// `host` is where the listener binds; `advertisedHost` is how other nodes reach it (the
+    /// bind address unless that is a wildcard); `httpURL` is this node's gateway.
+    public init(
+        id: String, host: String = "127.0.0.1", advertisedHost: String? = nil, httpURL: String = "",
+        settings: Membership.Settings = Membership.Settings(), tickInterval: Duration = .milliseconds(50),
+        logger: Logger = Logger(label: "runhooks.gossip")
+    ) {
         self.id = id
         self.host = host
+        self.advertisedHost = advertisedHost ?? host
+        self.httpURL = httpURL
         self.logger = logger
         self.tickInterval = tickInterval
         membership = Membership(localId: id, address: "", settings: settings, seed: StableHash.fnv1a64(id))
@@ -36,7 +45,8 @@ public actor GossipNode {
     }
 
     /// Binds the listener (port 0 picks one), then joins through `seeds` ("host:port").
-    public func start(port requested: Int = 0, seeds: [String] = []) async throws {
+    public func start(port requested: Int = 0, seeds: [String] = [], httpURL: String? = nil) async throws {
+        if let httpURL { self.httpURL = httpURL }
         let logger = self.logger
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -52,10 +62,27 @@ public actor GossipNode {
             .bind(host: host, port: requested).get()
         self.server = server
         port = server.localAddress?.port ?? requested
+        // A restarted node starts from a higher incarnation than its previous life.
+        let incarnation = UInt64(max(0, Date().timeIntervalSince1970 * 1000))
         membership = Membership(
-            localId: id, address: "\(host):\(port)", settings: membership.settings, seed: StableHash.fnv1a64(id))
+            localId: id, address: "\(advertisedHost):\(port)", httpURL: self.httpURL, incarnation: incarnation,
+            settings: membership.settings, seed: StableHash.fnv1a64(id))
         tasks.append(Task { await self.tickLoop() })
         for seed in seeds { send(.join(membership.selfUpdate), to: seed) }
+    }
+
+    /// Tells the other members this node is leaving (graceful shutdown), then stops.
+    public func leave() async {
+        var leaving = membership.selfUpdate
+        leaving.status = .left
+        let update = leaving
+        let others = membership.members.values.filter { $0.id != id && $0.status < .dead }.map(\.address)
+        await withTaskGroup(of: Void.self) { group in
+            for address in others {
+                group.addTask { await Self.deliver(.leave(update), to: address) }
+            }
+        }
+        await stop()
     }
 
     public func stop() async {
@@ -71,6 +98,14 @@ public actor GossipNode {
     }
 
     public var aliveMembers: [String] { membership.aliveIds }
+
+    /// Every member this node knows, itself included.
+    public var members: [Membership.Member] {
+        membership.members.values.sorted { $0.id < $1.id }
+    }
+
+    /// This node's gossip address (host:port).
+    public var address: String { membership.members[id]?.address ?? "" }
 
     /// Returns true once this node's view satisfies `condition` (checked now and after every
     /// membership change), or false after `timeout`.
@@ -165,20 +200,21 @@ public actor GossipNode {
     }
 
     private nonisolated func send(_ message: GossipMessage, to address: String) {
-        let parts = address.split(separator: ":")
-        guard parts.count == 2, let port = Int(parts[1]) else { return }
-        let host = String(parts[0])
-        let bytes = message.frame.encoded()
-        Task {
-            do {
-                let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                    .connectTimeout(.milliseconds(500))
-                    .connect(host: host, port: port).get()
-                try await channel.writeAndFlush(ByteBuffer(bytes: bytes)).get()
-                try await channel.close().get()
-            } catch {
-                // An unreachable member is the failure detector's business, not an error here.
-            }
+        Task { await Self.deliver(message, to: address) }
+    }
+
+    private static func deliver(_ message: GossipMessage, to address: String) async {
+        guard let separator = address.lastIndex(of: ":"), let port = Int(address[address.index(after: separator)...])
+        else { return }
+        let host = String(address[..<separator])
+        do {
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.milliseconds(500))
+                .connect(host: host, port: port).get()
+            try await channel.writeAndFlush(ByteBuffer(bytes: message.frame.encoded())).get()
+            try await channel.close().get()
+        } catch {
+            // An unreachable member is the failure detector's business, not an error here.
         }
     }
 }

@@ -3,6 +3,7 @@ import Logging
 import RunhooksCore
 import RunhooksStore
 import ServiceLifecycle
+import Synchronization
 
 /// The node's delivery runtime as one `Service`: a `ShardActor` per owned shard, the shared
 /// dispatcher and write journal, and the retention sweeper. On graceful shutdown it stops the
@@ -12,7 +13,11 @@ public final class DeliveryEngine: Service, Sendable {
     public let journal: WriteJournal
     public let tenants: TenantDirectory
     let dispatcher: Dispatcher
-    let shards: [Int: ShardActor]
+    let runner: DeliveryRunner
+    let claimLeadMs: Int64
+    /// The shards whose wheels run on this node now; the cluster coordinator starts and stops them.
+    private let shards = Mutex<[Int: ShardActor]>([:])
+    private let initialShards: [Int]
     let inFlight = InFlightRuns()
     public let events = EngineEvents()
     let logger: Logger
@@ -39,39 +44,79 @@ public final class DeliveryEngine: Service, Sendable {
             context: context, journal: journal, gate: SendGate(clock: context.clock), dispatcher: dispatcher,
             tenants: tenants, events: events, metrics: metrics,
             notifier: notifier, logger: logger)
-        var shards: [Int: ShardActor] = [:]
-        for shard in ownedShards {
-            shards[shard] = ShardActor(
-                shard: shard, runner: runner, inFlight: inFlight, claimLeadMs: claimLead.milliseconds, logger: logger)
-        }
-        self.shards = shards
+        self.runner = runner
+        claimLeadMs = claimLead.milliseconds
+        initialShards = ownedShards
     }
 
-    /// Loads every shard and starts its wheel. `run()` calls it; tests may call it directly.
+    /// Loads the shards given at init and starts their wheels. `run()` calls it; tests may call
+    /// it directly. In a cluster the list is empty and the coordinator starts shards as it
+    /// takes their leases.
     public func start() async throws {
-        for shard in shards.keys.sorted() {
-            try await shards[shard]?.start()
+        for shard in initialShards.sorted() {
+            try await startShard(shard, fence: nil)
         }
-        logger.info("delivery engine running \(shards.count) shard(s)")
+        logger.info("delivery engine running \(initialShards.count) shard(s)")
     }
 
-    /// Stops the wheels, waits for runs in flight (bounded), and commits pending writes.
-    public func stop() async {
-        for shard in shards.values { await shard.stop() }
-        let inFlight = self.inFlight
-        let drained = await withTaskGroup(of: Bool.self) { group in
+    /// The shards running on this node.
+    public var runningShards: [Int] { shards.withLock { Array($0.keys).sorted() } }
+
+    /// Loads a shard from the store and starts its wheel under `fence` (nil: no cluster).
+    public func startShard(_ shard: Int, fence: LeaseFence?) async throws {
+        let actor = ShardActor(shard: shard, runner: runner, inFlight: inFlight, claimLeadMs: claimLeadMs, logger: logger)
+        await actor.setFence(fence)
+        let fresh = shards.withLock { shards -> Bool in
+            guard shards[shard] == nil else { return false }
+            shards[shard] = actor
+            return true
+        }
+        guard fresh else { return }
+        do {
+            try await actor.start()
+        } catch {
+            _ = shards.withLock { $0.removeValue(forKey: shard) }
+            throw error
+        }
+    }
+
+    /// Stops a shard's wheel, lets its runs in flight end (bounded by the drain timeout) and
+    /// commits their writes, so the next owner starts from a settled store.
+    public func stopShard(_ shard: Int) async {
+        guard let actor = shards.withLock({ $0.removeValue(forKey: shard) }) else { return }
+        await actor.stop()
+        await withTimeout(drainTimeout) { await actor.waitUntilIdle() }
+        await journal.drain()
+        tenants.forget(shard: shard)
+    }
+
+    /// Runs `body` until it returns or `timeout` passes; true if it returned.
+    @discardableResult
+    private func withTimeout(_ timeout: Duration, _ body: @escaping @Sendable () async -> Void) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
             group.addTask {
-                await inFlight.waitUntilIdle()
+                await body()
                 return true
             }
-            group.addTask { [drainTimeout] in
-                try? await Task.sleep(for: drainTimeout)
+            group.addTask {
+                try? await Task.sleep(for: timeout)
                 return false
             }
             let first = await group.next() ?? false
             group.cancelAll()
             return first
         }
+    }
+
+    /// Stops the wheels, waits for runs in flight (bounded), and commits pending writes.
+    public func stop() async {
+        let running = shards.withLock { shards in
+            defer { shards = [:] }
+            return Array(shards.values)
+        }
+        for shard in running { await shard.stop() }
+        let inFlight = self.inFlight
+        let drained = await withTimeout(drainTimeout) { await inFlight.waitUntilIdle() }
         if !drained {
             logger.warning("shutdown: runs still in flight after \(drainTimeout); they are settled as interrupted on next start")
         }
@@ -96,7 +141,8 @@ public final class DeliveryEngine: Service, Sendable {
     // MARK: Hooks for the API
 
     private func shard(for userId: String) -> ShardActor? {
-        shards[context.shards.shard(forUser: userId)]
+        let shard = context.shards.shard(forUser: userId)
+        return shards.withLock { $0[shard] }
     }
 
     public func jobSaved(_ job: Job) async {

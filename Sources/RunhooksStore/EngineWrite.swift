@@ -6,7 +6,9 @@ import RunhooksCore
 public enum EngineWrite: Sendable, Equatable {
     /// Claims an attempt under its unique (job, slot, attempt) key; loses to an earlier claim.
     /// `advancesSlot` also records the slot as the job's latest, for catch-up after a restart.
-    case claim(Execution, advancesSlot: Bool)
+    /// With a `fence`, the claim also loses unless that lease is still held and unexpired, so a
+    /// node that lost a shard cannot fire it.
+    case claim(Execution, advancesSlot: Bool, fence: LeaseFence? = nil)
     /// The attempt got its concurrency slot and is being sent.
     case start(executionId: String, at: Date)
     /// The attempt ended.
@@ -53,6 +55,19 @@ public struct ScheduledJob: Sendable, Equatable {
     public init(job: Job, lastSlot: Date?) {
         self.job = job
         self.lastSlot = lastSlot
+    }
+}
+
+/// The lease a shard's claims are made under: (shard, owner, epoch).
+public struct LeaseFence: Sendable, Equatable {
+    public var shard: Int
+    public var owner: String
+    public var epoch: Int64
+
+    public init(shard: Int, owner: String, epoch: Int64) {
+        self.shard = shard
+        self.owner = owner
+        self.epoch = epoch
     }
 }
 

@@ -6,6 +6,9 @@ import RunhooksCore
 public protocol Store: Sendable {
     /// The shard count recorded when the store was created; records `proposed` the first time.
     func shardCount(proposing proposed: Int) async throws -> Int
+    /// A value every node of the store shares (say, the token signing secret): the stored one,
+    /// or `proposed` when there is none yet.
+    func sharedSetting(_ key: String, proposing proposed: String) async throws -> String
     /// Round-trips to the database and returns the latency in milliseconds.
     func ping() async throws -> Double
 
@@ -73,6 +76,10 @@ public protocol Store: Sendable {
     /// no lease, its lease has expired, or `node` already holds it. A change of owner bumps the
     /// epoch. Returns the lease held after the call, or nil when another node holds it.
     func acquireLease(shard: Int, node: String, duration: TimeInterval, at: Date) async throws -> ShardLease?
+    /// `acquireLease` for many shards in one transaction; returns the leases `node` holds after it.
+    func acquireLeases(shards: [Int], node: String, duration: TimeInterval, at: Date) async throws -> [Int: ShardLease]
+    /// Every shard's lease as recorded (for the cluster view).
+    func leases() async throws -> [ShardLease]
     /// Gives a lease up at once (graceful leave), if `node` holds it.
     func releaseLease(shard: Int, node: String) async throws
 

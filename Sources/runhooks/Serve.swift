@@ -23,6 +23,20 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (RUNHOOKS_LOG_LEVEL).")
     var logLevel: String?
     @Option(help: "Shard count for a new store (RUNHOOKS_SHARDS).") var shards: Int?
+    @Option(name: .customLong("node-id"), help: "Stable name of this node in a cluster (RUNHOOKS_NODE_ID).")
+    var nodeId: String?
+    @Option(name: .customLong("cluster-host"), help: "Address the gossip listener binds (RUNHOOKS_CLUSTER_HOST).")
+    var clusterHost: String?
+    @Option(
+        name: .customLong("cluster-port"),
+        help: "Gossip TCP port; setting it (or --join) makes this node part of a cluster (RUNHOOKS_CLUSTER_PORT).")
+    var clusterPort: Int?
+    @Option(help: "Seeds to join, HOST:PORT[,HOST:PORT...]; none starts a new cluster (RUNHOOKS_JOIN).")
+    var join: String?
+    @Option(
+        name: .customLong("advertise-http"),
+        help: "The gateway URL other nodes forward to (RUNHOOKS_ADVERTISE_HTTP); default http://HOST:PORT.")
+    var advertiseHTTP: String?
     @Option(
         name: .customLong("claim-lead-ms"),
         help: "How early a fire is claimed in the store before its slot, 0-1000 (RUNHOOKS_CLAIM_LEAD_MS).")
@@ -63,7 +77,42 @@ struct Serve: AsyncParsableCommand {
             configuration.claimLeadMs = lead
         }
         configuration.jwtSecret = Environment.value("JWT_SECRET")
+        configuration.cluster = try clusterConfiguration(httpHost: configuration.host)
         return configuration
+    }
+
+    private func clusterConfiguration(httpHost: String) throws -> ClusterConfiguration? {
+        let port = try clusterPort ?? Environment.value("CLUSTER_PORT").map { try parseInt($0, "cluster-port") }
+        let seeds = (join ?? Environment.value("JOIN") ?? "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard port != nil || !seeds.isEmpty else { return nil }
+        for seed in seeds {
+            guard let separator = seed.lastIndex(of: ":"), let seedPort = Int(seed[seed.index(after: separator)...]),
+                (1...65_535).contains(seedPort), separator != seed.startIndex
+            else { throw ValidationError("--join takes HOST:PORT[,HOST:PORT...], got '\(seed)'") }
+        }
+        var cluster = ClusterConfiguration(seeds: seeds)
+        if let port {
+            guard (0...65_535).contains(port) else { throw ValidationError("--cluster-port must be between 0 and 65535") }
+            cluster.port = port
+        }
+        cluster.host = clusterHost ?? Environment.value("CLUSTER_HOST") ?? httpHost
+        cluster.nodeId = nodeId ?? Environment.value("NODE_ID")
+        if let id = cluster.nodeId {
+            guard !id.isEmpty, id.utf8.count <= 64, id.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+                throw ValidationError("--node-id must be 1-64 letters, digits, '-', '_' or '.', got '\(id)'")
+            }
+        }
+        cluster.advertisedGatewayURL = advertiseHTTP ?? Environment.value("ADVERTISE_HTTP")
+        if let url = cluster.advertisedGatewayURL {
+            guard url.hasPrefix("http://") || url.hasPrefix("https://"), URL(string: url)?.host != nil else {
+                throw ValidationError("--advertise-http must be an http(s) URL such as http://10.0.0.5:8080, got '\(url)'")
+            }
+            cluster.advertisedGatewayURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+        } else if ["0.0.0.0", "::", "[::]"].contains(httpHost) {
+            throw ValidationError("--host \(httpHost) listens on every address; say which one other nodes use with --advertise-http")
+        }
+        return cluster
     }
 
     private func parseInt(_ text: String, _ name: String) throws -> Int {

@@ -65,6 +65,7 @@ public enum GossipMessage: Sendable, Equatable {
             writer.write(update.address)
             writer.write(update.status.rawValue)
             writer.write(update.incarnation)
+            writer.write(update.httpURL)
         }
     }
 
@@ -76,7 +77,10 @@ public enum GossipMessage: Sendable, Equatable {
             let address = try reader.readString()
             let statusByte = try reader.readByte()
             guard let status = Membership.Status(rawValue: statusByte) else { throw .truncated("member status \(statusByte)") }
-            updates.append(Membership.Update(id: id, address: address, status: status, incarnation: try reader.readUInt64()))
+            let incarnation = try reader.readUInt64()
+            updates.append(
+                Membership.Update(
+                    id: id, address: address, status: status, incarnation: incarnation, httpURL: try reader.readString()))
         }
         return updates
     }

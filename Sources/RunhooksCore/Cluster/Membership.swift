@@ -16,6 +16,8 @@ public struct Membership: Sendable {
     public struct Member: Sendable, Equatable {
         public var id: String
         public var address: String
+        /// The member's HTTP gateway, where other nodes forward its tenants' calls.
+        public var httpURL: String
         public var status: Status
         public var incarnation: UInt64
         /// When the status last changed, in the owner's clock.
@@ -28,12 +30,14 @@ public struct Membership: Sendable {
         public var address: String
         public var status: Status
         public var incarnation: UInt64
+        public var httpURL: String
 
-        public init(id: String, address: String, status: Status, incarnation: UInt64) {
+        public init(id: String, address: String, status: Status, incarnation: UInt64, httpURL: String = "") {
             self.id = id
             self.address = address
             self.status = status
             self.incarnation = incarnation
+            self.httpURL = httpURL
         }
     }
 
@@ -67,11 +71,18 @@ public struct Membership: Sendable {
     private var relays: [UInt64: (requester: String, sequence: UInt64)] = [:]
     private var random: SplitMix64
 
-    public init(localId: String, address: String, settings: Settings = Settings(), seed: UInt64 = 1) {
+    /// A process that restarts under the same id should start from a higher `incarnation` (say,
+    /// its start time) so that members which saw it die take the new life.
+    public init(
+        localId: String, address: String, httpURL: String = "", incarnation: UInt64 = 0, settings: Settings = Settings(),
+        seed: UInt64 = 1
+    ) {
         self.localId = localId
         self.settings = settings
+        self.incarnation = incarnation
         random = SplitMix64(seed: seed)
-        members[localId] = Member(id: localId, address: address, status: .alive, incarnation: 0, since: 0)
+        members[localId] = Member(
+            id: localId, address: address, httpURL: httpURL, status: .alive, incarnation: incarnation, since: 0)
     }
 
     /// Members currently considered alive (suspects included: they still own their shards).
@@ -149,39 +160,47 @@ public struct Membership: Sendable {
         }
         guard let current = members[update.id] else {
             guard update.status < .dead else { return [] }
-            return set(update.id, address: update.address, status: update.status, incarnation: update.incarnation, now: now)
+            return set(
+                update.id, address: update.address, httpURL: update.httpURL, status: update.status,
+                incarnation: update.incarnation, now: now)
         }
         if current.status == .dead || current.status == .left {
             // Only a newer life brings a dead member back.
             guard update.status == .alive, update.incarnation > current.incarnation else { return [] }
-            return set(update.id, status: .alive, incarnation: update.incarnation, now: now)
+            return set(
+                update.id, address: update.address, httpURL: update.httpURL, status: .alive,
+                incarnation: update.incarnation, now: now)
         }
         let newer = update.incarnation > current.incarnation
         let sameButWorse = update.incarnation == current.incarnation && update.status > current.status
         guard newer || sameButWorse else { return [] }
-        return set(update.id, address: update.address, status: update.status, incarnation: update.incarnation, now: now)
+        return set(
+            update.id, address: update.address, httpURL: update.httpURL, status: update.status,
+            incarnation: update.incarnation, now: now)
     }
 
     /// Our own state to gossip.
     public var selfUpdate: Update {
         let me = members[localId]!
-        return Update(id: me.id, address: me.address, status: me.status, incarnation: incarnation)
+        return Update(id: me.id, address: me.address, status: me.status, incarnation: incarnation, httpURL: me.httpURL)
     }
 
     /// Every member's state, for a push-pull sync.
     public var snapshot: [Update] {
         members.values.sorted { $0.id < $1.id }.map {
-            Update(id: $0.id, address: $0.address, status: $0.status, incarnation: $0.incarnation)
+            Update(id: $0.id, address: $0.address, status: $0.status, incarnation: $0.incarnation, httpURL: $0.httpURL)
         }
     }
 
     // MARK: Helpers
 
     private mutating func set(
-        _ id: String, address: String? = nil, status: Status, incarnation: UInt64, now: Int64
+        _ id: String, address: String? = nil, httpURL: String? = nil, status: Status, incarnation: UInt64, now: Int64
     ) -> [Directive] {
-        var member = members[id] ?? Member(id: id, address: address ?? "", status: status, incarnation: incarnation, since: now)
+        var member = members[id]
+            ?? Member(id: id, address: address ?? "", httpURL: httpURL ?? "", status: status, incarnation: incarnation, since: now)
         if let address, !address.isEmpty { member.address = address }
+        if let httpURL, !httpURL.isEmpty { member.httpURL = httpURL }
         let changed = member.status != status || member.incarnation != incarnation || members[id] == nil
         if member.status != status { member.since = now }
         member.status = status

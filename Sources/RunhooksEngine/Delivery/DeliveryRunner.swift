@@ -29,6 +29,8 @@ public struct DeliveryRunner: Sendable {
         public var requestId: String?
         /// When the request should leave; the claim is made before it. `nil`: at once.
         public var sendAt: Date?
+        /// The shard lease the claim is made under (cluster mode).
+        public var fence: LeaseFence? = nil
     }
 
     /// What the caller should do next: nothing, or schedule the next attempt.
@@ -65,7 +67,7 @@ public struct DeliveryRunner: Sendable {
             execution.status = .quotaExceeded
             execution.completedAt = now
             execution.error = reason
-            try await journal.commit(.claim(execution, advancesSlot: attempt.isScheduledSlot))
+            try await journal.commit(.claim(execution, advancesSlot: attempt.isScheduledSlot, fence: attempt.fence))
             metrics.recordAttempt(.quotaExceeded)
             return .done
         case .admitted(let admittedPlan, let slot):
@@ -79,7 +81,7 @@ public struct DeliveryRunner: Sendable {
         // The claim is durable before the request leaves; a second claimant of the slot loses.
         let claimed: Bool
         do {
-            claimed = try await journal.commit(.claim(execution, advancesSlot: attempt.isScheduledSlot))
+            claimed = try await journal.commit(.claim(execution, advancesSlot: attempt.isScheduledSlot, fence: attempt.fence))
         } catch {
             if holdsSlot { await tenant.releaseSlot(plan: plan) }  // a slot must never leak
             throw error

@@ -35,6 +35,10 @@ public actor ShardActor {
 
     var wheel: KeyedTimingWheel<TimerKey, Timer>
     var jobs = JobTable()
+    /// The lease this node runs the shard under; claims lose once it is gone. nil: no cluster.
+    var fence: LeaseFence?
+    private var attemptsRunning = 0
+    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
     private var loop: Task<Void, Never>?
     private var wakeUp: CheckedContinuation<Void, Never>?
     private var wakePending = false
@@ -78,6 +82,24 @@ public actor ShardActor {
         loop?.cancel()
         loop = nil
         signal()
+    }
+
+    func setFence(_ fence: LeaseFence?) {
+        self.fence = fence
+    }
+
+    /// Returns once no attempt launched by this shard is running.
+    func waitUntilIdle() async {
+        guard attemptsRunning > 0 else { return }
+        await withCheckedContinuation { idleWaiters.append($0) }
+    }
+
+    private func attemptEnded() {
+        attemptsRunning -= 1
+        guard attemptsRunning == 0 else { return }
+        let waiters = idleWaiters
+        idleWaiters = []
+        for waiter in waiters { waiter.resume() }
     }
 
     // MARK: Changes from the API
@@ -212,12 +234,16 @@ public actor ShardActor {
     private func launch(_ attempt: DeliveryRunner.Attempt) {
         let runner = self.runner
         let inFlight = self.inFlight
+        var attempt = attempt
+        attempt.fence = fence
+        attemptsRunning += 1
         Task { [weak self] in
             let next = await runner.perform(attempt)
             if case .retry(let at, let previous) = next {
                 await self?.schedule(.retry(previous.id), at: at.millisecondsSince1970, .retry(RetryOf(previous)))
             }
             await inFlight.end()
+            await self?.attemptEnded()
         }
     }
 }

@@ -20,4 +20,12 @@ public final class TenantDirectory: Sendable {
             return tenant
         }
     }
+
+    /// Forgets the tenants of a shard this node no longer runs, so that their counters are
+    /// read again from the store if the shard comes back.
+    public func forget(shard: Int) {
+        tenants.withLock { tenants in
+            tenants = tenants.filter { context.shards.shard(forUser: $0.key) != shard }
+        }
+    }
 }

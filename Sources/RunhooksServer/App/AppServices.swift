@@ -24,6 +24,10 @@ public struct AppServices: Sendable {
     public let engine: DeliveryEngine?
     /// Where `/metrics` reads from; nil serves no `/metrics`.
     public let metrics: PrometheusCollectorRegistry?
+    /// In a cluster: forwards calls to the owner of the tenant's shard.
+    public var gateway: ClusterGateway?
+    /// In a cluster: membership, the shard table and the leases.
+    public var cluster: ClusterCoordinator?
 
     public init(
         store: any Store, auth: AuthService, tenants: TenantDirectory, ownership: ShardOwnership, targets: TargetGuard,
@@ -51,7 +55,7 @@ public struct AppServices: Sendable {
         switch ownership.route(forUser: user.id) {
         case .local:
             return tenants.tenant(user.id)
-        case .remote(let shard, let node):
+        case .remote(let shard, let node, _):
             throw APIError(
                 .serviceUnavailable, "Shard \(shard) is owned by node \(node), which this node cannot reach",
                 headers: [.retryAfter: "1"])

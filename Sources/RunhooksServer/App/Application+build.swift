@@ -4,6 +4,8 @@ import Logging
 import CoreMetrics
 import NIOCore
 import Prometheus
+import RunhooksCluster
+import ServiceLifecycle
 import RunhooksCore
 import RunhooksEngine
 import RunhooksStore
@@ -12,6 +14,7 @@ import RunhooksStore
 public func buildRouter(services: AppServices) -> Router<RunhooksRequestContext> {
     let router = Router(context: RunhooksRequestContext.self)
     router.add(middleware: ErrorEnvelopeMiddleware())
+    if let gateway = services.gateway { router.add(middleware: ClusterHopMiddleware(gateway: gateway)) }
     if services.rateLimitsEnabled {
         router.add(middleware: RateLimitMiddleware(services.limiter, policy: .global, key: .clientAddress))
     }
@@ -37,7 +40,8 @@ public func buildRouter(services: AppServices) -> Router<RunhooksRequestContext>
 /// Wires the store, auth and tenant actors together for one node.
 public func buildServices(
     configuration: ServerConfiguration, store: any Store, jwtSecret: String, clock: any WallClock = SystemWallClock(),
-    withEngine: Bool = false, logger: Logger = Logger(label: "runhooks"), metrics: PrometheusCollectorRegistry? = nil
+    withEngine: Bool = false, logger: Logger = Logger(label: "runhooks"), metrics: PrometheusCollectorRegistry? = nil,
+    nodeId: String = "local"
 ) async throws -> AppServices {
     let ids = ObjectIDGenerator()
     let shardCount = try await store.shardCount(proposing: configuration.shardCount)
@@ -46,7 +50,8 @@ public func buildServices(
     let tokens = try await TokenService(secret: jwtSecret, clock: clock)
     let tenants = TenantDirectory(context: context)
     let targets = TargetGuard(allowPrivateTargets: configuration.allowPrivateTargets)
-    let ownership = ShardOwnership(localNodeId: "local", shards: shards)
+    let ownership = ShardOwnership(localNodeId: nodeId, shards: shards)
+    let metricsFactory = metrics.map(EngineMetrics.prometheusFactory) ?? NOOPMetricsHandler.instance
     let smtp = try configuration.smtpURL.map { url in
         do {
             return try SMTPConfiguration(url: url, from: configuration.smtpFrom)
@@ -56,11 +61,12 @@ public func buildServices(
     }
     let engine = withEngine
         ? DeliveryEngine(
-            context: context, tenants: tenants, targets: targets, ownedShards: ownership.localShards, logger: logger,
-            metrics: EngineMetrics(factory: metrics.map(EngineMetrics.prometheusFactory) ?? NOOPMetricsHandler.instance),
+            context: context, tenants: tenants, targets: targets,
+            ownedShards: configuration.cluster == nil ? ownership.localShards : [], logger: logger,
+            metrics: EngineMetrics(factory: metricsFactory),
             smtp: smtp, claimLead: .milliseconds(configuration.claimLeadMs))
         : nil
-    return AppServices(
+    var services = AppServices(
         store: store,
         auth: AuthService(
             store: store, tokens: tokens, passwords: PasswordHasher(cost: configuration.bcryptCost), ids: ids, clock: clock),
@@ -69,6 +75,18 @@ public func buildServices(
         alertRules: AlertRules(allowPlainHTTPSlack: configuration.allowPrivateTargets),
         limiter: RateLimiter(clock: clock), rateLimitsEnabled: configuration.rateLimitsEnabled, clock: clock, ids: ids,
         engine: engine, metrics: metrics)
+    if let cluster = configuration.cluster, let engine {
+        services.gateway = ClusterGateway(ownership: ownership, clusterSecret: jwtSecret, metrics: metricsFactory)
+        var gossipLogger = logger
+        gossipLogger[metadataKey: "node"] = "\(nodeId)"
+        var settings = ClusterCoordinator.Settings(
+            gossipPort: cluster.port, seeds: cluster.seeds, advertisedGatewayURL: cluster.advertisedGatewayURL)
+        settings.leaseDuration = 4
+        services.cluster = ClusterCoordinator(
+            gossip: GossipNode(id: nodeId, host: cluster.host, httpURL: cluster.advertisedGatewayURL ?? "", logger: gossipLogger),
+            ownership: ownership, engine: engine, store: store, clock: clock, settings: settings, logger: gossipLogger)
+    }
+    return services
 }
 
 /// The whole server of `runhooks serve`: it takes the data directory's lock, opens the store
@@ -78,19 +96,35 @@ public func buildApplication(configuration: ServerConfiguration) async throws ->
     logger.logLevel = configuration.logLevel
     let dataDirectory = try DataDirectory(path: configuration.dataDirectory)
     let store = try SQLiteStore(path: try configuration.sqlitePath())
-    let secret = try configuration.jwtSecret ?? dataDirectory.jwtSecret()
+    if let cluster = configuration.cluster, cluster.joinsRemoteHosts, (try? configuration.sqlitePath()) != nil {
+        throw ConfigurationError(
+            "--join names another machine, but the SQLite store is a file on this one that the other nodes cannot "
+                + "share; nodes on several machines need the PostgreSQL store (a later release). Run every node on "
+                + "this machine with the same --database, or join only 127.0.0.1 seeds")
+    }
+    // Every node of a store signs and checks tokens with the same secret.
+    let secret: String
+    if let configured = configuration.jwtSecret {
+        secret = configured
+    } else {
+        secret = try await store.sharedSetting("jwt_secret", proposing: try dataDirectory.jwtSecret())
+    }
+    let nodeId = try configuration.cluster.map { try $0.nodeId ?? dataDirectory.nodeId() } ?? "local"
     let services = try await buildServices(
         configuration: configuration, store: store, jwtSecret: secret, withEngine: true, logger: logger,
-        metrics: PrometheusCollectorRegistry())
+        metrics: PrometheusCollectorRegistry(), nodeId: nodeId)
     let router = buildRouter(services: services)
+    var background: [any Service] = services.engine.map { [$0] } ?? []
+    if let cluster = services.cluster { background.append(cluster) }
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "runhooks"),
-        services: services.engine.map { [$0] } ?? [],
+        services: background,
         onServerRunning: { channel in
             // Keeps the lock alive for as long as the server runs.
             withExtendedLifetime(dataDirectory) {}
             let port = channel.localAddress?.port ?? configuration.port
+            services.cluster?.gatewayListening(at: "http://\(configuration.host):\(port)")
             FileHandle.standardOutput.write(Data("runhooks listening on http://\(configuration.host):\(port)\n".utf8))
         },
         logger: logger)

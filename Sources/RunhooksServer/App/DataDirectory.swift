@@ -40,6 +40,18 @@ public final class DataDirectory: Sendable {
         try secret(named: "jwt-secret")
     }
 
+    /// This node's name in a cluster: `node-` and 8 random hex digits, made once.
+    public func nodeId() throws -> String {
+        let file = (path as NSString).appendingPathComponent("node-id")
+        if let existing = try? String(contentsOfFile: file, encoding: .utf8), !existing.isEmpty {
+            return existing.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let value = "node-" + String(format: "%08x", UInt32.random(in: 0...UInt32.max))
+        guard FileManager.default.createFile(atPath: file, contents: Data(value.utf8), attributes: [.posixPermissions: 0o644])
+        else { throw ConfigurationError("cannot write \(file)") }
+        return value
+    }
+
     private func secret(named name: String) throws -> String {
         let file = (path as NSString).appendingPathComponent(name)
         if let existing = try? String(contentsOfFile: file, encoding: .utf8), !existing.isEmpty {

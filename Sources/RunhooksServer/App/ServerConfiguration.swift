@@ -20,6 +20,8 @@ public struct ServerConfiguration: Sendable {
     /// The JWT signing secret; nil means the one kept in the data directory (made on first start).
     public var jwtSecret: String?
     public var bcryptCost: UInt8 = 10
+    /// Set when this node is part of a cluster (`--cluster-port` or `--join`).
+    public var cluster: ClusterConfiguration?
 
     public init() {}
 
@@ -31,6 +33,34 @@ public struct ServerConfiguration: Sendable {
             throw ConfigurationError("the PostgreSQL store is not available in this version; use sqlite:PATH")
         }
         throw ConfigurationError("--database must be sqlite:PATH or postgres://user:pass@host:port/db, got '\(databaseURL)'")
+    }
+}
+
+/// How a node takes part in a cluster (docs/OPERATIONS.md, cluster/README.md).
+public struct ClusterConfiguration: Sendable {
+    /// Stable name of the node; nil: the one kept in the data directory (made on first start).
+    public var nodeId: String?
+    public var host: String
+    public var port: Int
+    /// Seeds ("host:port") to join; empty starts a new cluster.
+    public var seeds: [String]
+    /// The gateway URL other nodes forward to; nil: `http://<host>:<port>` of this server.
+    public var advertisedGatewayURL: String?
+
+    public init(nodeId: String? = nil, host: String = "127.0.0.1", port: Int = 7946, seeds: [String] = [], advertisedGatewayURL: String? = nil) {
+        self.nodeId = nodeId
+        self.host = host
+        self.port = port
+        self.seeds = seeds
+        self.advertisedGatewayURL = advertisedGatewayURL
+    }
+
+    /// Whether a seed is on another machine (anything but loopback).
+    public var joinsRemoteHosts: Bool {
+        seeds.contains { seed in
+            let host = seed.split(separator: ":").dropLast().joined(separator: ":").trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            return !(host == "localhost" || host.hasPrefix("127.") || host == "::1")
+        }
     }
 }
 

@@ -7,7 +7,7 @@ struct AlertsController {
     let services: AppServices
 
     func addRoutes(to group: RouterGroup<RunhooksRequestContext>) {
-        let alerts = group.group("alerts").add(middleware: AuthMiddleware(auth: services.auth))
+        let alerts = group.group("alerts").add(middleware: AuthMiddleware(auth: services.auth, gateway: services.gateway))
         alerts.post(use: create)
         alerts.get(use: list)
         alerts.get(":id", use: get)

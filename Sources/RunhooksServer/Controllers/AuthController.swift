@@ -13,7 +13,7 @@ struct AuthController {
         group.group("register-anonymous").addIf(limited, registration).post(use: registerAnonymous)
         group.group("login").addIf(limited, login).post(use: self.login)
         group.group("refresh").addIf(limited, login).post(use: refresh)
-        let authenticated = group.group().add(middleware: AuthMiddleware(auth: services.auth))
+        let authenticated = group.group().add(middleware: AuthMiddleware(auth: services.auth, gateway: services.gateway))
         authenticated.get("me", use: me)
         authenticated.post("rotate-key", use: rotateKey)
     }

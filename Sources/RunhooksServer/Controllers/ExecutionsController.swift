@@ -7,7 +7,7 @@ struct ExecutionsController {
     let services: AppServices
 
     func addRoutes(to group: RouterGroup<RunhooksRequestContext>) {
-        let executions = group.group("executions").add(middleware: AuthMiddleware(auth: services.auth))
+        let executions = group.group("executions").add(middleware: AuthMiddleware(auth: services.auth, gateway: services.gateway))
         executions.get(use: list)
         executions.group(":id/replay")
             .addIf(services.rateLimitsEnabled, RateLimitMiddleware(services.limiter, policy: .replay, key: .user))

@@ -23,6 +23,8 @@ struct HealthController {
         var uptime: Int
         var timestamp: String
         var services: [String: ServiceStatus]
+        /// Present when the node is part of a cluster.
+        var cluster: ClusterViewDTO?
     }
 
     struct DegradedEnvelope: Encodable {
@@ -45,7 +47,7 @@ struct HealthController {
         let health = Health(
             status: healthy ? "ok" : "degraded", version: Self.version,
             uptime: max(0, Int(now.timeIntervalSince(services.startedAt))), timestamp: now.iso8601Milliseconds,
-            services: ["store": store])
+            services: ["store": store], cluster: await services.cluster?.view())
         if healthy { return JSONResponse.success(data: health) }
         return JSONResponse.make(
             status: .serviceUnavailable, body: DegradedEnvelope(error: "The data store is unavailable", data: health))

@@ -7,7 +7,7 @@ struct JobsController {
     let services: AppServices
 
     func addRoutes(to group: RouterGroup<RunhooksRequestContext>) {
-        let jobs = group.group("jobs").add(middleware: AuthMiddleware(auth: services.auth))
+        let jobs = group.group("jobs").add(middleware: AuthMiddleware(auth: services.auth, gateway: services.gateway))
         jobs.addIf(
             services.rateLimitsEnabled,
             RateLimitMiddleware(services.limiter, policy: .jobWrites, key: .user) { $0.method != .get && $0.method != .head })

@@ -5,7 +5,7 @@ struct UsageController {
     let services: AppServices
 
     func addRoutes(to group: RouterGroup<RunhooksRequestContext>) {
-        group.group("usage").add(middleware: AuthMiddleware(auth: services.auth)).get("me", use: me)
+        group.group("usage").add(middleware: AuthMiddleware(auth: services.auth, gateway: services.gateway)).get("me", use: me)
     }
 
     @Sendable func me(_ request: Request, context: RunhooksRequestContext) async throws -> Response {

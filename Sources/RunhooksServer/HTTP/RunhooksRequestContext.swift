@@ -7,11 +7,14 @@ public struct RunhooksRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
     public var user: User?
+    /// The node that forwarded this request (set only for a valid cluster hop).
+    public var forwardedBy: String?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
         user = nil
+        forwardedBy = nil
     }
 
     /// Request bodies larger than this are refused with 413 before they are read whole.

@@ -32,6 +32,8 @@ struct RateLimitMiddleware: RouterMiddleware {
         -> Response
     {
         guard applies(request) else { return try await next(request, context) }
+        // Per-address limits were applied by the node the client talked to.
+        if key == .clientAddress, context.forwardedBy != nil { return try await next(request, context) }
         let keyValue: String
         switch key {
         case .clientAddress: keyValue = context.clientAddress

@@ -32,7 +32,17 @@ struct EngineBatch {
 
     private mutating func apply(_ write: EngineWrite) throws -> Bool {
         switch write {
-        case .claim(let execution, let advancesSlot):
+        case .claim(let execution, let advancesSlot, let fence):
+            if let fence {
+                let held = try Bool.fetchOne(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT EXISTS (SELECT 1 FROM shard_leases
+                                WHERE shard = ? AND owner = ? AND epoch = ? AND expires_at > ?)
+                            """),
+                    arguments: [fence.shard, fence.owner, fence.epoch, SQLiteRows.ms(execution.createdAt)])
+                guard held == true else { return false }
+            }
             let statement = try db.cachedStatement(
                 sql: """
                     INSERT INTO executions (\(SQLiteRows.executionColumns)) VALUES (\(SQLiteRows.executionPlaceholders))

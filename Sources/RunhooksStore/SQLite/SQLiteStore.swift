@@ -31,13 +31,17 @@ public final class SQLiteStore: Store {
     }
 
     public func shardCount(proposing proposed: Int) async throws -> Int {
+        let stored = try await sharedSetting("shard_count", proposing: String(proposed))
+        guard let count = Int(stored) else { throw StoreError.unavailable("meta.shard_count is not a number: '\(stored)'") }
+        return count
+    }
+
+    public func sharedSetting(_ key: String, proposing proposed: String) async throws -> String {
         try await pool.write { db in
-            if let existing = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'shard_count'"),
-                let count = Int(existing)
-            {
-                return count
+            if let existing = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) {
+                return existing
             }
-            try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('shard_count', ?)", arguments: [String(proposed)])
+            try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?)", arguments: [key, proposed])
             return proposed
         }
     }

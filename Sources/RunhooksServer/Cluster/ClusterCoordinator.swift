@@ -1,0 +1,155 @@
+import Foundation
+import Logging
+import RunhooksCluster
+import RunhooksCore
+import RunhooksEngine
+import RunhooksStore
+import ServiceLifecycle
+import Synchronization
+
+/// Turns the gossiped membership into running shards. Every `period` (and at once when the
+/// view changes) it rebuilds the shard table by rendezvous placement over the live members,
+/// takes or renews the leases of the shards it should own in one store transaction, starts
+/// the wheels of the shards it now holds, stops at once those whose lease it lost, and hands
+/// over (drain, then release) those that moved away. On graceful shutdown it hands over
+/// every shard and tells the others it is leaving.
+public final class ClusterCoordinator: Service, Sendable {
+    public struct Settings: Sendable {
+        public var gossipPort: Int
+        public var seeds: [String]
+        public var advertisedGatewayURL: String?
+        public var leaseDuration: TimeInterval = 4
+        public var period: Duration = .milliseconds(500)
+
+        public init(gossipPort: Int, seeds: [String], advertisedGatewayURL: String?) {
+            self.gossipPort = gossipPort
+            self.seeds = seeds
+            self.advertisedGatewayURL = advertisedGatewayURL
+        }
+    }
+
+    public let gossip: GossipNode
+    let ownership: ShardOwnership
+    let engine: DeliveryEngine
+    let store: any Store
+    let clock: any WallClock
+    let settings: Settings
+    let logger: Logger
+    private let gatewayURL = Mutex<String?>(nil)
+    private let gatewayReady = AsyncStream<String>.makeStream()
+    private let held = Mutex<[Int: ShardLease]>([:])
+
+    public init(
+        gossip: GossipNode, ownership: ShardOwnership, engine: DeliveryEngine, store: any Store, clock: any WallClock,
+        settings: Settings, logger: Logger
+    ) {
+        self.gossip = gossip
+        self.ownership = ownership
+        self.engine = engine
+        self.store = store
+        self.clock = clock
+        self.settings = settings
+        self.logger = logger
+    }
+
+    var nodeId: String { ownership.localNodeId }
+
+    /// The HTTP server calls this once it listens, with the URL other nodes should forward to.
+    public func gatewayListening(at url: String) {
+        gatewayURL.withLock { $0 = url }
+        gatewayReady.continuation.yield(settings.advertisedGatewayURL ?? url)
+        gatewayReady.continuation.finish()
+    }
+
+    public func run() async throws {
+        var gateway: String?
+        for await url in gatewayReady.stream {
+            gateway = url
+            break
+        }
+        guard let gateway else { return }  // shut down before the gateway listened
+        try await gossip.start(port: settings.gossipPort, seeds: settings.seeds, httpURL: gateway)
+        let address = await gossip.address
+        logger.info("node \(nodeId) gossiping on \(address), gateway \(gateway)")
+        if !settings.seeds.isEmpty {
+            // Claiming shards before the seeds answer would grab shards that are about to be
+            // someone else's; wait (bounded) for a first view of the cluster.
+            let joined = await gossip.waitUntil(timeout: .seconds(5)) { $0.count > 1 }
+            if !joined { logger.warning("no seed answered within 5 s (\(settings.seeds)); starting as a cluster of one") }
+        }
+        await cancelWhenGracefulShutdown {
+            await self.coordinateUntilCancelled()
+        }
+        await handOverEverything()
+        await gossip.leave()
+    }
+
+    private func coordinateUntilCancelled() async {
+        var lastView: [String: Membership.Status] = [:]
+        while !Task.isCancelled {
+            await coordinate()
+            let seen = lastView
+            _ = await gossip.waitUntil(timeout: settings.period) { $0 != seen }
+            lastView = await gossip.view
+        }
+    }
+
+    /// One round: table, leases, wheels.
+    func coordinate() async {
+        let members = await gossip.members.filter { $0.status == .alive || $0.status == .suspect }
+        let owners = ShardPlacement.table(members: members.map(\.id), shardCount: ownership.shards.shardCount)
+        ownership.update(
+            owners: owners, gatewayURLs: Dictionary(members.map { ($0.id, $0.httpURL) }, uniquingKeysWith: { first, _ in first }))
+        let mine = ownership.localShards
+        let now = clock.now()
+        let leases: [Int: ShardLease]
+        do {
+            leases = try await store.acquireLeases(shards: mine, node: nodeId, duration: settings.leaseDuration, at: now)
+        } catch {
+            logger.error("cannot renew shard leases: \(error)")
+            // Claims are fenced by the store anyway; stop wheels whose lease has run out.
+            for shard in engine.runningShards where (held.withLock { $0[shard]?.expiresAt ?? .distantPast }) <= now {
+                await engine.stopShard(shard)
+            }
+            return
+        }
+        let previous = held.withLock { held in
+            defer { held = leases }
+            return held
+        }
+        let running = Set(engine.runningShards)
+        for shard in running.sorted() where leases[shard] == nil || leases[shard]?.epoch != previous[shard]?.epoch {
+            let movedAway = !mine.contains(shard)
+            await engine.stopShard(shard)
+            if movedAway {
+                try? await store.releaseLease(shard: shard, node: nodeId)
+                logger.info("handed shard \(shard) over to \(owners[shard])")
+            } else {
+                logger.warning("lost the lease of shard \(shard); stopped it")
+            }
+        }
+        let runningNow = Set(engine.runningShards)
+        for (shard, lease) in leases.sorted(by: { $0.key < $1.key }) where !runningNow.contains(shard) {
+            do {
+                try await engine.startShard(shard, fence: LeaseFence(shard: shard, owner: nodeId, epoch: lease.epoch))
+                logger.debug("running shard \(shard) (lease epoch \(lease.epoch))")
+            } catch {
+                logger.error("cannot start shard \(shard): \(error)")
+            }
+        }
+    }
+
+    /// Graceful leave: stop every wheel, let its runs finish, then give its lease up.
+    private func handOverEverything() async {
+        let shards = engine.runningShards
+        for shard in shards {
+            await engine.stopShard(shard)
+            try? await store.releaseLease(shard: shard, node: nodeId)
+        }
+        held.withLock { $0 = [:] }
+        logger.info("node \(nodeId) handed over \(shards.count) shard(s)")
+    }
+
+    /// Shards whose lease this node held at the last round.
+    public var heldShards: [Int] { held.withLock { Array($0.keys).sorted() } }
+}

@@ -1,0 +1,126 @@
+import AsyncHTTPClient
+import Crypto
+import CoreMetrics
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import NIOHTTP1
+import RunhooksCore
+import RunhooksEngine
+
+/// Forwards a tenant's API call to the node that owns the tenant's shard: once, over a
+/// keep-alive pool, marked with a hop header that the owner trusts only with the cluster's
+/// token (so a client cannot skip limits by sending it). If the owner cannot be reached, or
+/// answers that it no longer owns the shard, the gateway looks at the table again and tries
+/// once more; then it answers 503 with `Retry-After`.
+public final class ClusterGateway: Sendable {
+    static let forwardedByHeader = HTTPField.Name("Runhooks-Forwarded-By")!
+    static let tokenHeader = HTTPField.Name("Runhooks-Cluster-Token")!
+    static let notOwnerHeader = HTTPField.Name("Runhooks-Not-Owner")!
+    static let responseLimit = 32 * 1_048_576
+    static let hopByHop: Set<String> = [
+        "connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "host", "content-length",
+        "proxy-connection", forwardedByHeader.canonicalName, tokenHeader.canonicalName,
+    ]
+
+    let ownership: ShardOwnership
+    let token: String
+    let client: HTTPClient
+    let timeout: TimeAmount
+    let forwarded: Counter
+    let failed: Counter
+
+    /// `clusterSecret` is shared by every node (the token signing secret); the hop token is
+    /// derived from it.
+    public init(
+        ownership: ShardOwnership, clusterSecret: String, timeout: TimeAmount = .seconds(30),
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance
+    ) {
+        self.ownership = ownership
+        self.timeout = timeout
+        let key = SymmetricKey(data: Data(clusterSecret.utf8))
+        let mac = HMAC<SHA256>.authenticationCode(for: Data("runhooks-forward-v1".utf8), using: key)
+        token = mac.map { String(format: "%02x", $0) }.joined()
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.timeout = .init(connect: .seconds(2))
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        forwarded = Counter(label: "runhooks_gateway_forwards_total", dimensions: [("outcome", "ok")], factory: metrics)
+        failed = Counter(label: "runhooks_gateway_forwards_total", dimensions: [("outcome", "unreachable")], factory: metrics)
+    }
+
+    public func shutdown() async throws {
+        try await client.shutdown()
+    }
+
+    /// Whether the request came from another node of this cluster (valid hop header and token).
+    func forwardingNode(of request: Request) -> String? {
+        guard let node = request.headers[Self.forwardedByHeader], let presented = request.headers[Self.tokenHeader],
+            Self.constantTimeEquals(presented, token)
+        else { return nil }
+        return node
+    }
+
+    /// Serves `request` for the tenant `userId`: here when this node owns the shard (`local`
+    /// is called), else at the owner.
+    func route(
+        _ request: Request, userId: String, context: RunhooksRequestContext,
+        local: (Request, RunhooksRequestContext) async throws -> Response
+    ) async throws -> Response {
+        var body: ByteBuffer?
+        for attempt in 1...2 {
+            let route = ownership.route(forUser: userId)
+            guard case .remote(let shard, let node, let url) = route else { return try await local(request, context) }
+            if body == nil { body = try await request.body.collect(upTo: APIRequestBody.maxBytes + 1) }
+            if !url.isEmpty, let response = try? await send(request, body: body ?? ByteBuffer(), to: url) {
+                let misdirected = response.headers.first(name: Self.notOwnerHeader.canonicalName) != nil
+                if !misdirected || attempt == 2 {
+                    forwarded.increment()
+                    return try await Self.makeResponse(response)
+                }
+            }
+            failed.increment()
+            context.logger.warning("forward of \(request.method) \(request.uri.path) to \(node) for shard \(shard) failed (try \(attempt))")
+            if attempt == 1 { try await Task.sleep(for: .milliseconds(200)) }  // let the table catch up
+        }
+        throw APIError(
+            .serviceUnavailable, "The node that owns this account cannot be reached right now; try again shortly",
+            headers: [.retryAfter: "1"])
+    }
+
+    private func send(_ request: Request, body: ByteBuffer, to baseURL: String) async throws -> HTTPClientResponse {
+        var outgoing = HTTPClientRequest(url: baseURL + request.uri.description)
+        outgoing.method = HTTPMethod(rawValue: request.method.rawValue)
+        for field in request.headers where !Self.hopByHop.contains(field.name.canonicalName) {
+            outgoing.headers.add(name: field.name.rawName, value: field.value)
+        }
+        outgoing.headers.add(name: Self.forwardedByHeader.rawName, value: ownership.localNodeId)
+        outgoing.headers.add(name: Self.tokenHeader.rawName, value: token)
+        if body.readableBytes > 0 || request.method == .post || request.method == .put || request.method == .patch {
+            outgoing.body = .bytes(body)
+        }
+        return try await client.execute(outgoing, timeout: timeout)
+    }
+
+    private static func makeResponse(_ response: HTTPClientResponse) async throws -> Response {
+        let body = try await response.body.collect(upTo: responseLimit)
+        var fields = HTTPFields()
+        for header in response.headers where !hopByHop.contains(header.name.lowercased()) {
+            if let name = HTTPField.Name(header.name) { fields.append(HTTPField(name: name, value: header.value)) }
+        }
+        return Response(
+            status: HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase),
+            headers: fields, body: ResponseBody(byteBuffer: body))
+    }
+
+    static func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
+        let left = Array(lhs.utf8)
+        let right = Array(rhs.utf8)
+        guard left.count == right.count else { return false }
+        var difference: UInt8 = 0
+        for index in left.indices { difference |= left[index] ^ right[index] }
+        return difference == 0
+    }
+}
