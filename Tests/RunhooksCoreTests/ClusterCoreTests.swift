@@ -129,7 +129,7 @@ import Testing
         var membership = cluster()
         let refutation = membership.apply(.init(id: "a", address: "", status: .suspect, incarnation: 0), now: 10)
         #expect(membership.incarnation == 1)
-        #expect(refutation == [.changed(.init(id: "a", address: "127.0.0.1:7001", status: .alive, incarnation: 1, since: 0))])
+        #expect(refutation == [.changed(.init(id: "a", address: "127.0.0.1:7001", httpURL: "", status: .alive, incarnation: 1, since: 0))])
         // Elsewhere, the refutation clears the suspicion.
         var other = cluster()
         _ = other.apply(.init(id: "b", address: "", status: .suspect, incarnation: 0), now: 5)

@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+
+/// Real `runhooks serve` processes forming a cluster on loopback, with a sink counting every
+/// (job, slot) pair.
+@Suite(.serialized) struct ClusterTests {
+    /// Registers anonymous accounts through `via` until one lands on a shard that `owner` owns.
+    static func user(ownedBy owner: String, via: String, in cluster: TestCluster) async throws -> (id: String, key: String) {
+        for _ in 0..<200 {
+            let (_, registered) = try await cluster.client(via).send("POST", "/auth/register-anonymous", body: ["name": "cluster"])
+            let data = try #require(registered["data"] as? [String: Any])
+            let key = try #require(data["apiKey"] as? String)
+            let id = try #require((data["user"] as? [String: Any])?["id"] as? String)
+            if try await cluster.owner(ofUser: id, viewer: via) == owner { return (id, key) }
+        }
+        throw ProcessFailure("no account landed on \(owner)")
+    }
+
+    static func createJob(_ name: String, key: String, via client: HTTPJSONClient, sink: SlotSink) async throws -> String {
+        let (status, created) = try await client.send(
+            "POST", "/jobs", key: key,
+            body: [
+                "name": name, "schedule": ["type": "interval", "expression": "1000"],
+                "httpConfig": ["url": "\(await sink.baseURL)/tick", "method": "POST"],
+            ])
+        guard status == 201, let id = (created["data"] as? [String: Any])?["id"] as? String else {
+            throw ProcessFailure("job not created: \(status) \(created)")
+        }
+        return id
+    }
+
+    static func firstAttemptsAreUnique(_ sink: SlotSink) async -> Bool {
+        let keys = await sink.deliveries().filter { $0.attempt == "1" }.map { "\($0.jobId) \($0.scheduledAt)" }
+        return Set(keys).count == keys.count
+    }
+
+    @Test func aJobCreatedThroughOneNodeFiresOnceOnItsOwnerAndIsServedByEveryNode() async throws {
+        let sink = try await SlotSink.start()
+        let cluster = TestCluster()
+        defer { cluster.stopAll() }
+        try await cluster.start("a")
+        try await cluster.start("b", joining: ["a"])
+        try await cluster.start("c", joining: ["a"])
+        let running = try await cluster.waitUntilSettled(["a", "b", "c"])
+        #expect(running.values.allSatisfy { !$0.isEmpty })
+
+        let user = try await Self.user(ownedBy: "c", via: "a", in: cluster)
+        let jobId = try await Self.createJob("hop", key: user.key, via: cluster.client("a"), sink: sink)
+        for node in ["a", "b", "c"] {
+            let (status, job) = try await cluster.client(node).send("GET", "/jobs/\(jobId)", key: user.key)
+            #expect(status == 200, "GET through \(node)")
+            #expect((job["data"] as? [String: Any])?["name"] as? String == "hop")
+        }
+        let (patched, _) = try await cluster.client("b").send("PATCH", "/jobs/\(jobId)", key: user.key, body: ["name": "renamed"])
+        #expect(patched == 200)
+        let (_, reread) = try await cluster.client("c").send("GET", "/jobs/\(jobId)", key: user.key)
+        #expect((reread["data"] as? [String: Any])?["name"] as? String == "renamed")
+        // A wrong key is refused the same way through every node.
+        let (refused, envelope) = try await cluster.client("a").send("GET", "/jobs/\(jobId)", key: "rh_live_nope")
+        #expect(refused == 401 && envelope["success"] as? Bool == false)
+
+        #expect(await sink.waitFor(4))
+        #expect(await Self.firstAttemptsAreUnique(sink), "a slot was delivered twice")
+        let (_, page) = try await cluster.client("b").send("GET", "/jobs/\(jobId)/executions?limit=100", key: user.key)
+        let executions = try #require((page["data"] as? [String: Any])?["data"] as? [[String: Any]])
+        #expect(executions.count >= 4)
+        await sink.stop()
+    }
+
+    @Test func theShardsOfAKilledNodeFireAgainOnTheOthersWithoutADoubledSlot() async throws {
+        let sink = try await SlotSink.start()
+        let cluster = TestCluster()
+        defer { cluster.stopAll() }
+        try await cluster.start("a")
+        try await cluster.start("b", joining: ["a"])
+        try await cluster.start("c", joining: ["a"])
+        _ = try await cluster.waitUntilSettled(["a", "b", "c"])
+        // Two busy tenants on the node that will die, one on each survivor.
+        var tenants: [(key: String, job: String)] = []
+        for owner in ["c", "c", "a", "b"] {
+            let user = try await Self.user(ownedBy: owner, via: "a", in: cluster)
+            tenants.append((user.key, try await Self.createJob("t\(tenants.count)", key: user.key, via: cluster.client("a"), sink: sink)))
+        }
+        #expect(await sink.waitFor(8))
+        cluster.nodes["c"]!.kill9()
+        let killedAt = Date()
+        _ = try await cluster.waitUntilSettled(["a", "b"])
+        let settledAt = Date()
+        // Every job, including the dead node's, fires again after the survivors took over.
+        let before = await sink.count()
+        #expect(await sink.waitFor(before + 3 * tenants.count, timeout: .seconds(30)))
+        for tenant in tenants {
+            let slots = await sink.deliveries().filter { $0.jobId == tenant.job }.compactMap { KillRestartTests.parse($0.scheduledAt) }
+            #expect(slots.contains { $0 > settledAt }, "job \(tenant.job) did not fire after the takeover")
+        }
+        #expect(settledAt.timeIntervalSince(killedAt) < 15)
+        #expect(await Self.firstAttemptsAreUnique(sink), "a slot was delivered twice")
+        // Every slot is delivered or counted as missed by the catch-up.
+        for tenant in tenants {
+            let (_, page) = try await cluster.client("b").send("GET", "/jobs/\(tenant.job)/executions?limit=100", key: tenant.key)
+            let executions = try #require((page["data"] as? [String: Any])?["data"] as? [[String: Any]])
+            let slots = executions.filter { ($0["attempt"] as? Int) == 1 }
+                .compactMap { execution -> (Date, Int)? in
+                    guard let text = execution["scheduledFor"] as? String, let date = KillRestartTests.parse(text) else { return nil }
+                    return (date, execution["missedSlots"] as? Int ?? 0)
+                }
+                .sorted { $0.0 < $1.0 }
+            for (previous, next) in zip(slots, slots.dropFirst()) {
+                let gap = Int((next.0.timeIntervalSince(previous.0) * 1000).rounded())
+                #expect(gap == (next.1 + 1) * 1000, "job \(tenant.job): \(gap) ms between slots with \(next.1) recorded as missed")
+            }
+        }
+        await sink.stop()
+    }
+
+    @Test func aFourthNodeTakesAboutAQuarterOfTheShards() async throws {
+        let sink = try await SlotSink.start()
+        let cluster = TestCluster()
+        defer { cluster.stopAll() }
+        try await cluster.start("a")
+        try await cluster.start("b", joining: ["a"])
+        try await cluster.start("c", joining: ["a"])
+        let before = try await cluster.waitUntilSettled(["a", "b", "c"])
+        var jobs: [String] = []
+        for owner in ["a", "b", "c"] {
+            let user = try await Self.user(ownedBy: owner, via: "b", in: cluster)
+            jobs.append(try await Self.createJob("j\(jobs.count)", key: user.key, via: cluster.client("b"), sink: sink))
+        }
+        #expect(await sink.waitFor(6))
+        try await cluster.start("d", joining: ["b"])
+        let after = try await cluster.waitUntilSettled(["a", "b", "c", "d"])
+        let moved = after["d"]!.count
+        #expect((8...24).contains(moved), "the new node runs \(moved) of 64 shards")
+        // Only shards that went to the new node moved.
+        for node in ["a", "b", "c"] { #expect(after[node]!.isSubset(of: before[node]!)) }
+        let count = await sink.count()
+        #expect(await sink.waitFor(count + 3 * jobs.count))
+        #expect(await Self.firstAttemptsAreUnique(sink), "a slot was delivered twice")
+        await sink.stop()
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import RunhooksCore
+
+/// Several real `runhooks serve` processes on loopback sharing one SQLite store, each with
+/// its own data directory and a gossip port picked by the system.
+final class TestCluster: @unchecked Sendable {
+    let directory: String
+    private(set) var nodes: [String: ServerProcess] = [:]
+    let shards = ShardMap(shardCount: 64)
+
+    init() {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-cluster-\(UUID().uuidString)").path
+    }
+
+    var database: String { "sqlite:\(directory)/runhooks.sqlite" }
+
+    /// Starts node `id`, joining the gossip addresses of `seeds`.
+    @discardableResult
+    func start(_ id: String, joining seeds: [String] = []) async throws -> ServerProcess {
+        var arguments = [
+            "--database", database, "--node-id", id, "--cluster-port", "0", "--allow-private-targets", "--rate-limits", "off",
+        ]
+        var addresses: [String] = []
+        for seed in seeds { addresses.append(try await gossipAddress(of: seed)) }
+        if !addresses.isEmpty { arguments += ["--join", addresses.joined(separator: ",")] }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let node = try ServerProcess(dataDirectory: "\(directory)/\(id)", arguments: arguments)
+        nodes[id] = node
+        return node
+    }
+
+    func client(_ id: String) -> HTTPJSONClient { HTTPJSONClient(base: nodes[id]!.apiURL) }
+
+    /// The `cluster` part of a node's health answer.
+    func view(of id: String) async throws -> [String: Any] {
+        let (_, health) = try await client(id).send("GET", "/health")
+        return ((health["data"] as? [String: Any])?["cluster"] as? [String: Any]) ?? [:]
+    }
+
+    func gossipAddress(of id: String) async throws -> String {
+        for _ in 0..<100 {
+            let members = try await view(of: id)["members"] as? [[String: Any]] ?? []
+            if let me = members.first(where: { $0["id"] as? String == id }), let address = me["gossipAddress"] as? String {
+                return address
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ProcessFailure("\(id) never reported its gossip address")
+    }
+
+    /// Waits until every node in `ids` sees exactly `ids` alive and their running shards
+    /// cover every shard once; returns each node's running shards.
+    func waitUntilSettled(_ ids: [String], timeout: Duration = .seconds(30)) async throws -> [String: Set<Int>] {
+        let deadline = ContinuousClock.now + timeout
+        var last = ""
+        while ContinuousClock.now < deadline {
+            var running: [String: Set<Int>] = [:]
+            var agreed = true
+            for id in ids {
+                let view = try await view(of: id)
+                let alive = (view["members"] as? [[String: Any]] ?? [])
+                    .filter { $0["status"] as? String == "alive" }.compactMap { $0["id"] as? String }
+                if Set(alive) != Set(ids) { agreed = false }
+                running[id] = Set(view["runningShards"] as? [Int] ?? [])
+            }
+            let all = running.values.flatMap { $0 }
+            if agreed, all.count == shards.shardCount, Set(all).count == shards.shardCount { return running }
+            last = "agreed: \(agreed), running: \(running.mapValues(\.count))"
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ProcessFailure("cluster \(ids) did not settle: \(last)")
+    }
+
+    /// The node whose table places `userId`'s shard on it, as `viewer` sees it.
+    func owner(ofUser userId: String, viewer: String) async throws -> String {
+        let owners = try await view(of: viewer)["shardOwners"] as? [String] ?? []
+        return owners[shards.shard(forUser: userId)]
+    }
+
+    func stopAll() {
+        for node in nodes.values where node.process.isRunning { node.terminate() }
+    }
+}
