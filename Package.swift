@@ -112,6 +112,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "MembershipSimulation",
+            dependencies: ["RunhooksCore"],
+            path: "Benchmarks/MembershipSimulation",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "runhooks-load",
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -12,7 +12,8 @@ public actor GossipNode {
     let host: String
     let advertisedHost: String
     private(set) var httpURL: String
-    private var membership: Membership
+    private var peer: GossipPeer
+    private var membership: Membership { peer.membership }
     private var server: (any Channel)?
     private var tasks: [Task<Void, Never>] = []
     private let logger: Logger
@@ -36,7 +37,7 @@ public actor GossipNode {
         self.httpURL = httpURL
         self.logger = logger
         self.tickInterval = tickInterval
-        membership = Membership(localId: id, address: "", settings: settings, seed: StableHash.fnv1a64(id))
+        peer = GossipPeer(membership: Membership(localId: id, address: "", settings: settings, seed: StableHash.fnv1a64(id)))
     }
 
     var nowMs: Int64 {
@@ -64,22 +65,21 @@ public actor GossipNode {
         port = server.localAddress?.port ?? requested
         // A restarted node starts from a higher incarnation than its previous life.
         let incarnation = UInt64(max(0, Date().timeIntervalSince1970 * 1000))
-        membership = Membership(
-            localId: id, address: "\(advertisedHost):\(port)", httpURL: self.httpURL, incarnation: incarnation,
-            settings: membership.settings, seed: StableHash.fnv1a64(id))
+        peer = GossipPeer(
+            membership: Membership(
+                localId: id, address: "\(advertisedHost):\(port)", httpURL: self.httpURL, incarnation: incarnation,
+                settings: membership.settings, seed: StableHash.fnv1a64(id)),
+            seed: StableHash.fnv1a64(id))
         tasks.append(Task { await self.tickLoop() })
-        for seed in seeds { send(.join(membership.selfUpdate), to: seed) }
+        for envelope in peer.join(seeds: seeds) { send(envelope.message, to: envelope.address) }
     }
 
     /// Tells the other members this node is leaving (graceful shutdown), then stops.
     public func leave() async {
-        var leaving = membership.selfUpdate
-        leaving.status = .left
-        let update = leaving
-        let others = membership.members.values.filter { $0.id != id && $0.status < .dead }.map(\.address)
+        let goodbyes = peer.leave()
         await withTaskGroup(of: Void.self) { group in
-            for address in others {
-                group.addTask { await Self.deliver(.leave(update), to: address) }
+            for envelope in goodbyes {
+                group.addTask { await Self.deliver(envelope.message, to: envelope.address) }
             }
         }
         await stop()
@@ -139,15 +139,8 @@ public actor GossipNode {
     // MARK: Loops
 
     private func tickLoop() async {
-        var lastSync = nowMs
         while !Task.isCancelled {
-            execute(membership.tick(now: nowMs))
-            if nowMs - lastSync >= 2000, let peer = membership.aliveIds.filter({ $0 != id }).randomElement(),
-                let address = membership.members[peer]?.address
-            {
-                lastSync = nowMs
-                send(.sync(membership.snapshot), to: address)
-            }
+            carryOut(peer.tick(now: nowMs))
             try? await Task.sleep(for: tickInterval)
         }
     }
@@ -155,48 +148,15 @@ public actor GossipNode {
     // MARK: Messages
 
     func handle(_ message: GossipMessage) {
-        let now = nowMs
-        switch message {
-        case .ping(let from, let sequence, let updates):
-            merge(updates, now: now)
-            execute(membership.receivedPing(from: from, sequence: sequence))
-        case .ack(let from, let sequence, let updates):
-            merge(updates, now: now)
-            execute(membership.receivedAck(from: from, sequence: sequence, now: now))
-        case .pingRequest(let from, let target, let sequence):
-            execute(membership.receivedPingRequest(from: from, target: target, sequence: sequence))
-        case .join(let update):
-            merge([update], now: now)
-            send(.sync(membership.snapshot), to: update.address)
-        case .sync(let updates):
-            merge(updates, now: now)
-        case .leave(let update):
-            merge([update], now: now)
+        carryOut(peer.receive(message, now: nowMs))
+    }
+
+    private func carryOut(_ output: GossipPeer.Output) {
+        for envelope in output.envelopes { send(envelope.message, to: envelope.address) }
+        for member in output.changes {
+            logger.info("member \(member.id) at \(member.address) is \(member.status) (incarnation \(member.incarnation))")
         }
-    }
-
-    private func merge(_ updates: [Membership.Update], now: Int64) {
-        for update in updates { execute(membership.apply(update, now: now)) }
-    }
-
-    private func execute(_ directives: [Membership.Directive]) {
-        for directive in directives {
-            switch directive {
-            case .ping(let target, let sequence):
-                address(of: target).map { send(.ping(from: id, sequence: sequence, updates: membership.snapshot), to: $0) }
-            case .pingRequest(let via, let target, let sequence):
-                address(of: via).map { send(.pingRequest(from: id, target: target, sequence: sequence), to: $0) }
-            case .ack(let to, let sequence):
-                address(of: to).map { send(.ack(from: id, sequence: sequence, updates: membership.snapshot), to: $0) }
-            case .changed(let member):
-                logger.info("member \(member.id) at \(member.address) is \(member.status) (incarnation \(member.incarnation))")
-                viewChanged()
-            }
-        }
-    }
-
-    private func address(of member: String) -> String? {
-        membership.members[member]?.address
+        if !output.changes.isEmpty { viewChanged() }
     }
 
     private nonisolated func send(_ message: GossipMessage, to address: String) {

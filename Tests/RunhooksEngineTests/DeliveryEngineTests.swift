@@ -306,3 +306,31 @@ import Testing
         await sink.stop()
     }
 }
+
+/// Fencing: a node runs a shard only under its lease, and a claim made after the lease passed
+/// to another node loses in the store, so the request is never sent.
+@Suite struct LeaseFenceTests {
+    @Test func aShardWhoseLeaseWasTakenCannotFire() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make()
+        let shard = harness.context.shards.shard(forUser: harness.user.id)
+        let lease = try #require(
+            try await harness.store.acquireLease(shard: shard, node: "a", duration: 100, at: harness.clock.now()))
+        try await harness.engine.startShard(shard, fence: LeaseFence(shard: shard, owner: "a", epoch: lease.epoch))
+        let job = try await harness.createJob("\(await sink.baseURL)/ok")
+        harness.clock.advance(by: 60)
+        #expect(await harness.waitForAttempts(1))
+        #expect(await sink.requests("/ok").count == 1)
+
+        // Node a stops renewing (say, cut off); its lease runs out and node b takes the shard.
+        harness.clock.advance(by: 41)
+        let taken = try await harness.store.acquireLease(shard: shard, node: "b", duration: 100, at: harness.clock.now())
+        #expect(taken?.epoch == lease.epoch + 1)
+        harness.clock.advance(by: 19)  // the next slot comes up on a's wheel
+        #expect(await harness.waitForAttempts(2))
+        #expect(await sink.requests("/ok").count == 1, "a node without the lease sent a request")
+        #expect(try await harness.executions(job.id).count == 1)
+        await harness.engine.stop()
+        await sink.stop()
+    }
+}

@@ -61,7 +61,15 @@ import Testing
 
         #expect(await sink.waitFor(4))
         #expect(await Self.firstAttemptsAreUnique(sink), "a slot was delivered twice")
-        let (_, page) = try await cluster.client("b").send("GET", "/jobs/\(jobId)/executions?limit=100", key: user.key)
+        // A key rotated through one node stops working on every node at once.
+        let (rotated, rotation) = try await cluster.client("b").send("POST", "/auth/rotate-key", key: user.key)
+        #expect(rotated == 200)
+        let newKey = try #require((rotation["data"] as? [String: Any])?["apiKey"] as? String)
+        for node in ["a", "b", "c"] {
+            #expect(try await cluster.client(node).send("GET", "/auth/me", key: user.key).0 == 401, "old key on \(node)")
+            #expect(try await cluster.client(node).send("GET", "/auth/me", key: newKey).0 == 200, "new key on \(node)")
+        }
+        let (_, page) = try await cluster.client("b").send("GET", "/jobs/\(jobId)/executions?limit=100", key: newKey)
         let executions = try #require((page["data"] as? [String: Any])?["data"] as? [[String: Any]])
         #expect(executions.count >= 4)
         await sink.stop()

@@ -70,6 +70,9 @@ public struct Membership: Sendable {
     /// Pings sent for another member's ping request: our sequence → (requester, their sequence).
     private var relays: [UInt64: (requester: String, sequence: UInt64)] = [:]
     private var random: SplitMix64
+    /// Recent changes still to be piggybacked, each about `retransmitLimit` times (SWIM's
+    /// infection-style dissemination), latest state per member.
+    private var disseminating: [String: (update: Update, remaining: Int)] = [:]
 
     /// A process that restarts under the same id should start from a higher `incarnation` (say,
     /// its start time) so that members which saw it die take the new life.
@@ -156,6 +159,7 @@ public struct Membership: Sendable {
             incarnation = update.incarnation + 1
             members[localId]?.incarnation = incarnation
             members[localId]?.status = .alive
+            disseminate(members[localId]!)
             return [.changed(members[localId]!)]
         }
         guard let current = members[update.id] else {
@@ -192,6 +196,34 @@ public struct Membership: Sendable {
         }
     }
 
+    /// How many times a change is piggybacked: 3 × ⌈log2(n + 1)⌉, enough to reach every member
+    /// with high probability.
+    public var retransmitLimit: Int {
+        let count = Double(members.values.filter { $0.status < .dead }.count)
+        return 3 * max(1, Int((count + 1).approximateLog2.rounded(.up)))
+    }
+
+    /// Up to `limit` recent changes to piggyback on a ping or ack, least-sent first.
+    public mutating func piggyback(limit: Int = 16) -> [Update] {
+        let chosen = disseminating.values.sorted {
+            ($0.remaining, $0.update.id) > ($1.remaining, $1.update.id)
+        }.prefix(limit)
+        for entry in chosen {
+            let id = entry.update.id
+            if entry.remaining <= 1 { disseminating.removeValue(forKey: id) } else { disseminating[id]?.remaining -= 1 }
+        }
+        return chosen.map(\.update)
+    }
+
+    private mutating func disseminate(_ member: Member) {
+        disseminating[member.id] = (
+            Update(
+                id: member.id, address: member.address, status: member.status, incarnation: member.incarnation,
+                httpURL: member.httpURL),
+            retransmitLimit
+        )
+    }
+
     // MARK: Helpers
 
     private mutating func set(
@@ -206,7 +238,9 @@ public struct Membership: Sendable {
         member.status = status
         member.incarnation = incarnation
         members[id] = member
-        return changed ? [.changed(member)] : []
+        guard changed else { return [] }
+        disseminate(member)
+        return [.changed(member)]
     }
 
     private mutating func nextProbeTarget() -> String? {

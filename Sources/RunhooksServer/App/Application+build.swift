@@ -84,7 +84,8 @@ public func buildServices(
         settings.leaseDuration = 4
         services.cluster = ClusterCoordinator(
             gossip: GossipNode(id: nodeId, host: cluster.host, httpURL: cluster.advertisedGatewayURL ?? "", logger: gossipLogger),
-            ownership: ownership, engine: engine, store: store, clock: clock, settings: settings, logger: gossipLogger)
+            ownership: ownership, engine: engine, store: store, clock: clock, settings: settings, logger: gossipLogger,
+            metrics: metricsFactory)
     }
     return services
 }

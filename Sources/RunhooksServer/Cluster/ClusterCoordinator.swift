@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import RunhooksCluster
@@ -38,11 +39,21 @@ public final class ClusterCoordinator: Service, Sendable {
     private let gatewayURL = Mutex<String?>(nil)
     private let gatewayReady = AsyncStream<String>.makeStream()
     private let held = Mutex<[Int: ShardLease]>([:])
+    private let membersGauges: [Membership.Status: Gauge]
+    private let shardsRunning: Gauge
+    private let leaseLosses: Counter
 
     public init(
         gossip: GossipNode, ownership: ShardOwnership, engine: DeliveryEngine, store: any Store, clock: any WallClock,
-        settings: Settings, logger: Logger
+        settings: Settings, logger: Logger, metrics: any MetricsFactory = NOOPMetricsHandler.instance
     ) {
+        var gauges: [Membership.Status: Gauge] = [:]
+        for status in [Membership.Status.alive, .suspect, .dead, .left] {
+            gauges[status] = Gauge(label: "runhooks_cluster_members", dimensions: [("status", "\(status)")], factory: metrics)
+        }
+        membersGauges = gauges
+        shardsRunning = Gauge(label: "runhooks_cluster_shards_running", factory: metrics)
+        leaseLosses = Counter(label: "runhooks_cluster_lease_losses_total", factory: metrics)
         self.gossip = gossip
         self.ownership = ownership
         self.engine = engine
@@ -96,7 +107,10 @@ public final class ClusterCoordinator: Service, Sendable {
 
     /// One round: table, leases, wheels.
     func coordinate() async {
-        let members = await gossip.members.filter { $0.status == .alive || $0.status == .suspect }
+        let everyone = await gossip.members
+        for (status, gauge) in membersGauges { gauge.record(everyone.filter { $0.status == status }.count) }
+        defer { shardsRunning.record(engine.runningShards.count) }
+        let members = everyone.filter { $0.status == .alive || $0.status == .suspect }
         let owners = ShardPlacement.table(members: members.map(\.id), shardCount: ownership.shards.shardCount)
         ownership.update(
             owners: owners, gatewayURLs: Dictionary(members.map { ($0.id, $0.httpURL) }, uniquingKeysWith: { first, _ in first }))
@@ -125,6 +139,7 @@ public final class ClusterCoordinator: Service, Sendable {
                 try? await store.releaseLease(shard: shard, node: nodeId)
                 logger.info("handed shard \(shard) over to \(owners[shard])")
             } else {
+                leaseLosses.increment()
                 logger.warning("lost the lease of shard \(shard); stopped it")
             }
         }
