@@ -5,5 +5,12 @@ struct Runhooks: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runhooks",
         abstract: "Scheduled HTTP webhooks: a self-hostable, clusterable server.",
-        subcommands: [Serve.self, Admin.self])
+        discussion: """
+            Server: runhooks serve [options]. Client: runhooks init, then jobs, executions, alerts, usage, whoami,
+            rotate-key and cluster status against any node (RUNHOOKS_API_URL, RUNHOOKS_API_KEY, RUNHOOKS_CONFIG).
+            """,
+        subcommands: [
+            Serve.self, Admin.self, InitCommand.self, WhoAmI.self, RotateKey.self, UsageCommand.self, JobsCommand.self,
+            ExecutionsCommand.self, AlertsCommand.self, ClusterCommand.self,
+        ])
 }

@@ -1,0 +1,50 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// One call to the API: sends JSON, unwraps the `{success, data, message}` envelope, and
+/// turns an error envelope into a `CommandFailure` carrying the API's message.
+struct APIConnection {
+    let baseURL: String
+    let apiKey: String?
+
+    struct Reply {
+        var status: Int
+        var data: Any?
+        var message: String?
+    }
+
+    func send(_ method: HTTPMethod, _ path: String, query: [String: String?] = [:], body: Any? = nil) async throws -> Reply {
+        var components = URLComponents(string: baseURL + path)
+        let items = query.compactMap { name, value in value.map { URLQueryItem(name: name, value: $0) } }.sorted { $0.name < $1.name }
+        if !items.isEmpty { components?.queryItems = items }
+        guard let url = components?.string else { throw CommandFailure("not a valid URL: \(baseURL + path)") }
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers.add(name: "User-Agent", value: "runhooks-cli/0.1.0")
+        if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
+        }
+        let response: HTTPClientResponse
+        do {
+            response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        } catch {
+            let reason = "\(error)".contains("Connection refused") ? "connection refused (is the server running?)" : "\(error)"
+            throw CommandFailure("cannot reach \(baseURL): \(reason)")
+        }
+        let bytes = try await response.body.collect(upTo: 64 * 1_048_576)
+        let status = Int(response.status.code)
+        let envelope = (try? JSONSerialization.jsonObject(with: Data(buffer: bytes))) as? [String: Any]
+        guard (200..<300).contains(status) else {
+            let message = envelope?["error"] as? String ?? envelope?["message"] as? String
+                ?? String(buffer: bytes).prefix(300).description
+            var text = "\(message) (HTTP \(status))"
+            if let details = envelope?["details"] { text += "\n" + Output.jsonText(details) }
+            throw CommandFailure(text)
+        }
+        return Reply(status: status, data: envelope?["data"], message: envelope?["message"] as? String)
+    }
+}

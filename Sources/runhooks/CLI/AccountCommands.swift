@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+
+/// `runhooks whoami`: the account behind the saved key.
+struct WhoAmI: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "whoami", abstract: "Show the account of the API key in use.")
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let reply = try await options.client().send(.GET, "/auth/me")
+        options.json ? options.output.printJSON(reply.data) : options.output.fields(reply.data)
+    }
+}
+
+/// `runhooks rotate-key`: replaces the key; the saved configuration gets the new one.
+struct RotateKey: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rotate-key", abstract: "Replace the API key (the old one stops working at once).")
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let client = try options.client()
+        let reply = try await client.send(.POST, "/auth/rotate-key")
+        guard let key = (reply.data as? [String: Any])?["apiKey"] as? String else {
+            throw CommandFailure("the server did not return a new key")
+        }
+        var saved = false
+        if var config = try ClientConfig.load(), config.apiKey == client.apiKey {
+            config.apiKey = key
+            try config.save()
+            saved = true
+        }
+        if options.json {
+            options.output.printJSON(reply.data)
+            return
+        }
+        options.output.message(reply.message ?? "API key rotated")
+        print("API key: \(key)")
+        print(saved ? "Saved to \(ClientConfig.path)." : "Not saved (the key in use came from RUNHOOKS_API_KEY); store it now.")
+    }
+}
+
+/// `runhooks usage`: the plan, its limits and what is used.
+struct UsageCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "usage", abstract: "Show the plan's limits and current usage.")
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let reply = try await options.client().send(.GET, "/usage/me")
+        if options.json { return options.output.printJSON(reply.data) }
+        let data = reply.data as? [String: Any] ?? [:]
+        print("plan: \(Output.text(data["plan"]))")
+        let usage = data["usage"] as? [String: Any] ?? [:]
+        let rows = ["jobs", "dailyRuns", "monthlyRuns", "alertConfigs"].map { name -> [String] in
+            let meter = usage[name] as? [String: Any] ?? [:]
+            let unlimited = (meter["unlimited"] as? Bool) == true
+            return [name, Output.text(meter["used"]), unlimited ? "unlimited" : Output.text(meter["limit"]), Output.text(meter["resetsAt"])]
+        }
+        options.output.table(["METER", "USED", "LIMIT", "RESETS AT"], rows)
+        print()
+        options.output.fields(data["limits"])
+    }
+}

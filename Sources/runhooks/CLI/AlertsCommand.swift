@@ -1,0 +1,124 @@
+import ArgumentParser
+import Foundation
+
+struct AlertFlags: ParsableArguments {
+    @Option(help: "Alert name.") var name: String?
+    @Option(help: "email, webhook or slack.") var channel: String?
+    @Option(help: "Email address, webhook URL or Slack webhook URL.") var target: String?
+    @Option(name: .customLong("job-id"), help: "Only this job's failures (\"all\" for every job).") var jobId: String?
+    @Option(help: "Consecutive failures before the alert fires (1-100).") var threshold: Int?
+    @Option(help: "Minutes between repeat alerts (0-10080).") var cooldown: Int?
+    @Flag(inversion: .prefixedEnableDisable, help: "Whether the alert is active.") var enabled: Bool?
+
+    func alertObject() -> [String: Any] {
+        var alert: [String: Any] = [:]
+        if let name { alert["name"] = name }
+        if let channel { alert["channel"] = channel }
+        if let target { alert["target"] = target }
+        if let jobId { alert["jobId"] = jobId == "all" ? NSNull() : jobId }
+        if let threshold { alert["consecutiveFailuresThreshold"] = threshold }
+        if let cooldown { alert["cooldownMinutes"] = cooldown }
+        if let enabled { alert["enabled"] = enabled }
+        return alert
+    }
+}
+
+/// `runhooks alerts …`: who hears about failures.
+struct AlertsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alerts", abstract: "Manage alert configurations and see their deliveries.",
+        subcommands: [List.self, Get.self, Create.self, Update.self, Delete.self, Deliveries.self])
+
+    static func show(_ data: Any?, _ output: Output) {
+        output.json ? output.printJSON(data) : output.fields(data)
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List alert configurations.")
+        @OptionGroup var options: ClientOptions
+
+        func run() async throws {
+            let reply = try await options.client().send(.GET, "/alerts")
+            if options.json { return options.output.printJSON(reply.data) }
+            let alerts = reply.data as? [[String: Any]] ?? []
+            let rows = alerts.map { alert in
+                [alert["id"], alert["name"], alert["channel"], alert["target"], alert["jobId"] ?? "all jobs",
+                    alert["consecutiveFailuresThreshold"], alert["cooldownMinutes"], alert["enabled"]].map { Output.text($0) }
+            }
+            options.output.table(["ID", "NAME", "CHANNEL", "TARGET", "JOB", "THRESHOLD", "COOLDOWN MIN", "ENABLED"], rows) { column, value in
+                column == "ENABLED" ? Output.statusColour(value) : nil
+            }
+        }
+    }
+
+    struct Get: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one alert configuration.")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "Alert id.") var id: String
+
+        func run() async throws {
+            AlertsCommand.show(try await options.client().send(.GET, "/alerts/\(id)").data, options.output)
+        }
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create an alert.",
+            discussion: "Example: runhooks alerts create --name ops --channel webhook --target https://example.com/alerts --threshold 3")
+        @OptionGroup var options: ClientOptions
+        @OptionGroup var alert: AlertFlags
+
+        func run() async throws {
+            let reply = try await options.client().send(.POST, "/alerts", body: alert.alertObject())
+            options.output.message(reply.message)
+            AlertsCommand.show(reply.data, options.output)
+        }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Change an alert: only the fields given are sent.")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "Alert id.") var id: String
+        @OptionGroup var alert: AlertFlags
+
+        func run() async throws {
+            let changes = alert.alertObject()
+            guard !changes.isEmpty else { throw CommandFailure("nothing to change: give at least one flag") }
+            let reply = try await options.client().send(.PUT, "/alerts/\(id)", body: changes)
+            options.output.message(reply.message)
+            AlertsCommand.show(reply.data, options.output)
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete an alert configuration.")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "Alert id.") var id: String
+
+        func run() async throws {
+            let reply = try await options.client().send(.DELETE, "/alerts/\(id)")
+            options.json ? options.output.printJSON(reply.data) : options.output.message(reply.message ?? "Alert deleted")
+        }
+    }
+
+    struct Deliveries: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the notices an alert sent.")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "Alert id.") var id: String
+        @Option(help: "Page (from 1).") var page: Int?
+        @Option(help: "Per page (1-100).") var limit: Int?
+
+        func run() async throws {
+            let reply = try await options.client().send(
+                .GET, "/alerts/\(id)/deliveries", query: ["page": page.map(String.init), "limit": limit.map(String.init)])
+            if options.json { return options.output.printJSON(reply.data) }
+            let deliveries = (reply.data as? [String: Any])?["data"] as? [[String: Any]] ?? []
+            let rows = deliveries.map { delivery in
+                ["id", "createdAt", "jobId", "channel", "notice", "status", "attempts", "error"].map { Output.text(delivery[$0]) }
+            }
+            options.output.table(["ID", "AT", "JOB", "CHANNEL", "NOTICE", "STATUS", "ATTEMPTS", "ERROR"], rows) { column, value in
+                column == "STATUS" ? Output.statusColour(value) : nil
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+
+struct ExecutionFilterOptions: ParsableArguments {
+    @Option(help: "pending, running, success, failed, timeout, dead_letter or quota_exceeded.") var status: String?
+    @Option(help: "Page (from 1).") var page: Int?
+    @Option(help: "Executions per page (1-100).") var limit: Int?
+    @Flag(help: "Refresh until interrupted.") var watch = false
+    @Option(help: "Seconds between refreshes with --watch.") var interval: Double = 2
+}
+
+/// `runhooks executions …`: attempts and replays.
+struct ExecutionsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "executions", abstract: "List executions and replay them.", subcommands: [List.self, Replay.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List executions across your jobs.")
+        @OptionGroup var options: ClientOptions
+        @Option(name: .customLong("job-id"), help: "Only this job's executions.") var jobId: String?
+        @OptionGroup var filter: ExecutionFilterOptions
+
+        func run() async throws {
+            try await ExecutionsCommand.show(path: "/executions", jobId: jobId, filter: filter, options: options)
+        }
+    }
+
+    struct Replay: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Fire an execution's request again, as a new run.")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "Execution id.") var id: String
+
+        func run() async throws {
+            let reply = try await options.client().send(.POST, "/executions/\(id)/replay")
+            options.json ? options.output.printJSON(reply.data) : options.output.message(reply.message ?? "Execution replay enqueued")
+        }
+    }
+
+    static func show(path: String, jobId: String?, filter: ExecutionFilterOptions, options: ClientOptions) async throws {
+        let client = try options.client()
+        let query: [String: String?] = [
+            "jobId": jobId, "status": filter.status, "page": filter.page.map(String.init), "limit": filter.limit.map(String.init),
+        ]
+        repeat {
+            let reply = try await client.send(.GET, path, query: query)
+            if filter.watch && !options.json && options.output.colour { print("\u{1B}[2J\u{1B}[H", terminator: "") }
+            if options.json {
+                options.output.printJSON(reply.data)
+            } else {
+                render(reply.data, options.output)
+                if filter.watch { print("refreshing every \(filter.interval) s; Ctrl-C to stop") }
+            }
+            if filter.watch { try await Task.sleep(for: .seconds(max(0.2, filter.interval))) }
+        } while filter.watch
+    }
+
+    static func render(_ data: Any?, _ output: Output) {
+        let page = data as? [String: Any] ?? [:]
+        let executions = page["data"] as? [[String: Any]] ?? []
+        let rows = executions.map { execution -> [String] in
+            let duration = (execution["durationMs"] as? Int).map { "\($0) ms" } ?? "—"
+            return [
+                Output.text(execution["id"]), Output.text(execution["jobId"]), Output.text(execution["status"]),
+                Output.text(execution["attempt"]), Output.text(execution["scheduledFor"]), Output.text(execution["httpStatusCode"]),
+                duration, Output.text(execution["error"]),
+            ]
+        }
+        output.table(["ID", "JOB", "STATUS", "ATTEMPT", "SCHEDULED FOR", "HTTP", "DURATION", "ERROR"], rows) { column, value in
+            column == "STATUS" ? Output.statusColour(value) : nil
+        }
+        print("page \(Output.text(page["page"])) of \(Output.text(page["totalPages"])), \(Output.text(page["total"])) execution(s)")
+    }
+}
