@@ -43,6 +43,10 @@ import Testing
         try await cluster.start("c", joining: ["a"])
         let running = try await cluster.waitUntilSettled(["a", "b", "c"])
         #expect(running.values.allSatisfy { !$0.isEmpty })
+        let status = try CLITests.Client().run("cluster", "status", "--api-url", cluster.nodes["b"]!.apiURL)
+        #expect(status.status == 0, "\(status.stderr)")
+        #expect(status.stdout.contains("as seen by b") && status.stdout.contains("shard table (64 shards)"))
+        for node in ["a", "b", "c"] { #expect(status.stdout.contains("\n\(node)  ") && status.stdout.contains("  \(node): ")) }
 
         let user = try await Self.user(ownedBy: "c", via: "a", in: cluster)
         let jobId = try await Self.createJob("hop", key: user.key, via: cluster.client("a"), sink: sink)

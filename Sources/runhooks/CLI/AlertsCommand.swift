@@ -8,9 +8,11 @@ struct AlertFlags: ParsableArguments {
     @Option(name: .customLong("job-id"), help: "Only this job's failures (\"all\" for every job).") var jobId: String?
     @Option(help: "Consecutive failures before the alert fires (1-100).") var threshold: Int?
     @Option(help: "Minutes between repeat alerts (0-10080).") var cooldown: Int?
-    @Flag(inversion: .prefixedEnableDisable, help: "Whether the alert is active.") var enabled: Bool?
+    @Flag(help: "Turn the alert on.") var enable = false
+    @Flag(help: "Turn the alert off (it keeps its settings).") var disable = false
 
-    func alertObject() -> [String: Any] {
+    func alertObject() throws -> [String: Any] {
+        if enable && disable { throw CommandFailure("give either --enable or --disable, not both") }
         var alert: [String: Any] = [:]
         if let name { alert["name"] = name }
         if let channel { alert["channel"] = channel }
@@ -18,7 +20,8 @@ struct AlertFlags: ParsableArguments {
         if let jobId { alert["jobId"] = jobId == "all" ? NSNull() : jobId }
         if let threshold { alert["consecutiveFailuresThreshold"] = threshold }
         if let cooldown { alert["cooldownMinutes"] = cooldown }
-        if let enabled { alert["enabled"] = enabled }
+        if enable { alert["enabled"] = true }
+        if disable { alert["enabled"] = false }
         return alert
     }
 }
@@ -69,7 +72,7 @@ struct AlertsCommand: AsyncParsableCommand {
         @OptionGroup var alert: AlertFlags
 
         func run() async throws {
-            let reply = try await options.client().send(.POST, "/alerts", body: alert.alertObject())
+            let reply = try await options.client().send(.POST, "/alerts", body: try alert.alertObject())
             options.output.message(reply.message)
             AlertsCommand.show(reply.data, options.output)
         }
@@ -82,7 +85,7 @@ struct AlertsCommand: AsyncParsableCommand {
         @OptionGroup var alert: AlertFlags
 
         func run() async throws {
-            let changes = alert.alertObject()
+            let changes = try alert.alertObject()
             guard !changes.isEmpty else { throw CommandFailure("nothing to change: give at least one flag") }
             let reply = try await options.client().send(.PUT, "/alerts/\(id)", body: changes)
             options.output.message(reply.message)

@@ -33,8 +33,10 @@ struct InitCommand: AsyncParsableCommand {
         let connection = APIConnection(baseURL: url, apiKey: nil)
         let reply: APIConnection.Reply
         if let email {
-            var body: [String: Any] = ["email": email, "password": try readPassword()]
-            if let name { body["name"] = name }
+            let body: [String: Any] = [
+                "email": email, "password": try readPassword(),
+                "name": name ?? String(email.prefix { $0 != "\u{40}" }),
+            ]
             reply = try await connection.send(.POST, "/auth/register", body: body)
         } else {
             reply = try await connection.send(.POST, "/auth/register-anonymous", body: name.map { ["name": $0] } ?? [:])

@@ -1,0 +1,191 @@
+import Foundation
+import Testing
+
+/// The `runhooks` client commands, run as a user runs them: the built executable against a
+/// live server, with its configuration in a temporary file.
+@Suite(.serialized) struct CLITests {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var json: Any? { try? JSONSerialization.jsonObject(with: Data(stdout.utf8)) }
+    }
+
+    final class Client: @unchecked Sendable {
+        let configPath: String
+        var environment: [String: String] = [:]
+
+        init() {
+            configPath = FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-cli-\(UUID().uuidString)/config.json").path
+        }
+
+        @discardableResult
+        func run(_ arguments: String..., environment extra: [String: String] = [:], input: String? = nil) throws -> Run {
+            let process = Process()
+            process.executableURL = ServerProcess.executable
+            process.arguments = arguments
+            var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("RUNHOOKS_") }
+            environment["RUNHOOKS_CONFIG"] = configPath
+            environment.merge(self.environment) { $1 }
+            environment.merge(extra) { $1 }
+            process.environment = environment
+            let stdout = Pipe()
+            let stderr = Pipe()
+            let stdin = Pipe()
+            process.standardOutput = stdout
+            process.standardError = stderr
+            process.standardInput = stdin
+            try process.run()
+            if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+            try stdin.fileHandleForWriting.close()
+            let out = stdout.fileHandleForReading.readDataToEndOfFile()
+            let err = stderr.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return Run(
+                status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+                stderr: String(decoding: err, as: UTF8.self))
+        }
+    }
+
+    static func server() throws -> ServerProcess {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-cli-server-\(UUID().uuidString)").path
+        return try ServerProcess(dataDirectory: directory, arguments: ["--allow-private-targets", "--rate-limits", "off"])
+    }
+
+    @Test func initSavesTheKeyPrivatelyAndNeverOverwritesItSilently() throws {
+        let server = try Self.server()
+        defer { server.terminate() }
+        let cli = Client()
+        let first = try cli.run("init", "--api-url", server.apiURL, "--name", "cli")
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("API key: rh_live_"))
+        let attributes = try FileManager.default.attributesOfItem(atPath: cli.configPath)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        let saved = try String(contentsOfFile: cli.configPath, encoding: .utf8)
+        #expect(saved.contains(server.apiURL))
+
+        let again = try cli.run("init", "--api-url", server.apiURL)
+        #expect(again.status != 0)
+        #expect(again.stderr.contains("already holds an API key") && again.stderr.contains("--force"))
+        #expect(try String(contentsOfFile: cli.configPath, encoding: .utf8) == saved)
+
+        let whoami = try cli.run("whoami", "--json")
+        #expect(whoami.status == 0)
+        #expect((whoami.json as? [String: Any])?["name"] as? String == "cli")
+        #expect(try cli.run("whoami").stdout.contains("isAnonymous"))
+
+        // The environment overrides the file.
+        let overridden = try cli.run("whoami", environment: ["RUNHOOKS_API_KEY": "rh_live_not_a_real_key"])
+        #expect(overridden.status == 1)
+        #expect(overridden.stderr.contains("Invalid or expired API key or token (HTTP 401)"))
+
+        let forced = try cli.run("init", "--force", "--email", "cli" + "\u{40}example.com", "--password-stdin", input: "a-long-password\n")
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(try String(contentsOfFile: cli.configPath, encoding: .utf8) != saved)
+        #expect((try cli.run("whoami", "--json").json as? [String: Any])?["isAnonymous"] as? Bool == false)
+    }
+
+    @Test func jobsAndExecutionsFromTheTerminal() async throws {
+        let server = try Self.server()
+        defer { server.terminate() }
+        let sink = try await SlotSink.start()
+        let cli = Client()
+        #expect(try cli.run("init", "--api-url", server.apiURL).status == 0)
+        let target = "\(await sink.baseURL)/tick"
+
+        let created = try cli.run(
+            "jobs", "create", "--name", "nightly", "--cron", "0 3 * * *", "--tz", "Europe/Paris", "--url", target, "--method", "post",
+            "--header", "X-Token: abc", "--body", "{\"a\":1}", "--retries", "2", "--initial-delay", "2s", "--tag", "cli", "--json")
+        #expect(created.status == 0, "\(created.stderr)")
+        let job = try #require(created.json as? [String: Any])
+        let id = try #require(job["id"] as? String)
+        #expect((job["schedule"] as? [String: Any])?["timezone"] as? String == "Europe/Paris")
+        #expect((job["httpConfig"] as? [String: Any])?["headers"] as? [String: String] == ["X-Token": "abc"])
+        #expect((job["retryPolicy"] as? [String: Any])?["initialDelay"] as? Int == 2000)
+
+        let list = try cli.run("jobs", "list")
+        #expect(list.status == 0)
+        #expect(list.stdout.contains("NAME") && list.stdout.contains("nightly") && list.stdout.contains("0 3 * * * (Europe/Paris)"))
+        #expect(list.stdout.contains("1 job(s)"))
+
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("job-\(UUID().uuidString).json").path
+        try #"{"name": "from file", "schedule": {"type": "interval", "expression": "3600000"}, "httpConfig": {"url": "\#(target)"}}"#
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let fromFile = try cli.run("jobs", "create", "--file", file, "--every", "2h", "--json")
+        #expect(fromFile.status == 0, "\(fromFile.stderr)")
+        #expect(((fromFile.json as? [String: Any])?["schedule"] as? [String: Any])?["expression"] as? String == "7200000")
+
+        let renamed = try cli.run("jobs", "update", id, "--name", "renamed", "--json")
+        #expect((renamed.json as? [String: Any])?["name"] as? String == "renamed")
+        #expect((try cli.run("jobs", "pause", id, "--json").json as? [String: Any])?["status"] as? String == "paused")
+        #expect((try cli.run("jobs", "resume", id, "--json").json as? [String: Any])?["status"] as? String == "active")
+        #expect(try cli.run("jobs", "get", id).stdout.contains("renamed"))
+
+        let triggered = try cli.run("jobs", "trigger", id)
+        #expect(triggered.status == 0 && triggered.stdout.contains("enqueued"))
+        #expect(await sink.waitFor(1))
+        // The execution may still be committing when the request arrives; the watchless list
+        // is read once the sink saw it.
+        var executions: [[String: Any]] = []
+        for _ in 0..<50 where executions.first?["status"] as? String != "success" {
+            executions = (try cli.run("executions", "list", "--job-id", id, "--json").json as? [String: Any])?["data"]
+                as? [[String: Any]] ?? []
+            if executions.first?["status"] as? String != "success" { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        let execution = try #require(executions.first)
+        #expect(execution["status"] as? String == "success")
+        let table = try cli.run("jobs", "executions", id)
+        #expect(table.stdout.contains("STATUS") && table.stdout.contains("success"))
+
+        let replay = try cli.run("executions", "replay", try #require(execution["id"] as? String))
+        #expect(replay.status == 0 && replay.stdout.contains("Execution replay enqueued"))
+        #expect(await sink.waitFor(2))
+
+        let missing = try cli.run("jobs", "get", "0123456789abcdef01234567")
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("(HTTP 404)"))
+        let badDuration = try cli.run("jobs", "create", "--name", "x", "--every", "5 parsecs", "--url", target)
+        #expect(badDuration.status == 1 && badDuration.stderr.contains("--every"))
+        let invalid = try cli.run("jobs", "create", "--name", "x", "--cron", "61 * * * *", "--url", target)
+        #expect(invalid.status == 1 && invalid.stderr.contains("schedule.expression"))
+
+        #expect(try cli.run("jobs", "delete", id).status == 0)
+        #expect(try cli.run("jobs", "get", id).status == 1)
+        await sink.stop()
+    }
+
+    @Test func alertsUsageAndKeyRotationFromTheTerminal() throws {
+        let server = try Self.server()
+        defer { server.terminate() }
+        let cli = Client()
+        #expect(try cli.run("init", "--api-url", server.apiURL).status == 0)
+
+        let created = try cli.run(
+            "alerts", "create", "--name", "ops", "--channel", "webhook", "--target", "http://127.0.0.1:9/alerts", "--threshold", "3",
+            "--json")
+        #expect(created.status == 0, "\(created.stderr)")
+        let id = try #require((created.json as? [String: Any])?["id"] as? String)
+        let list = try cli.run("alerts", "list")
+        #expect(list.stdout.contains("ops") && list.stdout.contains("all jobs") && list.stdout.contains("THRESHOLD"))
+        let disabled = try cli.run("alerts", "update", id, "--disable", "--json")
+        #expect((disabled.json as? [String: Any])?["enabled"] as? Bool == false)
+        #expect(try cli.run("alerts", "get", id).stdout.contains("consecutiveFailuresThreshold  3"))
+        let deliveries = try cli.run("alerts", "deliveries", id)
+        #expect(deliveries.status == 0 && deliveries.stdout.contains("(none)"))
+        #expect(try cli.run("alerts", "delete", id).status == 0)
+        #expect(try cli.run("alerts", "get", id).status == 1)
+
+        let usage = try cli.run("usage")
+        #expect(usage.stdout.contains("plan: free") && usage.stdout.contains("dailyRuns"))
+        #expect(((try cli.run("usage", "--json").json as? [String: Any])?["plan"] as? String) == "free")
+
+        let oldKey = try #require(try String(contentsOfFile: cli.configPath, encoding: .utf8).split(separator: "\"").first { $0.hasPrefix("rh_live_") })
+        let rotated = try cli.run("rotate-key")
+        #expect(rotated.status == 0 && rotated.stdout.contains("Saved to"))
+        #expect(try cli.run("whoami").status == 0)
+        #expect(try cli.run("whoami", environment: ["RUNHOOKS_API_KEY": String(oldKey)]).status == 1)
+
+        let status = try cli.run("cluster", "status")
+        #expect(status.status == 0 && status.stdout.contains("standalone"))
+    }
+}
