@@ -16,13 +16,21 @@ struct APIClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
         }
-        let response = try await client.execute(request, timeout: .seconds(30))
-        let bytes = try await response.body.collect(upTo: 1 << 20)
-        let json = (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any] ?? [:]
-        guard (200..<300).contains(Int(response.status.code)) else {
-            throw LoadError("\(method.rawValue) \(path) answered \(response.status.code): \(json["error"] ?? "")")
+        // A cluster answers 503 with Retry-After while a tenant's shard changes hands: wait and retry.
+        for attempt in 1...20 {
+            let response = try await client.execute(request, timeout: .seconds(30))
+            let bytes = try await response.body.collect(upTo: 1 << 20)
+            let json = (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any] ?? [:]
+            if response.status == .serviceUnavailable, attempt < 20, let retryAfter = response.headers.first(name: "Retry-After").flatMap(Double.init) {
+                try await Task.sleep(for: .seconds(max(0.2, min(retryAfter, 5))))
+                continue
+            }
+            guard (200..<300).contains(Int(response.status.code)) else {
+                throw LoadError("\(method.rawValue) \(path) answered \(response.status.code): \(json["error"] ?? "")")
+            }
+            return json
         }
-        return json
+        throw LoadError("\(method.rawValue) \(path): still unavailable after 20 tries")
     }
 
     func registerTenant(name: String) async throws -> (key: String, userId: String) {
