@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Real `runhooks serve` processes forming a cluster on loopback, with a sink counting every
 /// (job, slot) pair.
 @Suite(.serialized) struct ClusterTests {
@@ -147,6 +151,38 @@ import Testing
         for node in ["a", "b", "c"] { #expect(after[node]!.isSubset(of: before[node]!)) }
         let count = await sink.count()
         #expect(await sink.waitFor(count + 3 * jobs.count))
+        #expect(await Self.firstAttemptsAreUnique(sink), "a slot was delivered twice")
+        await sink.stop()
+    }
+
+    /// A node frozen long enough to lose its leases (SIGSTOP: no gossip, no renewals) wakes up
+    /// believing it still runs its shards; the store refuses its claims, so no slot goes out twice.
+    @Test func aNodeThatLostItsLeasesWhileCutOffCannotFireThem() async throws {
+        let sink = try await SlotSink.start()
+        let cluster = TestCluster()
+        defer { cluster.stopAll() }
+        try await cluster.start("a")
+        try await cluster.start("b", joining: ["a"])
+        try await cluster.start("c", joining: ["a"])
+        _ = try await cluster.waitUntilSettled(["a", "b", "c"])
+        var jobs: [String] = []
+        for _ in 0..<2 {
+            let user = try await Self.user(ownedBy: "c", via: "a", in: cluster)
+            jobs.append(try await Self.createJob("p\(jobs.count)", key: user.key, via: cluster.client("a"), sink: sink))
+        }
+        #expect(await sink.waitFor(4))
+        let frozen = cluster.nodes["c"]!.process.processIdentifier
+        kill(frozen, SIGSTOP)
+        _ = try await cluster.waitUntilSettled(["a", "b"])
+        let count = await sink.count()
+        #expect(await sink.waitFor(count + 2 * jobs.count))  // the survivors fire c's jobs
+        kill(frozen, SIGCONT)
+        // c's wheels fire the slots that came due while it was frozen; every claim is refused.
+        let afterThaw = await sink.count()
+        #expect(await sink.waitFor(afterThaw + 4 * jobs.count))
+        #expect(await Self.firstAttemptsAreUnique(sink), "a slot was delivered twice")
+        // c refutes its death and takes its shards back.
+        _ = try await cluster.waitUntilSettled(["a", "b", "c"])
         #expect(await Self.firstAttemptsAreUnique(sink), "a slot was delivered twice")
         await sink.stop()
     }
