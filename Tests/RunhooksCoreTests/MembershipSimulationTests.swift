@@ -34,3 +34,26 @@ import Testing
         #expect(simulation.peers["late"]!.membership.aliveIds.count == 101)
     }
 }
+
+/// Pings and acks carry the sender's view digest; a member that sees a different one pushes
+/// its view at once, so two members that disagree about who is alive converge in one exchange.
+@Suite struct ViewDigestTests {
+    @Test func differingViewsAreRepairedByThePingAndItsAck() throws {
+        var a = GossipPeer(membership: Membership(localId: "a", address: "a"))
+        var b = GossipPeer(membership: Membership(localId: "b", address: "b"))
+        _ = a.receive(.sync([.init(id: "b", address: "b", status: .alive, incarnation: 0),
+            .init(id: "c", address: "c", status: .alive, incarnation: 0)]), now: 0)
+        _ = b.receive(.sync([.init(id: "a", address: "a", status: .alive, incarnation: 0)]), now: 0)
+        #expect(a.membership.viewDigest != b.membership.viewDigest)
+
+        let ping = GossipMessage.ping(from: "a", sequence: 1, view: a.membership.viewDigest, updates: [a.membership.selfUpdate])
+        let answer = b.receive(ping, now: 10)
+        #expect(answer.envelopes.contains { $0.address == "a" && { if case .sync = $0.message { true } else { false } }($0) })
+        let ack = try #require(answer.envelopes.first { if case .ack = $0.message { true } else { false } })
+        let repair = a.receive(ack.message, now: 20)
+        let sync = try #require(repair.envelopes.first { $0.address == "b" })
+        _ = b.receive(sync.message, now: 30)
+        #expect(b.membership.members["c"]?.status == .alive)
+        #expect(a.membership.viewDigest == b.membership.viewDigest)
+    }
+}

@@ -1,7 +1,8 @@
 /// The messages of the gossip protocol (docs/PROTOCOL.md), with their payload encoding.
 public enum GossipMessage: Sendable, Equatable {
-    case ping(from: String, sequence: UInt64, updates: [Membership.Update])
-    case ack(from: String, sequence: UInt64, updates: [Membership.Update])
+    /// `view` is the sender's `Membership.viewDigest`; a receiver whose own differs syncs with it.
+    case ping(from: String, sequence: UInt64, view: UInt64 = 0, updates: [Membership.Update])
+    case ack(from: String, sequence: UInt64, view: UInt64 = 0, updates: [Membership.Update])
     case pingRequest(from: String, target: String, sequence: UInt64)
     case join(Membership.Update)
     case sync([Membership.Update])
@@ -10,14 +11,16 @@ public enum GossipMessage: Sendable, Equatable {
     public var frame: WireFrame {
         var writer = WireWriter()
         switch self {
-        case .ping(let from, let sequence, let updates):
+        case .ping(let from, let sequence, let view, let updates):
             writer.write(from)
             writer.write(sequence)
+            writer.write(view)
             Self.write(updates, to: &writer)
             return WireFrame(kind: .ping, payload: writer.bytes)
-        case .ack(let from, let sequence, let updates):
+        case .ack(let from, let sequence, let view, let updates):
             writer.write(from)
             writer.write(sequence)
+            writer.write(view)
             Self.write(updates, to: &writer)
             return WireFrame(kind: .ack, payload: writer.bytes)
         case .pingRequest(let from, let target, let sequence):
@@ -41,9 +44,13 @@ public enum GossipMessage: Sendable, Equatable {
         var reader = WireReader(frame.payload)
         switch frame.kind {
         case .ping:
-            self = .ping(from: try reader.readString(), sequence: try reader.readUInt64(), updates: try Self.readUpdates(&reader))
+            self = .ping(
+                from: try reader.readString(), sequence: try reader.readUInt64(), view: try reader.readUInt64(),
+                updates: try Self.readUpdates(&reader))
         case .ack:
-            self = .ack(from: try reader.readString(), sequence: try reader.readUInt64(), updates: try Self.readUpdates(&reader))
+            self = .ack(
+                from: try reader.readString(), sequence: try reader.readUInt64(), view: try reader.readUInt64(),
+                updates: try Self.readUpdates(&reader))
         case .pingRequest:
             self = .pingRequest(from: try reader.readString(), target: try reader.readString(), sequence: try reader.readUInt64())
         case .join:

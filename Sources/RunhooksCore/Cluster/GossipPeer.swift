@@ -22,6 +22,8 @@ public struct GossipPeer: Sendable {
     public private(set) var membership: Membership
     let syncIntervalMs: Int64
     private var lastSync: Int64?
+    /// When this member last answered a differing view with a sync, by peer.
+    private var lastRepair: [String: Int64] = [:]
     private var random: SplitMix64
 
     public init(membership: Membership, syncIntervalMs: Int64 = 2000, seed: UInt64 = 1) {
@@ -63,12 +65,14 @@ public struct GossipPeer: Sendable {
     public mutating func receive(_ message: GossipMessage, now: Int64) -> Output {
         var output = Output()
         switch message {
-        case .ping(let from, let sequence, let updates):
+        case .ping(let from, let sequence, let view, let updates):
             merge(updates, now: now, into: &output)
             execute(membership.receivedPing(from: from, sequence: sequence), into: &output)
-        case .ack(let from, let sequence, let updates):
+            repairIfViewsDiffer(from: from, theirs: view, now: now, into: &output)
+        case .ack(let from, let sequence, let view, let updates):
             merge(updates, now: now, into: &output)
             execute(membership.receivedAck(from: from, sequence: sequence, now: now), into: &output)
+            repairIfViewsDiffer(from: from, theirs: view, now: now, into: &output)
         case .pingRequest(let from, let target, let sequence):
             execute(membership.receivedPingRequest(from: from, target: target, sequence: sequence), into: &output)
         case .join(let update):
@@ -80,6 +84,16 @@ public struct GossipPeer: Sendable {
             merge([update], now: now, into: &output)
         }
         return output
+    }
+
+    /// Views that differ give different shard tables: push ours to the peer at once (at most
+    /// once per second per peer) instead of waiting for the periodic sync.
+    private mutating func repairIfViewsDiffer(from peer: String, theirs: UInt64, now: Int64, into output: inout Output) {
+        guard theirs != 0, theirs != membership.viewDigest, let address = address(of: peer),
+            now - (lastRepair[peer] ?? .min / 2) >= 1000
+        else { return }
+        lastRepair[peer] = now
+        output.envelopes += syncEnvelopes(to: address)
     }
 
     private func syncEnvelopes(to address: String) -> [Envelope] {
@@ -99,7 +113,7 @@ public struct GossipPeer: Sendable {
             case .ping(let target, let sequence):
                 if let address = address(of: target) {
                     let updates = piggyback()
-                    output.envelopes.append(Envelope(address: address, message: .ping(from: id, sequence: sequence, updates: updates)))
+                    output.envelopes.append(Envelope(address: address, message: .ping(from: id, sequence: sequence, view: membership.viewDigest, updates: updates)))
                 }
             case .pingRequest(let via, let target, let sequence):
                 if let address = address(of: via) {
@@ -109,7 +123,7 @@ public struct GossipPeer: Sendable {
             case .ack(let to, let sequence):
                 if let address = address(of: to) {
                     let updates = piggyback()
-                    output.envelopes.append(Envelope(address: address, message: .ack(from: id, sequence: sequence, updates: updates)))
+                    output.envelopes.append(Envelope(address: address, message: .ack(from: id, sequence: sequence, view: membership.viewDigest, updates: updates)))
                 }
             case .changed(let member):
                 output.changes.append(member)

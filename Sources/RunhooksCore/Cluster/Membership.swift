@@ -86,11 +86,22 @@ public struct Membership: Sendable {
         random = SplitMix64(seed: seed)
         members[localId] = Member(
             id: localId, address: address, httpURL: httpURL, status: .alive, incarnation: incarnation, since: 0)
+        refreshViewDigest()
     }
 
     /// Members currently considered alive (suspects included: they still own their shards).
     public var aliveIds: [String] {
         members.values.filter { $0.status == .alive || $0.status == .suspect }.map(\.id).sorted()
+    }
+
+    /// A digest of who this member counts as owning shards (alive or suspect members, with
+    /// their incarnations): two members with equal digests compute the same shard table.
+    public private(set) var viewDigest: UInt64 = 0
+
+    private mutating func refreshViewDigest() {
+        let text = members.values.filter { $0.status == .alive || $0.status == .suspect }
+            .map { "\($0.id)@\($0.incarnation)" }.sorted().joined(separator: ",")
+        viewDigest = StableHash.fnv1a64(text)
     }
 
     /// How long a suspect has to refute before it is declared dead.
@@ -159,6 +170,7 @@ public struct Membership: Sendable {
             incarnation = update.incarnation + 1
             members[localId]?.incarnation = incarnation
             members[localId]?.status = .alive
+            refreshViewDigest()
             disseminate(members[localId]!)
             return [.changed(members[localId]!)]
         }
@@ -239,6 +251,7 @@ public struct Membership: Sendable {
         member.incarnation = incarnation
         members[id] = member
         guard changed else { return [] }
+        refreshViewDigest()
         disseminate(member)
         return [.changed(member)]
     }
