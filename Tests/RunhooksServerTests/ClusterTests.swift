@@ -186,4 +186,13 @@ import Glibc
         #expect(await Self.firstAttemptsAreUnique(sink), "a slot was delivered twice")
         await sink.stop()
     }
+
+    @Test func aNodeRefusesToJoinAnotherMachineOverALocalSQLiteFile() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-remote-\(UUID().uuidString)").path
+        let refused = try CLITests.Client().run("serve", "--port", "0", "--data-dir", directory, "--join", "10.20.30.40:7946")
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("--join names another machine") && refused.stderr.contains("PostgreSQL"))
+        let badSeed = try CLITests.Client().run("serve", "--port", "0", "--data-dir", directory, "--join", "nohost")
+        #expect(badSeed.status != 0 && badSeed.stderr.contains("--join takes HOST:PORT"))
+    }
 }
