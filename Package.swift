@@ -146,6 +146,7 @@ let package = Package(
             name: "RunhooksEngineTests",
             dependencies: [
                 "RunhooksCore", "RunhooksStore", "RunhooksEngine",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
@@ -164,6 +165,7 @@ let package = Package(
                 "RunhooksStore",
                 "RunhooksEngine",
                 "RunhooksServer",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

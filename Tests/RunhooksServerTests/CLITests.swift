@@ -151,6 +151,7 @@ import Testing
 
         #expect(try cli.run("jobs", "delete", id).status == 0)
         #expect(try cli.run("jobs", "get", id).status == 1)
+        server.terminate()
         await sink.stop()
     }
 

@@ -80,6 +80,7 @@ import Glibc
         let (_, page) = try await cluster.client("b").send("GET", "/jobs/\(jobId)/executions?limit=100", key: newKey)
         let executions = try #require((page["data"] as? [String: Any])?["data"] as? [[String: Any]])
         #expect(executions.count >= 4)
+        cluster.stopAll()  // nothing may reach the sink while it shuts down
         await sink.stop()
     }
 
@@ -126,6 +127,7 @@ import Glibc
                 #expect(gap == (next.1 + 1) * 1000, "job \(tenant.job): \(gap) ms between slots with \(next.1) recorded as missed")
             }
         }
+        cluster.stopAll()  // nothing may reach the sink while it shuts down
         await sink.stop()
     }
 
@@ -152,6 +154,7 @@ import Glibc
         let count = await sink.count()
         #expect(await sink.waitFor(count + 3 * jobs.count))
         #expect(await Self.firstAttemptsAreUnique(sink), "a slot was delivered twice")
+        cluster.stopAll()  // nothing may reach the sink while it shuts down
         await sink.stop()
     }
 
@@ -184,6 +187,7 @@ import Glibc
         // c refutes its death and takes its shards back.
         _ = try await cluster.waitUntilSettled(["a", "b", "c"])
         #expect(await Self.firstAttemptsAreUnique(sink), "a slot was delivered twice")
+        cluster.stopAll()  // nothing may reach the sink while it shuts down
         await sink.stop()
     }
 

@@ -52,6 +52,7 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     func terminate() {
+        guard process.isRunning else { return }
         process.terminate()
         process.waitUntilExit()
     }

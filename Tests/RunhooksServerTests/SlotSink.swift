@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import ServiceLifecycle
 import Logging
 import NIOCore
 
@@ -15,6 +16,7 @@ actor SlotSink {
     private var received: [Delivery] = []
     private var waiters: [(count: Int, continuation: CheckedContinuation<Bool, Never>)] = []
     private var task: Task<Void, any Error>?
+    private var group: ServiceGroup?
     private(set) var port = 0
 
     static func start() async throws -> SlotSink {
@@ -41,14 +43,29 @@ actor SlotSink {
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { started.continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
-        task = Task { try await app.run() }
+        // Run under a service group so that stop() can shut the server down gracefully: a
+        // connection accepted while a cancelled Hummingbird server winds down can crash NIO.
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        self.group = group
+        task = Task { try await group.run() }
         for await port in started.stream {
             self.port = port
             break
         }
     }
 
-    func stop() { task?.cancel() }
+    func stop() async {
+        await group?.triggerGracefulShutdown()
+        let task = self.task
+        // Give open requests a moment, then cut whatever still hangs.
+        let finished = Task { _ = await task?.result }
+        let deadline = Task {
+            try? await Task.sleep(for: .seconds(2))
+            task?.cancel()
+        }
+        _ = await finished.value
+        deadline.cancel()
+    }
 
     private func record(_ delivery: Delivery) {
         received.append(delivery)

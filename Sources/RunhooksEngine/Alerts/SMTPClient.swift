@@ -92,7 +92,14 @@ public struct SMTPClient: Sendable {
                 return reply
             }
             func send(_ line: String, expecting codes: Set<Int>, shownAs shown: String? = nil) async throws -> SMTPReply {
-                try await outbound.write(ByteBuffer(string: line + "\r\n"))
+                do {
+                    try await outbound.write(ByteBuffer(string: line + "\r\n"))
+                } catch {
+                    // The connection failed under the write (a refused TLS handshake, say): the
+                    // inbound side carries the reason, which says more than "closed channel".
+                    _ = try await replies.next()
+                    throw error
+                }
                 return try await expect(codes, after: shown ?? String(line.prefix(while: { $0 != " " })))
             }
             _ = try await expect([220], after: "greeting")

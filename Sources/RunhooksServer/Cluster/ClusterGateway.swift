@@ -107,7 +107,10 @@ public final class ClusterGateway: Sendable {
     private static func makeResponse(_ response: HTTPClientResponse) async throws -> Response {
         let body = try await response.body.collect(upTo: responseLimit)
         var fields = HTTPFields()
-        for header in response.headers where !hopByHop.contains(header.name.lowercased()) {
+        // This node's server adds its own Date and Server headers.
+        for header in response.headers where !hopByHop.contains(header.name.lowercased())
+            && header.name.lowercased() != "date" && header.name.lowercased() != "server"
+        {
             if let name = HTTPField.Name(header.name) { fields.append(HTTPField(name: name, value: header.value)) }
         }
         return Response(
