@@ -6,14 +6,14 @@ import Testing
 @Suite struct MembershipSimulationTests {
     static let periodMs = Membership.Settings().protocolPeriodMs
 
-    @Test func aCrashAmongAHundredIsSeenByEveryoneWithinTheSuspicionBound() {
+    @Test func aCrashAmongAHundredIsSeenByEveryoneWithinTheSuspicionBound() throws {
         var simulation = MembershipSimulation(count: 100, seed: 42)
         _ = simulation.run(untilMs: 2000) { _ in false }  // let probing get going
         simulation.kill("n42")
         let firstSuspicion = simulation.run(untilMs: 60_000) { $0.count(seeing: "n42", as: .suspect) + $0.count(seeing: "n42", as: .dead) > 0 }
         let everywhere = simulation.run(untilMs: 60_000) { $0.count(seeing: "n42", as: .dead) == $0.others(than: "n42") }
-        let suspicionMs = try! #require(firstSuspicion)
-        let convergedMs = try! #require(everywhere)
+        let suspicionMs = try #require(firstSuspicion)
+        let convergedMs = try #require(everywhere)
         // Suspected within a few periods; dead everywhere within the Lifeguard timeout
         // (3 × log2(101) periods ≈ 20) plus dissemination.
         #expect(suspicionMs <= 4 * Self.periodMs)
@@ -24,11 +24,11 @@ import Testing
         }
     }
 
-    @Test func aJoinerIsKnownToAHundredMembersWithinAFewPeriods() {
+    @Test func aJoinerIsKnownToAHundredMembersWithinAFewPeriods() throws {
         var simulation = MembershipSimulation(count: 100, seed: 7)
         simulation.join("late", through: "n0")
         let converged = simulation.run(untilMs: 30_000) { $0.count(seeing: "late", as: .alive) == 100 }
-        let convergedMs = try! #require(converged)
+        let convergedMs = try #require(converged)
         #expect(convergedMs <= 10 * Self.periodMs, "took \(convergedMs) ms")
         // And the joiner knows everyone.
         #expect(simulation.peers["late"]!.membership.aliveIds.count == 101)

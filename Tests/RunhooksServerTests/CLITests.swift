@@ -20,13 +20,22 @@ import Testing
         }
 
         @discardableResult
-        func run(_ arguments: String..., environment extra: [String: String] = [:], input: String? = nil) throws -> Run {
+        func run(_ arguments: String..., environment extra: [String: String] = [:], input: String? = nil) async throws -> Run {
+            let environment = self.environment
+            let configPath = self.configPath
+            return try await offThePool {
+                try Self.runBlocking(arguments, configPath: configPath, environment: environment.merging(extra) { $1 }, input: input)
+            }
+        }
+
+        private static func runBlocking(_ arguments: [String], configPath: String, environment extra: [String: String], input: String?)
+            throws -> Run
+        {
             let process = Process()
             process.executableURL = ServerProcess.executable
             process.arguments = arguments
             var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("RUNHOOKS_") }
             environment["RUNHOOKS_CONFIG"] = configPath
-            environment.merge(self.environment) { $1 }
             environment.merge(extra) { $1 }
             process.environment = environment
             let stdout = Pipe()
@@ -47,16 +56,16 @@ import Testing
         }
     }
 
-    static func server() throws -> ServerProcess {
+    static func server() async throws -> ServerProcess {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-cli-server-\(UUID().uuidString)").path
-        return try ServerProcess(dataDirectory: directory, arguments: ["--allow-private-targets", "--rate-limits", "off"])
+        return try await ServerProcess.launch(dataDirectory: directory, arguments: ["--allow-private-targets", "--rate-limits", "off"])
     }
 
-    @Test func initSavesTheKeyPrivatelyAndNeverOverwritesItSilently() throws {
-        let server = try Self.server()
+    @Test func initSavesTheKeyPrivatelyAndNeverOverwritesItSilently() async throws {
+        let server = try await Self.server()
         defer { server.terminate() }
         let cli = Client()
-        let first = try cli.run("init", "--api-url", server.apiURL, "--name", "cli")
+        let first = try await cli.run("init", "--api-url", server.apiURL, "--name", "cli")
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("API key: rh_live_"))
         let attributes = try FileManager.default.attributesOfItem(atPath: cli.configPath)
@@ -64,36 +73,36 @@ import Testing
         let saved = try String(contentsOfFile: cli.configPath, encoding: .utf8)
         #expect(saved.contains(server.apiURL))
 
-        let again = try cli.run("init", "--api-url", server.apiURL)
+        let again = try await cli.run("init", "--api-url", server.apiURL)
         #expect(again.status != 0)
         #expect(again.stderr.contains("already holds an API key") && again.stderr.contains("--force"))
         #expect(try String(contentsOfFile: cli.configPath, encoding: .utf8) == saved)
 
-        let whoami = try cli.run("whoami", "--json")
+        let whoami = try await cli.run("whoami", "--json")
         #expect(whoami.status == 0)
         #expect((whoami.json as? [String: Any])?["name"] as? String == "cli")
-        #expect(try cli.run("whoami").stdout.contains("isAnonymous"))
+        #expect(try await cli.run("whoami").stdout.contains("isAnonymous"))
 
         // The environment overrides the file.
-        let overridden = try cli.run("whoami", environment: ["RUNHOOKS_API_KEY": "rh_live_not_a_real_key"])
+        let overridden = try await cli.run("whoami", environment: ["RUNHOOKS_API_KEY": "rh_live_not_a_real_key"])
         #expect(overridden.status == 1)
         #expect(overridden.stderr.contains("Invalid or expired API key or token (HTTP 401)"))
 
-        let forced = try cli.run("init", "--force", "--email", "cli" + "\u{40}example.com", "--password-stdin", input: "a-long-password\n")
+        let forced = try await cli.run("init", "--force", "--email", "cli" + "\u{40}example.com", "--password-stdin", input: "a-long-password\n")
         #expect(forced.status == 0, "\(forced.stderr)")
         #expect(try String(contentsOfFile: cli.configPath, encoding: .utf8) != saved)
-        #expect((try cli.run("whoami", "--json").json as? [String: Any])?["isAnonymous"] as? Bool == false)
+        #expect((try await cli.run("whoami", "--json").json as? [String: Any])?["isAnonymous"] as? Bool == false)
     }
 
     @Test func jobsAndExecutionsFromTheTerminal() async throws {
-        let server = try Self.server()
+        let server = try await Self.server()
         defer { server.terminate() }
         let sink = try await SlotSink.start()
         let cli = Client()
-        #expect(try cli.run("init", "--api-url", server.apiURL).status == 0)
+        #expect(try await cli.run("init", "--api-url", server.apiURL).status == 0)
         let target = "\(await sink.baseURL)/tick"
 
-        let created = try cli.run(
+        let created = try await cli.run(
             "jobs", "create", "--name", "nightly", "--cron", "0 3 * * *", "--tz", "Europe/Paris", "--url", target, "--method", "post",
             "--header", "X-Token: abc", "--body", "{\"a\":1}", "--retries", "2", "--initial-delay", "2s", "--tag", "cli", "--json")
         #expect(created.status == 0, "\(created.stderr)")
@@ -103,7 +112,7 @@ import Testing
         #expect((job["httpConfig"] as? [String: Any])?["headers"] as? [String: String] == ["X-Token": "abc"])
         #expect((job["retryPolicy"] as? [String: Any])?["initialDelay"] as? Int == 2000)
 
-        let list = try cli.run("jobs", "list")
+        let list = try await cli.run("jobs", "list")
         #expect(list.status == 0)
         #expect(list.stdout.contains("NAME") && list.stdout.contains("nightly") && list.stdout.contains("0 3 * * * (Europe/Paris)"))
         #expect(list.stdout.contains("1 job(s)"))
@@ -111,82 +120,82 @@ import Testing
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("job-\(UUID().uuidString).json").path
         try #"{"name": "from file", "schedule": {"type": "interval", "expression": "3600000"}, "httpConfig": {"url": "\#(target)"}}"#
             .write(toFile: file, atomically: true, encoding: .utf8)
-        let fromFile = try cli.run("jobs", "create", "--file", file, "--every", "2h", "--json")
+        let fromFile = try await cli.run("jobs", "create", "--file", file, "--every", "2h", "--json")
         #expect(fromFile.status == 0, "\(fromFile.stderr)")
         #expect(((fromFile.json as? [String: Any])?["schedule"] as? [String: Any])?["expression"] as? String == "7200000")
 
-        let renamed = try cli.run("jobs", "update", id, "--name", "renamed", "--json")
+        let renamed = try await cli.run("jobs", "update", id, "--name", "renamed", "--json")
         #expect((renamed.json as? [String: Any])?["name"] as? String == "renamed")
-        #expect((try cli.run("jobs", "pause", id, "--json").json as? [String: Any])?["status"] as? String == "paused")
-        #expect((try cli.run("jobs", "resume", id, "--json").json as? [String: Any])?["status"] as? String == "active")
-        #expect(try cli.run("jobs", "get", id).stdout.contains("renamed"))
+        #expect((try await cli.run("jobs", "pause", id, "--json").json as? [String: Any])?["status"] as? String == "paused")
+        #expect((try await cli.run("jobs", "resume", id, "--json").json as? [String: Any])?["status"] as? String == "active")
+        #expect(try await cli.run("jobs", "get", id).stdout.contains("renamed"))
 
-        let triggered = try cli.run("jobs", "trigger", id)
+        let triggered = try await cli.run("jobs", "trigger", id)
         #expect(triggered.status == 0 && triggered.stdout.contains("enqueued"))
         #expect(await sink.waitFor(1))
         // The execution may still be committing when the request arrives; the watchless list
         // is read once the sink saw it.
         var executions: [[String: Any]] = []
         for _ in 0..<50 where executions.first?["status"] as? String != "success" {
-            executions = (try cli.run("executions", "list", "--job-id", id, "--json").json as? [String: Any])?["data"]
+            executions = (try await cli.run("executions", "list", "--job-id", id, "--json").json as? [String: Any])?["data"]
                 as? [[String: Any]] ?? []
             if executions.first?["status"] as? String != "success" { try await Task.sleep(for: .milliseconds(100)) }
         }
         let execution = try #require(executions.first)
         #expect(execution["status"] as? String == "success")
-        let table = try cli.run("jobs", "executions", id)
+        let table = try await cli.run("jobs", "executions", id)
         #expect(table.stdout.contains("STATUS") && table.stdout.contains("success"))
 
-        let replay = try cli.run("executions", "replay", try #require(execution["id"] as? String))
+        let replay = try await cli.run("executions", "replay", try #require(execution["id"] as? String))
         #expect(replay.status == 0 && replay.stdout.contains("Execution replay enqueued"))
         #expect(await sink.waitFor(2))
 
-        let missing = try cli.run("jobs", "get", "0123456789abcdef01234567")
+        let missing = try await cli.run("jobs", "get", "0123456789abcdef01234567")
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("(HTTP 404)"))
-        let badDuration = try cli.run("jobs", "create", "--name", "x", "--every", "5 parsecs", "--url", target)
+        let badDuration = try await cli.run("jobs", "create", "--name", "x", "--every", "5 parsecs", "--url", target)
         #expect(badDuration.status == 1 && badDuration.stderr.contains("--every"))
-        let invalid = try cli.run("jobs", "create", "--name", "x", "--cron", "61 * * * *", "--url", target)
+        let invalid = try await cli.run("jobs", "create", "--name", "x", "--cron", "61 * * * *", "--url", target)
         #expect(invalid.status == 1 && invalid.stderr.contains("schedule.expression"))
 
-        #expect(try cli.run("jobs", "delete", id).status == 0)
-        #expect(try cli.run("jobs", "get", id).status == 1)
-        server.terminate()
+        #expect(try await cli.run("jobs", "delete", id).status == 0)
+        #expect(try await cli.run("jobs", "get", id).status == 1)
+        await server.shutDown()
         await sink.stop()
     }
 
-    @Test func alertsUsageAndKeyRotationFromTheTerminal() throws {
-        let server = try Self.server()
+    @Test func alertsUsageAndKeyRotationFromTheTerminal() async throws {
+        let server = try await Self.server()
         defer { server.terminate() }
         let cli = Client()
-        #expect(try cli.run("init", "--api-url", server.apiURL).status == 0)
+        #expect(try await cli.run("init", "--api-url", server.apiURL).status == 0)
 
-        let created = try cli.run(
+        let created = try await cli.run(
             "alerts", "create", "--name", "ops", "--channel", "webhook", "--target", "http://127.0.0.1:9/alerts", "--threshold", "3",
             "--json")
         #expect(created.status == 0, "\(created.stderr)")
         let id = try #require((created.json as? [String: Any])?["id"] as? String)
-        let list = try cli.run("alerts", "list")
+        let list = try await cli.run("alerts", "list")
         #expect(list.stdout.contains("ops") && list.stdout.contains("all jobs") && list.stdout.contains("THRESHOLD"))
-        let disabled = try cli.run("alerts", "update", id, "--disable", "--json")
+        let disabled = try await cli.run("alerts", "update", id, "--disable", "--json")
         #expect((disabled.json as? [String: Any])?["enabled"] as? Bool == false)
-        #expect(try cli.run("alerts", "get", id).stdout.contains("consecutiveFailuresThreshold  3"))
-        let deliveries = try cli.run("alerts", "deliveries", id)
+        #expect(try await cli.run("alerts", "get", id).stdout.contains("consecutiveFailuresThreshold  3"))
+        let deliveries = try await cli.run("alerts", "deliveries", id)
         #expect(deliveries.status == 0 && deliveries.stdout.contains("(none)"))
-        #expect(try cli.run("alerts", "delete", id).status == 0)
-        #expect(try cli.run("alerts", "get", id).status == 1)
+        #expect(try await cli.run("alerts", "delete", id).status == 0)
+        #expect(try await cli.run("alerts", "get", id).status == 1)
 
-        let usage = try cli.run("usage")
+        let usage = try await cli.run("usage")
         #expect(usage.stdout.contains("plan: free") && usage.stdout.contains("dailyRuns"))
-        #expect(((try cli.run("usage", "--json").json as? [String: Any])?["plan"] as? String) == "free")
+        #expect(((try await cli.run("usage", "--json").json as? [String: Any])?["plan"] as? String) == "free")
 
         let oldKey = try #require(try String(contentsOfFile: cli.configPath, encoding: .utf8).split(separator: "\"").first { $0.hasPrefix("rh_live_") })
-        let rotated = try cli.run("rotate-key")
+        let rotated = try await cli.run("rotate-key")
         #expect(rotated.status == 0 && rotated.stdout.contains("Saved to"))
-        #expect(try cli.run("whoami").status == 0)
-        #expect(try cli.run("whoami", environment: ["RUNHOOKS_API_KEY": String(oldKey)]).status == 1)
+        #expect(try await cli.run("whoami").status == 0)
+        #expect(try await cli.run("whoami", environment: ["RUNHOOKS_API_KEY": String(oldKey)]).status == 1)
 
-        let status = try cli.run("cluster", "status")
+        let status = try await cli.run("cluster", "status")
         #expect(status.status == 0 && status.stdout.contains("standalone"))
     }
 }

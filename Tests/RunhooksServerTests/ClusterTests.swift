@@ -33,21 +33,13 @@ import Glibc
         return id
     }
 
-    static func firstAttemptsAreUnique(_ sink: SlotSink) async -> Bool {
-        let keys = await sink.deliveries().filter { $0.attempt == "1" }.map { "\($0.jobId) \($0.scheduledAt)" }
-        return Set(keys).count == keys.count
-    }
-
     @Test func aJobCreatedThroughOneNodeFiresOnceOnItsOwnerAndIsServedByEveryNode() async throws {
         let sink = try await SlotSink.start()
         let cluster = TestCluster()
         defer { cluster.stopAll() }
-        try await cluster.start("a")
-        try await cluster.start("b", joining: ["a"])
-        try await cluster.start("c", joining: ["a"])
-        let running = try await cluster.waitUntilSettled(["a", "b", "c"])
+        let running = try await cluster.startNodes(["a", "b", "c"])
         #expect(running.values.allSatisfy { !$0.isEmpty })
-        let status = try CLITests.Client().run("cluster", "status", "--api-url", cluster.nodes["b"]!.apiURL)
+        let status = try await CLITests.Client().run("cluster", "status", "--api-url", cluster.nodes["b"]!.apiURL)
         #expect(status.status == 0, "\(status.stderr)")
         #expect(status.stdout.contains("as seen by b") && status.stdout.contains("shard table (64 shards)"))
         for node in ["a", "b", "c"] { #expect(status.stdout.contains("\n\(node)  ") && status.stdout.contains("  \(node): ")) }
@@ -68,7 +60,7 @@ import Glibc
         #expect(refused == 401 && envelope["success"] as? Bool == false)
 
         #expect(await sink.waitFor(4))
-        #expect(await Self.firstAttemptsAreUnique(sink), "a slot was delivered twice")
+        #expect(await sink.firstAttemptsAreUnique(), "a slot was delivered twice")
         // A key rotated through one node stops working on every node at once.
         let (rotated, rotation) = try await cluster.client("b").send("POST", "/auth/rotate-key", key: user.key)
         #expect(rotated == 200)
@@ -80,7 +72,7 @@ import Glibc
         let (_, page) = try await cluster.client("b").send("GET", "/jobs/\(jobId)/executions?limit=100", key: newKey)
         let executions = try #require((page["data"] as? [String: Any])?["data"] as? [[String: Any]])
         #expect(executions.count >= 4)
-        cluster.stopAll()  // nothing may reach the sink while it shuts down
+        await cluster.shutDown()  // nothing may reach the sink while it shuts down
         await sink.stop()
     }
 
@@ -88,10 +80,7 @@ import Glibc
         let sink = try await SlotSink.start()
         let cluster = TestCluster()
         defer { cluster.stopAll() }
-        try await cluster.start("a")
-        try await cluster.start("b", joining: ["a"])
-        try await cluster.start("c", joining: ["a"])
-        _ = try await cluster.waitUntilSettled(["a", "b", "c"])
+        try await cluster.startNodes(["a", "b", "c"])
         // Two busy tenants on the node that will die, one on each survivor.
         var tenants: [(key: String, job: String)] = []
         for owner in ["c", "c", "a", "b"] {
@@ -99,7 +88,7 @@ import Glibc
             tenants.append((user.key, try await Self.createJob("t\(tenants.count)", key: user.key, via: cluster.client("a"), sink: sink)))
         }
         #expect(await sink.waitFor(8))
-        cluster.nodes["c"]!.kill9()
+        await cluster.nodes["c"]!.kill9()
         let killedAt = Date()
         _ = try await cluster.waitUntilSettled(["a", "b"])
         let settledAt = Date()
@@ -111,23 +100,15 @@ import Glibc
             #expect(slots.contains { $0 > settledAt }, "job \(tenant.job) did not fire after the takeover")
         }
         #expect(settledAt.timeIntervalSince(killedAt) < 15)
-        #expect(await Self.firstAttemptsAreUnique(sink), "a slot was delivered twice")
+        #expect(await sink.firstAttemptsAreUnique(), "a slot was delivered twice")
         // Every slot is delivered or counted as missed by the catch-up.
         for tenant in tenants {
             let (_, page) = try await cluster.client("b").send("GET", "/jobs/\(tenant.job)/executions?limit=100", key: tenant.key)
             let executions = try #require((page["data"] as? [String: Any])?["data"] as? [[String: Any]])
-            let slots = executions.filter { ($0["attempt"] as? Int) == 1 }
-                .compactMap { execution -> (Date, Int)? in
-                    guard let text = execution["scheduledFor"] as? String, let date = KillRestartTests.parse(text) else { return nil }
-                    return (date, execution["missedSlots"] as? Int ?? 0)
-                }
-                .sorted { $0.0 < $1.0 }
-            for (previous, next) in zip(slots, slots.dropFirst()) {
-                let gap = Int((next.0.timeIntervalSince(previous.0) * 1000).rounded())
-                #expect(gap == (next.1 + 1) * 1000, "job \(tenant.job): \(gap) ms between slots with \(next.1) recorded as missed")
-            }
+            let gaps = KillRestartTests.gapsNotRecordedAsMissed(executions, everyMs: 1000)
+            #expect(gaps.isEmpty, "job \(tenant.job): \(gaps)")
         }
-        cluster.stopAll()  // nothing may reach the sink while it shuts down
+        await cluster.shutDown()  // nothing may reach the sink while it shuts down
         await sink.stop()
     }
 
@@ -135,10 +116,7 @@ import Glibc
         let sink = try await SlotSink.start()
         let cluster = TestCluster()
         defer { cluster.stopAll() }
-        try await cluster.start("a")
-        try await cluster.start("b", joining: ["a"])
-        try await cluster.start("c", joining: ["a"])
-        let before = try await cluster.waitUntilSettled(["a", "b", "c"])
+        let before = try await cluster.startNodes(["a", "b", "c"])
         var jobs: [String] = []
         for owner in ["a", "b", "c"] {
             let user = try await Self.user(ownedBy: owner, via: "b", in: cluster)
@@ -153,8 +131,8 @@ import Glibc
         for node in ["a", "b", "c"] { #expect(after[node]!.isSubset(of: before[node]!)) }
         let count = await sink.count()
         #expect(await sink.waitFor(count + 3 * jobs.count))
-        #expect(await Self.firstAttemptsAreUnique(sink), "a slot was delivered twice")
-        cluster.stopAll()  // nothing may reach the sink while it shuts down
+        #expect(await sink.firstAttemptsAreUnique(), "a slot was delivered twice")
+        await cluster.shutDown()  // nothing may reach the sink while it shuts down
         await sink.stop()
     }
 
@@ -164,10 +142,7 @@ import Glibc
         let sink = try await SlotSink.start()
         let cluster = TestCluster()
         defer { cluster.stopAll() }
-        try await cluster.start("a")
-        try await cluster.start("b", joining: ["a"])
-        try await cluster.start("c", joining: ["a"])
-        _ = try await cluster.waitUntilSettled(["a", "b", "c"])
+        try await cluster.startNodes(["a", "b", "c"])
         var jobs: [String] = []
         for _ in 0..<2 {
             let user = try await Self.user(ownedBy: "c", via: "a", in: cluster)
@@ -183,20 +158,20 @@ import Glibc
         // c's wheels fire the slots that came due while it was frozen; every claim is refused.
         let afterThaw = await sink.count()
         #expect(await sink.waitFor(afterThaw + 4 * jobs.count))
-        #expect(await Self.firstAttemptsAreUnique(sink), "a slot was delivered twice")
+        #expect(await sink.firstAttemptsAreUnique(), "a slot was delivered twice")
         // c refutes its death and takes its shards back.
         _ = try await cluster.waitUntilSettled(["a", "b", "c"])
-        #expect(await Self.firstAttemptsAreUnique(sink), "a slot was delivered twice")
-        cluster.stopAll()  // nothing may reach the sink while it shuts down
+        #expect(await sink.firstAttemptsAreUnique(), "a slot was delivered twice")
+        await cluster.shutDown()  // nothing may reach the sink while it shuts down
         await sink.stop()
     }
 
-    @Test func aNodeRefusesToJoinAnotherMachineOverALocalSQLiteFile() throws {
+    @Test func aNodeRefusesToJoinAnotherMachineOverALocalSQLiteFile() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-remote-\(UUID().uuidString)").path
-        let refused = try CLITests.Client().run("serve", "--port", "0", "--data-dir", directory, "--join", "10.20.30.40:7946")
+        let refused = try await CLITests.Client().run("serve", "--port", "0", "--data-dir", directory, "--join", "10.20.30.40:7946")
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("--join names another machine") && refused.stderr.contains("PostgreSQL"))
-        let badSeed = try CLITests.Client().run("serve", "--port", "0", "--data-dir", directory, "--join", "nohost")
+        let badSeed = try await CLITests.Client().run("serve", "--port", "0", "--data-dir", directory, "--join", "nohost")
         #expect(badSeed.status != 0 && badSeed.stderr.contains("--join takes HOST:PORT"))
     }
 }

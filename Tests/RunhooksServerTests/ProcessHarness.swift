@@ -44,17 +44,40 @@ final class ServerProcess: @unchecked Sendable {
         self.port = port
     }
 
+    /// Starts the server on a thread of its own: waiting for it must not hold one of the few
+    /// threads Swift concurrency runs every other test on.
+    static func launch(dataDirectory: String, arguments: [String]) async throws -> ServerProcess {
+        try await offThePool { try ServerProcess(dataDirectory: dataDirectory, arguments: arguments) }
+    }
+
     var apiURL: String { "http://127.0.0.1:\(port)/api/v1" }
 
-    func kill9() {
+    /// SIGTERM, then waits (off the pool) until the server has drained and exited.
+    func shutDown() async {
+        let process = self.process
+        _ = try? await offThePool {
+            if process.isRunning { process.terminate() }
+            process.waitUntilExit()
+        }
+    }
+
+    func kill9() async {
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        let process = self.process
+        _ = try? await offThePool { process.waitUntilExit() }
     }
 
     func terminate() {
         guard process.isRunning else { return }
         process.terminate()
         process.waitUntilExit()
+    }
+}
+
+/// Runs blocking work (waiting on a child process) on a thread of its own and awaits it.
+func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try work() }) }.start()
     }
 }
 

@@ -75,6 +75,12 @@ actor SlotSink {
     }
 
     func count() -> Int { received.count }
+
+    /// Whether no (job, slot) pair arrived twice as a first attempt.
+    func firstAttemptsAreUnique() -> Bool {
+        let keys = received.filter { $0.attempt == "1" }.map { "\($0.jobId) \($0.scheduledAt)" }
+        return Set(keys).count == keys.count
+    }
     func deliveries() -> [Delivery] { received }
 
     /// Waits for `count` deliveries in all; false after `timeout`.

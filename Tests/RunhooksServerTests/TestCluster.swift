@@ -24,9 +24,16 @@ final class TestCluster: @unchecked Sendable {
         for seed in seeds { addresses.append(try await gossipAddress(of: seed)) }
         if !addresses.isEmpty { arguments += ["--join", addresses.joined(separator: ",")] }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let node = try ServerProcess(dataDirectory: "\(directory)/\(id)", arguments: arguments)
+        let node = try await ServerProcess.launch(dataDirectory: "\(directory)/\(id)", arguments: arguments)
         nodes[id] = node
         return node
+    }
+
+    /// Starts the first node alone and the others joining it, then waits until they settle.
+    @discardableResult
+    func startNodes(_ ids: [String]) async throws -> [String: Set<Int>] {
+        for (index, id) in ids.enumerated() { try await start(id, joining: index == 0 ? [] : [ids[0]]) }
+        return try await waitUntilSettled(ids)
     }
 
     func client(_ id: String) -> HTTPJSONClient { HTTPJSONClient(base: nodes[id]!.apiURL) }
@@ -75,6 +82,11 @@ final class TestCluster: @unchecked Sendable {
     func owner(ofUser userId: String, viewer: String) async throws -> String {
         let owners = try await view(of: viewer)["shardOwners"] as? [String] ?? []
         return owners[shards.shard(forUser: userId)]
+    }
+
+    /// Stops every node (SIGTERM, waiting off the pool).
+    func shutDown() async {
+        for node in nodes.values { await node.shutDown() }
     }
 
     func stopAll() {

@@ -12,6 +12,12 @@ struct JobsCommand: AsyncParsableCommand {
         output.json ? output.printJSON(data) : output.fields(data)
     }
 
+    static func setStatus(_ status: String, of id: String, options: ClientOptions, saying message: String) async throws {
+        let reply = try await options.client().send(.PATCH, "/jobs/\(id)", body: ["status": status])
+        options.output.message(message)
+        printJob(reply.data, options.output)
+    }
+
     static func schedule(_ job: [String: Any]) -> String {
         let schedule = job["schedule"] as? [String: Any] ?? [:]
         let expression = Output.text(schedule["expression"])
@@ -112,9 +118,7 @@ struct JobsCommand: AsyncParsableCommand {
         @Argument(help: "Job id.") var id: String
 
         func run() async throws {
-            let reply = try await options.client().send(.PATCH, "/jobs/\(id)", body: ["status": "paused"])
-            options.output.message("Job paused")
-            JobsCommand.printJob(reply.data, options.output)
+            try await JobsCommand.setStatus("paused", of: id, options: options, saying: "Job paused")
         }
     }
 
@@ -124,9 +128,7 @@ struct JobsCommand: AsyncParsableCommand {
         @Argument(help: "Job id.") var id: String
 
         func run() async throws {
-            let reply = try await options.client().send(.PATCH, "/jobs/\(id)", body: ["status": "active"])
-            options.output.message("Job resumed")
-            JobsCommand.printJob(reply.data, options.output)
+            try await JobsCommand.setStatus("active", of: id, options: options, saying: "Job resumed")
         }
     }
 
