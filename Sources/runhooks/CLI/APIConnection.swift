@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import RunhooksCore
 
 /// One call to the API: sends JSON, unwraps the `{success, data, message}` envelope, and
 /// turns an error envelope into a `CommandFailure` carrying the API's message.
@@ -11,11 +12,11 @@ struct APIConnection {
 
     struct Reply {
         var status: Int
-        var data: Any?
+        var data: JSONValue?
         var message: String?
     }
 
-    func send(_ method: HTTPMethod, _ path: String, query: [String: String?] = [:], body: Any? = nil) async throws -> Reply {
+    func send(_ method: HTTPMethod, _ path: String, query: [String: String?] = [:], body: JSONValue? = nil) async throws -> Reply {
         var components = URLComponents(string: baseURL + path)
         let items = query.compactMap { name, value in value.map { URLQueryItem(name: name, value: $0) } }.sorted { $0.name < $1.name }
         if !items.isEmpty { components?.queryItems = items }
@@ -26,7 +27,7 @@ struct APIConnection {
         if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
+            request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
         }
         let response: HTTPClientResponse
         do {
@@ -37,14 +38,13 @@ struct APIConnection {
         }
         let bytes = try await response.body.collect(upTo: 64 * 1_048_576)
         let status = Int(response.status.code)
-        let envelope = (try? JSONSerialization.jsonObject(with: Data(buffer: bytes))) as? [String: Any]
+        let envelope = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: bytes))
         guard (200..<300).contains(status) else {
-            let message = envelope?["error"] as? String ?? envelope?["message"] as? String
-                ?? String(buffer: bytes).prefix(300).description
+            let message = envelope?["error"]?.string ?? envelope?["message"]?.string ?? String(String(buffer: bytes).prefix(300))
             var text = "\(message) (HTTP \(status))"
             if let details = envelope?["details"] { text += "\n" + Output.jsonText(details) }
             throw CommandFailure(text)
         }
-        return Reply(status: status, data: envelope?["data"], message: envelope?["message"] as? String)
+        return Reply(status: status, data: envelope?["data"], message: envelope?["message"]?.string)
     }
 }

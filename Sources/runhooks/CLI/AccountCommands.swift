@@ -7,8 +7,7 @@ struct WhoAmI: AsyncParsableCommand {
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
-        let reply = try await options.client().send(.GET, "/auth/me")
-        options.json ? options.output.printJSON(reply.data) : options.output.fields(reply.data)
+        options.output.record(try await options.client().send(.GET, "/auth/me").data)
     }
 }
 
@@ -21,7 +20,7 @@ struct RotateKey: AsyncParsableCommand {
     func run() async throws {
         let client = try options.client()
         let reply = try await client.send(.POST, "/auth/rotate-key")
-        guard let key = (reply.data as? [String: Any])?["apiKey"] as? String else {
+        guard let key = reply.data?["apiKey"]?.string else {
             throw CommandFailure("the server did not return a new key")
         }
         var saved = false
@@ -48,16 +47,14 @@ struct UsageCommand: AsyncParsableCommand {
     func run() async throws {
         let reply = try await options.client().send(.GET, "/usage/me")
         if options.json { return options.output.printJSON(reply.data) }
-        let data = reply.data as? [String: Any] ?? [:]
-        print("plan: \(Output.text(data["plan"]))")
-        let usage = data["usage"] as? [String: Any] ?? [:]
+        print("plan: \(Output.text(reply.data?["plan"]))")
         let rows = ["jobs", "dailyRuns", "monthlyRuns", "alertConfigs"].map { name -> [String] in
-            let meter = usage[name] as? [String: Any] ?? [:]
-            let unlimited = (meter["unlimited"] as? Bool) == true
-            return [name, Output.text(meter["used"]), unlimited ? "unlimited" : Output.text(meter["limit"]), Output.text(meter["resetsAt"])]
+            let meter = reply.data?["usage"]?[name]
+            let limit = meter?["unlimited"]?.bool == true ? "unlimited" : Output.text(meter?["limit"])
+            return [name, Output.text(meter?["used"]), limit, Output.text(meter?["resetsAt"])]
         }
         options.output.table(["METER", "USED", "LIMIT", "RESETS AT"], rows)
         print()
-        options.output.fields(data["limits"])
+        options.output.fields(reply.data?["limits"])
     }
 }

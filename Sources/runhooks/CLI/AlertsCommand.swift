@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RunhooksCore
 
 struct AlertFlags: ParsableArguments {
     @Option(help: "Alert name.") var name: String?
@@ -11,17 +12,16 @@ struct AlertFlags: ParsableArguments {
     @Flag(help: "Turn the alert on.") var enable = false
     @Flag(help: "Turn the alert off (it keeps its settings).") var disable = false
 
-    func alertObject() throws -> [String: Any] {
+    func alertObject() throws -> [String: JSONValue] {
         if enable && disable { throw CommandFailure("give either --enable or --disable, not both") }
-        var alert: [String: Any] = [:]
-        if let name { alert["name"] = name }
-        if let channel { alert["channel"] = channel }
-        if let target { alert["target"] = target }
-        if let jobId { alert["jobId"] = jobId == "all" ? NSNull() : jobId }
-        if let threshold { alert["consecutiveFailuresThreshold"] = threshold }
-        if let cooldown { alert["cooldownMinutes"] = cooldown }
-        if enable { alert["enabled"] = true }
-        if disable { alert["enabled"] = false }
+        var alert: [String: JSONValue] = [:]
+        if let name { alert["name"] = .string(name) }
+        if let channel { alert["channel"] = .string(channel) }
+        if let target { alert["target"] = .string(target) }
+        if let jobId { alert["jobId"] = jobId == "all" ? .null : .string(jobId) }
+        if let threshold { alert["consecutiveFailuresThreshold"] = .number(Double(threshold)) }
+        if let cooldown { alert["cooldownMinutes"] = .number(Double(cooldown)) }
+        if enable || disable { alert["enabled"] = .bool(enable) }
         return alert
     }
 }
@@ -32,10 +32,6 @@ struct AlertsCommand: AsyncParsableCommand {
         commandName: "alerts", abstract: "Manage alert configurations and see their deliveries.",
         subcommands: [List.self, Get.self, Create.self, Update.self, Delete.self, Deliveries.self])
 
-    static func show(_ data: Any?, _ output: Output) {
-        output.json ? output.printJSON(data) : output.fields(data)
-    }
-
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List alert configurations.")
         @OptionGroup var options: ClientOptions
@@ -43,14 +39,13 @@ struct AlertsCommand: AsyncParsableCommand {
         func run() async throws {
             let reply = try await options.client().send(.GET, "/alerts")
             if options.json { return options.output.printJSON(reply.data) }
-            let alerts = reply.data as? [[String: Any]] ?? []
-            let rows = alerts.map { alert in
-                [alert["id"], alert["name"], alert["channel"], alert["target"], alert["jobId"] ?? "all jobs",
+            let rows = (reply.data?.array ?? []).map { alert in
+                let job: JSONValue = alert["jobId"].flatMap { $0.isNull ? nil : $0 } ?? "all jobs"
+                return [alert["id"], alert["name"], alert["channel"], alert["target"], job,
                     alert["consecutiveFailuresThreshold"], alert["cooldownMinutes"], alert["enabled"]].map { Output.text($0) }
             }
-            options.output.table(["ID", "NAME", "CHANNEL", "TARGET", "JOB", "THRESHOLD", "COOLDOWN MIN", "ENABLED"], rows) { column, value in
-                column == "ENABLED" ? Output.statusColour(value) : nil
-            }
+            options.output.statusTable(
+                ["ID", "NAME", "CHANNEL", "TARGET", "JOB", "THRESHOLD", "COOLDOWN MIN", "ENABLED"], rows, statusColumn: "ENABLED")
         }
     }
 
@@ -60,7 +55,7 @@ struct AlertsCommand: AsyncParsableCommand {
         @Argument(help: "Alert id.") var id: String
 
         func run() async throws {
-            AlertsCommand.show(try await options.client().send(.GET, "/alerts/\(id)").data, options.output)
+            options.output.record(try await options.client().send(.GET, "/alerts/\(id)").data)
         }
     }
 
@@ -72,9 +67,9 @@ struct AlertsCommand: AsyncParsableCommand {
         @OptionGroup var alert: AlertFlags
 
         func run() async throws {
-            let reply = try await options.client().send(.POST, "/alerts", body: try alert.alertObject())
+            let reply = try await options.client().send(.POST, "/alerts", body: .object(try alert.alertObject()))
             options.output.message(reply.message)
-            AlertsCommand.show(reply.data, options.output)
+            options.output.record(reply.data)
         }
     }
 
@@ -87,9 +82,9 @@ struct AlertsCommand: AsyncParsableCommand {
         func run() async throws {
             let changes = try alert.alertObject()
             guard !changes.isEmpty else { throw CommandFailure("nothing to change: give at least one flag") }
-            let reply = try await options.client().send(.PUT, "/alerts/\(id)", body: changes)
+            let reply = try await options.client().send(.PUT, "/alerts/\(id)", body: .object(changes))
             options.output.message(reply.message)
-            AlertsCommand.show(reply.data, options.output)
+            options.output.record(reply.data)
         }
     }
 
@@ -99,8 +94,7 @@ struct AlertsCommand: AsyncParsableCommand {
         @Argument(help: "Alert id.") var id: String
 
         func run() async throws {
-            let reply = try await options.client().send(.DELETE, "/alerts/\(id)")
-            options.json ? options.output.printJSON(reply.data) : options.output.message(reply.message ?? "Alert deleted")
+            options.output.acknowledge(try await options.client().send(.DELETE, "/alerts/\(id)"), otherwise: "Alert deleted")
         }
     }
 
@@ -115,13 +109,11 @@ struct AlertsCommand: AsyncParsableCommand {
             let reply = try await options.client().send(
                 .GET, "/alerts/\(id)/deliveries", query: ["page": page.map(String.init), "limit": limit.map(String.init)])
             if options.json { return options.output.printJSON(reply.data) }
-            let deliveries = (reply.data as? [String: Any])?["data"] as? [[String: Any]] ?? []
-            let rows = deliveries.map { delivery in
+            let rows = (reply.data?["data"]?.array ?? []).map { delivery in
                 ["id", "createdAt", "jobId", "channel", "notice", "status", "attempts", "error"].map { Output.text(delivery[$0]) }
             }
-            options.output.table(["ID", "AT", "JOB", "CHANNEL", "NOTICE", "STATUS", "ATTEMPTS", "ERROR"], rows) { column, value in
-                column == "STATUS" ? Output.statusColour(value) : nil
-            }
+            options.output.statusTable(
+                ["ID", "AT", "JOB", "CHANNEL", "NOTICE", "STATUS", "ATTEMPTS", "ERROR"], rows, statusColumn: "STATUS")
         }
     }
 }

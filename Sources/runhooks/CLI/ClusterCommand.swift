@@ -13,30 +13,27 @@ struct ClusterCommand: AsyncParsableCommand {
 
         func run() async throws {
             let reply = try await options.client(anonymous: true).send(.GET, "/health")
-            let cluster = (reply.data as? [String: Any])?["cluster"] as? [String: Any]
-            if options.json { return options.output.printJSON(cluster ?? NSNull()) }
+            let cluster = reply.data?["cluster"]
+            if options.json { return options.output.printJSON(cluster) }
             guard let cluster else {
                 print("\(try options.resolvedURL()) is a standalone node (not part of a cluster); it runs every shard.")
                 return
             }
             let nodeId = Output.text(cluster["nodeId"])
             print("as seen by \(nodeId) (table version \(Output.text(cluster["tableVersion"])))")
-            let members = cluster["members"] as? [[String: Any]] ?? []
-            let rows = members.map { member in
+            let rows = (cluster["members"]?.array ?? []).map { member in
                 ["id", "status", "incarnation", "gossipAddress", "gatewayUrl", "shardsOwned"].map { Output.text(member[$0]) }
             }
-            options.output.table(["MEMBER", "STATE", "INCARNATION", "GOSSIP", "GATEWAY", "SHARDS"], rows) { column, value in
-                column == "STATE" ? Output.statusColour(value) : nil
-            }
-            let owners = cluster["shardOwners"] as? [String] ?? []
+            options.output.statusTable(
+                ["MEMBER", "STATE", "INCARNATION", "GOSSIP", "GATEWAY", "SHARDS"], rows, statusColumn: "STATE")
+            let owners = (cluster["shardOwners"]?.array ?? []).map { Output.text($0) }
             print()
             print("shard table (\(owners.count) shards):")
             let byOwner = Dictionary(grouping: owners.indices, by: { owners[$0] })
             for owner in byOwner.keys.sorted() {
                 print("  \(owner): " + byOwner[owner]!.map(String.init).joined(separator: " "))
             }
-            let running = cluster["runningShards"] as? [Int] ?? []
-            print("\(nodeId) runs \(running.count) shard(s) under lease now.")
+            print("\(nodeId) runs \(cluster["runningShards"]?.array?.count ?? 0) shard(s) under lease now.")
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RunhooksCore
 
 struct ExecutionFilterOptions: ParsableArguments {
     @Option(help: "pending, running, success, failed, timeout, dead_letter or quota_exceeded.") var status: String?
@@ -32,7 +33,7 @@ struct ExecutionsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let reply = try await options.client().send(.POST, "/executions/\(id)/replay")
-            options.json ? options.output.printJSON(reply.data) : options.output.message(reply.message ?? "Execution replay enqueued")
+            options.output.acknowledge(reply, otherwise: "Execution replay enqueued")
         }
     }
 
@@ -54,20 +55,17 @@ struct ExecutionsCommand: AsyncParsableCommand {
         } while filter.watch
     }
 
-    static func render(_ data: Any?, _ output: Output) {
-        let page = data as? [String: Any] ?? [:]
-        let executions = page["data"] as? [[String: Any]] ?? []
-        let rows = executions.map { execution -> [String] in
-            let duration = (execution["durationMs"] as? Int).map { "\($0) ms" } ?? "—"
+    static func render(_ page: JSONValue?, _ output: Output) {
+        let rows = (page?["data"]?.array ?? []).map { execution -> [String] in
+            let duration = execution["durationMs"]?.int.map { "\($0) ms" } ?? "—"
             return [
                 Output.text(execution["id"]), Output.text(execution["jobId"]), Output.text(execution["status"]),
                 Output.text(execution["attempt"]), Output.text(execution["scheduledFor"]), Output.text(execution["httpStatusCode"]),
                 duration, Output.text(execution["error"]),
             ]
         }
-        output.table(["ID", "JOB", "STATUS", "ATTEMPT", "SCHEDULED FOR", "HTTP", "DURATION", "ERROR"], rows) { column, value in
-            column == "STATUS" ? Output.statusColour(value) : nil
-        }
-        print("page \(Output.text(page["page"])) of \(Output.text(page["totalPages"])), \(Output.text(page["total"])) execution(s)")
+        output.statusTable(
+            ["ID", "JOB", "STATUS", "ATTEMPT", "SCHEDULED FOR", "HTTP", "DURATION", "ERROR"], rows, statusColumn: "STATUS")
+        print(Output.pageLine(page, noun: "execution"))
     }
 }

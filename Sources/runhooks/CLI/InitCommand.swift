@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RunhooksCore
 
 #if canImport(Glibc)
 import Glibc
@@ -33,15 +34,15 @@ struct InitCommand: AsyncParsableCommand {
         let connection = APIConnection(baseURL: url, apiKey: nil)
         let reply: APIConnection.Reply
         if let email {
-            let body: [String: Any] = [
-                "email": email, "password": try readPassword(),
-                "name": name ?? String(email.prefix { $0 != "\u{40}" }),
+            let body: JSONValue = [
+                "email": .string(email), "password": .string(try readPassword()),
+                "name": .string(name ?? String(email.prefix { $0 != "\u{40}" })),
             ]
             reply = try await connection.send(.POST, "/auth/register", body: body)
         } else {
-            reply = try await connection.send(.POST, "/auth/register-anonymous", body: name.map { ["name": $0] } ?? [:])
+            reply = try await connection.send(.POST, "/auth/register-anonymous", body: .object(name.map { ["name": .string($0)] } ?? [:]))
         }
-        guard let data = reply.data as? [String: Any], let key = data["apiKey"] as? String else {
+        guard let data = reply.data, let key = data["apiKey"]?.string else {
             throw CommandFailure("the server did not return an API key")
         }
         try ClientConfig(apiURL: url, apiKey: key).save()
@@ -50,8 +51,7 @@ struct InitCommand: AsyncParsableCommand {
             output.printJSON(data)
             return
         }
-        let user = data["user"] as? [String: Any] ?? [:]
-        output.message("Account \(Output.text(user["id"])) created (plan \(Output.text(user["plan"]))).")
+        output.message("Account \(Output.text(data["user"]?["id"])) created (plan \(Output.text(data["user"]?["plan"]))).")
         print("API key: \(key)")
         print("Saved to \(ClientConfig.path) (readable by you only); it cannot be shown again by the server.")
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RunhooksCore
 
 /// The flags that describe a job, for `jobs create` (with `--file` as a base) and `jobs update`
 /// (only what is given is sent).
@@ -22,64 +23,66 @@ struct JobFlags: ParsableArguments {
     @Option(name: .customLong("tag"), help: "Tag (repeatable).") var tags: [String] = []
 
     /// The JSON object to send.
-    func jobObject() throws -> [String: Any] {
-        var job: [String: Any] = [:]
+    func jobObject() throws -> [String: JSONValue] {
+        var job: [String: JSONValue] = [:]
         if let file {
             guard let data = FileManager.default.contents(atPath: file) else { throw CommandFailure("cannot read \(file)") }
-            guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            guard let object = (try? JSONDecoder().decode(JSONValue.self, from: data))?.object else {
                 throw CommandFailure("\(file) does not hold a JSON object")
             }
             job = object
         }
-        if let name { job["name"] = name }
-        if let description { job["description"] = description }
+        if let name { job["name"] = .string(name) }
+        if let description { job["description"] = .string(description) }
         if cron != nil && every != nil { throw CommandFailure("give either --cron or --every, not both") }
-        var schedule = job["schedule"] as? [String: Any] ?? [:]
+        var schedule = job["schedule"]?.object ?? [:]
         if let cron {
             schedule["type"] = "cron"
-            schedule["expression"] = cron
+            schedule["expression"] = .string(cron)
         }
         if let every {
             schedule["type"] = "interval"
-            schedule["expression"] = String(try Self.milliseconds(every, flag: "--every"))
+            schedule["expression"] = .string(String(try Self.milliseconds(every, flag: "--every")))
             schedule["timezone"] = nil
         }
-        if let timeZone { schedule["timezone"] = timeZone }
-        if !schedule.isEmpty { job["schedule"] = schedule }
+        if let timeZone { schedule["timezone"] = .string(timeZone) }
+        if !schedule.isEmpty { job["schedule"] = .object(schedule) }
 
-        var http = job["httpConfig"] as? [String: Any] ?? [:]
-        if let url { http["url"] = url }
-        if let method { http["method"] = method.uppercased() }
+        var http = job["httpConfig"]?.object ?? [:]
+        if let url { http["url"] = .string(url) }
+        if let method { http["method"] = .string(method.uppercased()) }
         if !headers.isEmpty {
-            var existing = http["headers"] as? [String: Any] ?? [:]
+            var existing = http["headers"]?.object ?? [:]
             for header in headers {
                 guard let colon = header.firstIndex(of: ":"), colon != header.startIndex else {
                     throw CommandFailure("--header takes NAME:VALUE, got '\(header)'")
                 }
                 existing[String(header[..<colon]).trimmingCharacters(in: .whitespaces)] =
-                    String(header[header.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
+                    .string(String(header[header.index(after: colon)...]).trimmingCharacters(in: .whitespaces))
             }
-            http["headers"] = existing
+            http["headers"] = .object(existing)
         }
         if let body {
             if body.hasPrefix("@") {
                 let path = String(body.dropFirst())
                 guard let data = FileManager.default.contents(atPath: path) else { throw CommandFailure("cannot read \(path)") }
-                http["body"] = String(decoding: data, as: UTF8.self)
+                http["body"] = .string(String(decoding: data, as: UTF8.self))
             } else {
-                http["body"] = body
+                http["body"] = .string(body)
             }
         }
-        if let timeout { http["timeoutMs"] = try Self.milliseconds(timeout, flag: "--timeout") }
-        if !http.isEmpty { job["httpConfig"] = http }
+        if let timeout { http["timeoutMs"] = .number(Double(try Self.milliseconds(timeout, flag: "--timeout"))) }
+        if !http.isEmpty { job["httpConfig"] = .object(http) }
 
-        var retry = job["retryPolicy"] as? [String: Any] ?? [:]
-        if let retries { retry["maxRetries"] = retries }
-        if let initialDelay { retry["initialDelay"] = try Self.milliseconds(initialDelay, flag: "--initial-delay") }
-        if let backoff { retry["backoffMultiplier"] = backoff }
-        if let maxDelay { retry["maxDelay"] = try Self.milliseconds(maxDelay, flag: "--max-delay") }
-        if !retry.isEmpty { job["retryPolicy"] = retry }
-        if !tags.isEmpty { job["tags"] = tags }
+        var retry = job["retryPolicy"]?.object ?? [:]
+        if let retries { retry["maxRetries"] = .number(Double(retries)) }
+        if let initialDelay {
+            retry["initialDelay"] = .number(Double(try Self.milliseconds(initialDelay, flag: "--initial-delay")))
+        }
+        if let backoff { retry["backoffMultiplier"] = .number(backoff) }
+        if let maxDelay { retry["maxDelay"] = .number(Double(try Self.milliseconds(maxDelay, flag: "--max-delay"))) }
+        if !retry.isEmpty { job["retryPolicy"] = .object(retry) }
+        if !tags.isEmpty { job["tags"] = .array(tags.map(JSONValue.string)) }
         return job
     }
 

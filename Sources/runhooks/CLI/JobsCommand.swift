@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RunhooksCore
 
 /// `runhooks jobs …`: scheduled HTTP requests.
 struct JobsCommand: AsyncParsableCommand {
@@ -8,24 +9,19 @@ struct JobsCommand: AsyncParsableCommand {
         subcommands: [List.self, Get.self, Create.self, Update.self, Delete.self, Pause.self, Resume.self, Trigger.self,
             Executions.self])
 
-    static func printJob(_ data: Any?, _ output: Output) {
-        output.json ? output.printJSON(data) : output.fields(data)
+    /// Sends a change and shows the job as it now is.
+    static func change(_ id: String, _ body: JSONValue, options: ClientOptions, saying message: String? = nil) async throws {
+        let reply = try await options.client().send(.PATCH, "/jobs/\(id)", body: body)
+        options.output.message(message ?? reply.message)
+        options.output.record(reply.data)
     }
 
-    static func setStatus(_ status: String, of id: String, options: ClientOptions, saying message: String) async throws {
-        let reply = try await options.client().send(.PATCH, "/jobs/\(id)", body: ["status": status])
-        options.output.message(message)
-        printJob(reply.data, options.output)
-    }
-
-    static func schedule(_ job: [String: Any]) -> String {
-        let schedule = job["schedule"] as? [String: Any] ?? [:]
-        let expression = Output.text(schedule["expression"])
-        if schedule["type"] as? String == "interval", let ms = Int(expression) {
+    static func schedule(_ job: JSONValue) -> String {
+        let expression = Output.text(job["schedule"]?["expression"])
+        if job["schedule"]?["type"]?.string == "interval", let ms = Int(expression) {
             return "every " + Self.duration(ms)
         }
-        let zone = schedule["timezone"] as? String
-        return expression + (zone.map { " (\($0))" } ?? "")
+        return expression + (job["schedule"]?["timezone"]?.string.map { " (\($0))" } ?? "")
     }
 
     static func duration(_ ms: Int) -> String {
@@ -49,16 +45,12 @@ struct JobsCommand: AsyncParsableCommand {
                 .GET, "/jobs",
                 query: ["status": status, "tag": tag, "name": name, "page": page.map(String.init), "limit": limit.map(String.init)])
             if options.json { return options.output.printJSON(reply.data) }
-            let pageData = reply.data as? [String: Any] ?? [:]
-            let jobs = pageData["data"] as? [[String: Any]] ?? []
-            let rows = jobs.map { job in
+            let rows = (reply.data?["data"]?.array ?? []).map { job in
                 [Output.text(job["id"]), Output.text(job["name"]), Output.text(job["status"]), JobsCommand.schedule(job),
-                    Output.text(job["nextExecutionAt"]), Output.text((job["httpConfig"] as? [String: Any])?["url"])]
+                    Output.text(job["nextExecutionAt"]), Output.text(job["httpConfig"]?["url"])]
             }
-            options.output.table(["ID", "NAME", "STATUS", "SCHEDULE", "NEXT RUN", "URL"], rows) { column, value in
-                column == "STATUS" ? Output.statusColour(value) : nil
-            }
-            print("page \(Output.text(pageData["page"])) of \(Output.text(pageData["totalPages"])), \(Output.text(pageData["total"])) job(s)")
+            options.output.statusTable(["ID", "NAME", "STATUS", "SCHEDULE", "NEXT RUN", "URL"], rows, statusColumn: "STATUS")
+            print(Output.pageLine(reply.data, noun: "job"))
         }
     }
 
@@ -68,7 +60,7 @@ struct JobsCommand: AsyncParsableCommand {
         @Argument(help: "Job id.") var id: String
 
         func run() async throws {
-            JobsCommand.printJob(try await options.client().send(.GET, "/jobs/\(id)").data, options.output)
+            options.output.record(try await options.client().send(.GET, "/jobs/\(id)").data)
         }
     }
 
@@ -80,9 +72,9 @@ struct JobsCommand: AsyncParsableCommand {
         @OptionGroup var job: JobFlags
 
         func run() async throws {
-            let reply = try await options.client().send(.POST, "/jobs", body: try job.jobObject())
+            let reply = try await options.client().send(.POST, "/jobs", body: .object(try job.jobObject()))
             options.output.message(reply.message)
-            JobsCommand.printJob(reply.data, options.output)
+            options.output.record(reply.data)
         }
     }
 
@@ -95,9 +87,7 @@ struct JobsCommand: AsyncParsableCommand {
         func run() async throws {
             let changes = try job.jobObject()
             guard !changes.isEmpty else { throw CommandFailure("nothing to change: give at least one flag or --file") }
-            let reply = try await options.client().send(.PATCH, "/jobs/\(id)", body: changes)
-            options.output.message(reply.message)
-            JobsCommand.printJob(reply.data, options.output)
+            try await JobsCommand.change(id, .object(changes), options: options)
         }
     }
 
@@ -107,8 +97,7 @@ struct JobsCommand: AsyncParsableCommand {
         @Argument(help: "Job id.") var id: String
 
         func run() async throws {
-            let reply = try await options.client().send(.DELETE, "/jobs/\(id)")
-            options.json ? options.output.printJSON(reply.data) : options.output.message(reply.message ?? "Job deleted")
+            options.output.acknowledge(try await options.client().send(.DELETE, "/jobs/\(id)"), otherwise: "Job deleted")
         }
     }
 
@@ -118,7 +107,7 @@ struct JobsCommand: AsyncParsableCommand {
         @Argument(help: "Job id.") var id: String
 
         func run() async throws {
-            try await JobsCommand.setStatus("paused", of: id, options: options, saying: "Job paused")
+            try await JobsCommand.change(id, ["status": "paused"], options: options, saying: "Job paused")
         }
     }
 
@@ -128,7 +117,7 @@ struct JobsCommand: AsyncParsableCommand {
         @Argument(help: "Job id.") var id: String
 
         func run() async throws {
-            try await JobsCommand.setStatus("active", of: id, options: options, saying: "Job resumed")
+            try await JobsCommand.change(id, ["status": "active"], options: options, saying: "Job resumed")
         }
     }
 
@@ -138,8 +127,7 @@ struct JobsCommand: AsyncParsableCommand {
         @Argument(help: "Job id.") var id: String
 
         func run() async throws {
-            let reply = try await options.client().send(.POST, "/jobs/\(id)/trigger")
-            options.json ? options.output.printJSON(reply.data) : options.output.message(reply.message ?? "Job run enqueued")
+            options.output.acknowledge(try await options.client().send(.POST, "/jobs/\(id)/trigger"), otherwise: "Job run enqueued")
         }
     }
 

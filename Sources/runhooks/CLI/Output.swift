@@ -1,4 +1,5 @@
 import Foundation
+import RunhooksCore
 
 #if canImport(Glibc)
 import Glibc
@@ -12,30 +13,36 @@ struct Output {
     let json: Bool
     let colour = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
 
-    static func jsonText(_ value: Any) -> String {
-        guard JSONSerialization.isValidJSONObject(value),
-            let data = try? JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        else { return Self.text(value) }
-        return String(decoding: data, as: UTF8.self)
+    static func jsonText(_ value: JSONValue) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? text(value)
     }
 
     /// A value as one table cell.
-    static func text(_ value: Any?) -> String {
+    static func text(_ value: JSONValue?) -> String {
         switch value {
-        case nil, is NSNull: return "—"
-        case let string as String: return string
-        case let number as NSNumber:
-            if String(cString: number.objCType) == "c" { return number.boolValue ? "yes" : "no" }
-            return number.stringValue
-        case let array as [Any]: return array.map { text($0) }.joined(separator: ", ")
-        case let object as [String: Any]:
-            return object.keys.sorted().map { "\($0)=\(text(object[$0]))" }.joined(separator: " ")
-        default: return "\(value!)"
+        case nil, .null?: "—"
+        case .string(let string)?: string
+        case .bool(let flag)?: flag ? "yes" : "no"
+        case .number(let number)?: number.rounded() == number && abs(number) < 9e15 ? String(Int64(number)) : String(number)
+        case .array(let items)?: items.map { text($0) }.joined(separator: ", ")
+        case .object(let object)?: object.keys.sorted().map { "\($0)=\(text(object[$0]))" }.joined(separator: " ")
         }
     }
 
-    func printJSON(_ value: Any?) {
-        print(Self.jsonText(value ?? NSNull()))
+    func printJSON(_ value: JSONValue?) {
+        print(Self.jsonText(value ?? .null))
+    }
+
+    /// One record: its fields, or the JSON with `--json`.
+    func record(_ value: JSONValue?) {
+        json ? printJSON(value) : fields(value)
+    }
+
+    /// The answer to an action (delete, trigger, replay): its message, or the JSON with `--json`.
+    func acknowledge(_ reply: APIConnection.Reply, otherwise text: String) {
+        json ? printJSON(reply.data) : message(reply.message ?? text)
     }
 
     /// Prints rows under a header; `style` may colour a cell (by column name and value).
@@ -61,16 +68,16 @@ struct Output {
     }
 
     /// Prints an object's fields one per line, nested objects flattened with dots.
-    func fields(_ object: Any?) {
+    func fields(_ value: JSONValue?) {
         var lines: [(String, String)] = []
-        func walk(_ value: Any?, _ prefix: String) {
-            if let object = value as? [String: Any], !object.isEmpty, !prefix.hasSuffix("headers") {
+        func walk(_ value: JSONValue?, _ prefix: String) {
+            if let object = value?.object, !object.isEmpty, !prefix.hasSuffix("headers") {
                 for key in object.keys.sorted() { walk(object[key], prefix.isEmpty ? key : "\(prefix).\(key)") }
             } else {
                 lines.append((prefix, Self.text(value)))
             }
         }
-        walk(object, "")
+        walk(value, "")
         let width = lines.map(\.0.count).max() ?? 0
         for (key, value) in lines {
             print(paint(key.padding(toLength: width, withPad: " ", startingAt: 0), "1") + "  " + value)
@@ -90,6 +97,16 @@ struct Output {
         case "pending", "running", "paused", "suspect", "quota_exceeded", "left": return "33"
         default: return nil
         }
+    }
+
+    /// A table whose column `column` holds statuses, coloured as such.
+    func statusTable(_ columns: [String], _ rows: [[String]], statusColumn column: String) {
+        table(columns, rows) { name, value in name == column ? Self.statusColour(value) : nil }
+    }
+
+    /// "page 1 of 3, 42 jobs" under a paged list.
+    static func pageLine(_ page: JSONValue?, noun: String) -> String {
+        "page \(text(page?["page"])) of \(text(page?["totalPages"])), \(text(page?["total"])) \(noun)(s)"
     }
 
     func paint(_ text: String, _ code: String) -> String {
