@@ -59,7 +59,7 @@ public struct AlertNotifier: Sendable {
         } catch {
             logger.error("could not record alert delivery for alert \(event.alert.id): \(error)")
         }
-        await events.record(.alertRecorded)
+        events.record(.alertRecorded)
     }
 
     static let smtpNotConfigured = "SMTP not configured"

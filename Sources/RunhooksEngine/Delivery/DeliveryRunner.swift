@@ -40,7 +40,7 @@ public struct DeliveryRunner: Sendable {
     }
 
     public func perform(_ attempt: Attempt) async -> Next {
-        defer { Task { await events.record(.attemptFinished) } }
+        defer { events.record(.attemptFinished) }
         do {
             return try await performThrowing(attempt)
         } catch {
@@ -91,7 +91,7 @@ public struct DeliveryRunner: Sendable {
             logger.debug("slot \(attempt.slot.iso8601Milliseconds) attempt \(attempt.number) of job \(job.id) not claimed")
             return .done
         }
-        Task { await events.record(.attemptClaimed) }
+        events.record(.attemptClaimed)
         var startedAt = execution.startedAt ?? now
         if let sendAt = attempt.sendAt { await gate.wait(until: sendAt.millisecondsSince1970) }
         if !holdsSlot {

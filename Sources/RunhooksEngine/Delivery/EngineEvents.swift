@@ -1,6 +1,10 @@
+import Foundation
+import Synchronization
+
 /// Running totals of what the engine has done, with a way to wait for a total to be reached
-/// (tests wait on these instead of sleeping).
-public actor EngineEvents {
+/// (tests wait on these instead of sleeping). A lock, not an actor: every fire records here,
+/// and recording must not cost a task per fire.
+public final class EngineEvents: Sendable {
     public enum Kind: Sendable, Hashable {
         /// An attempt was claimed in the store (it is about to be sent).
         case attemptClaimed
@@ -10,39 +14,63 @@ public actor EngineEvents {
         case alertRecorded
     }
 
-    private var totals: [Kind: Int] = [:]
-    private var waiters: [(kind: Kind, target: Int, continuation: CheckedContinuation<Bool, Never>)] = []
+    private struct Waiter {
+        let id: UUID
+        let kind: Kind
+        let target: Int
+        let continuation: CheckedContinuation<Bool, Never>
+    }
+
+    private struct State {
+        var totals: [Kind: Int] = [:]
+        var waiters: [Waiter] = []
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
-    public func total(_ kind: Kind) -> Int { totals[kind, default: 0] }
+    public func total(_ kind: Kind) -> Int { state.withLock { $0.totals[kind, default: 0] } }
 
     public var attemptsFinished: Int { total(.attemptFinished) }
 
     func record(_ kind: Kind) {
-        totals[kind, default: 0] += 1
-        let reached = totals[kind, default: 0]
-        let ready = waiters.filter { $0.kind == kind && $0.target <= reached }
-        waiters.removeAll { $0.kind == kind && $0.target <= reached }
+        let ready = state.withLock { state -> [Waiter] in
+            state.totals[kind, default: 0] += 1
+            let reached = state.totals[kind, default: 0]
+            guard !state.waiters.isEmpty else { return [] }
+            let ready = state.waiters.filter { $0.kind == kind && $0.target <= reached }
+            state.waiters.removeAll { $0.kind == kind && $0.target <= reached }
+            return ready
+        }
         for waiter in ready { waiter.continuation.resume(returning: true) }
     }
 
     /// Waits until at least `target` events of `kind` have happened; false if `timeout` passes first.
     public func waitFor(_ kind: Kind, total target: Int, timeout: Duration = .seconds(20)) async -> Bool {
-        if total(kind) >= target { return true }
+        let id = UUID()
         return await withCheckedContinuation { continuation in
-            waiters.append((kind, target, continuation))
+            let reached = state.withLock { state -> Bool in
+                if state.totals[kind, default: 0] >= target { return true }
+                state.waiters.append(Waiter(id: id, kind: kind, target: target, continuation: continuation))
+                return false
+            }
+            if reached {
+                continuation.resume(returning: true)
+                return
+            }
             Task {
                 try? await Task.sleep(for: timeout)
-                self.expire(kind, target)
+                self.expire(id)
             }
         }
     }
 
-    private func expire(_ kind: Kind, _ target: Int) {
-        guard total(kind) < target,
-            let index = waiters.firstIndex(where: { $0.kind == kind && $0.target == target })
-        else { return }
-        waiters.remove(at: index).continuation.resume(returning: false)
+    private func expire(_ id: UUID) {
+        let expired = state.withLock { state -> Waiter? in
+            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+            return state.waiters.remove(at: index)
+        }
+        expired?.continuation.resume(returning: false)
     }
 }
