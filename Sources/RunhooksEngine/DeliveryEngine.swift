@@ -80,14 +80,20 @@ public final class DeliveryEngine: Service, Sendable {
         }
     }
 
-    /// Stops a shard's wheel, lets its runs in flight end (bounded by the drain timeout) and
-    /// commits their writes, so the next owner starts from a settled store.
-    public func stopShard(_ shard: Int) async {
-        guard let actor = shards.withLock({ $0.removeValue(forKey: shard) }) else { return }
-        await actor.stop()
-        await withTimeout(drainTimeout) { await actor.waitUntilIdle() }
+    /// Stops shards' wheels, lets their runs in flight end (bounded by the drain timeout, for
+    /// all of them together) and commits their writes, so the next owner starts from a
+    /// settled store. Their tenants' actors are dropped.
+    public func stopShards(_ numbers: [Int]) async {
+        let actors = shards.withLock { shards in numbers.compactMap { shards.removeValue(forKey: $0) } }
+        guard !actors.isEmpty else { return }
+        for actor in actors { await actor.stop() }
+        await withTimeout(drainTimeout) {
+            await withTaskGroup(of: Void.self) { group in
+                for actor in actors { group.addTask { await actor.waitUntilIdle() } }
+            }
+        }
         await journal.drain()
-        tenants.forget(shard: shard)
+        for actor in actors { tenants.forget(shard: actor.shard) }
     }
 
     /// Runs `body` until it returns or `timeout` passes; true if it returned.

@@ -80,8 +80,8 @@ public protocol Store: Sendable {
     func acquireLeases(shards: [Int], node: String, duration: TimeInterval, at: Date) async throws -> [Int: ShardLease]
     /// Every shard's lease as recorded (for the cluster view).
     func leases() async throws -> [ShardLease]
-    /// Gives a lease up at once (graceful leave), if `node` holds it.
-    func releaseLease(shard: Int, node: String) async throws
+    /// Gives leases up at once (graceful hand-over), those that `node` holds, in one transaction.
+    func releaseLeases(shards: [Int], node: String) async throws
 
     // Usage
     func runCounts(userId: String, at: Date) async throws -> RunCounts
@@ -99,5 +99,11 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .duplicateExecution: "an execution for this job, slot and attempt already exists"
         case .unavailable(let reason): "store unavailable: \(reason)"
         }
+    }
+}
+
+extension Store {
+    public func releaseLease(shard: Int, node: String) async throws {
+        try await releaseLeases(shards: [shard], node: node)
     }
 }

@@ -122,26 +122,26 @@ public final class ClusterCoordinator: Service, Sendable {
         } catch {
             logger.error("cannot renew shard leases: \(error)")
             // Claims are fenced by the store anyway; stop wheels whose lease has run out.
-            for shard in engine.runningShards where (held.withLock { $0[shard]?.expiresAt ?? .distantPast }) <= now {
-                await engine.stopShard(shard)
-            }
+            let expired = held.withLock { held in engine.runningShards.filter { (held[$0]?.expiresAt ?? .distantPast) <= now } }
+            await engine.stopShards(expired)
             return
         }
         let previous = held.withLock { held in
             defer { held = leases }
             return held
         }
-        let running = Set(engine.runningShards)
-        for shard in running.sorted() where leases[shard] == nil || leases[shard]?.epoch != previous[shard]?.epoch {
-            let movedAway = !mine.contains(shard)
-            await engine.stopShard(shard)
-            if movedAway {
-                try? await store.releaseLease(shard: shard, node: nodeId)
-                logger.info("handed shard \(shard) over to \(owners[shard])")
-            } else {
-                leaseLosses.increment()
-                logger.warning("lost the lease of shard \(shard); stopped it")
-            }
+        let stale = engine.runningShards.filter { leases[$0] == nil || leases[$0]?.epoch != previous[$0]?.epoch }
+        let lost = stale.filter { mine.contains($0) }
+        if !lost.isEmpty {
+            leaseLosses.increment(by: Int64(lost.count))
+            logger.warning("lost the lease of shard(s) \(lost); stopping them")
+            await engine.stopShards(lost)
+        }
+        let movedAway = stale.filter { !mine.contains($0) }
+        if !movedAway.isEmpty {
+            await engine.stopShards(movedAway)
+            try? await store.releaseLeases(shards: movedAway, node: nodeId)
+            logger.info("handed shard(s) \(movedAway) over")
         }
         let runningNow = Set(engine.runningShards)
         for (shard, lease) in leases.sorted(by: { $0.key < $1.key }) where !runningNow.contains(shard) {
@@ -154,13 +154,11 @@ public final class ClusterCoordinator: Service, Sendable {
         }
     }
 
-    /// Graceful leave: stop every wheel, let its runs finish, then give its lease up.
+    /// Graceful leave: stop every wheel, let its runs finish, then give the leases up.
     private func handOverEverything() async {
         let shards = engine.runningShards
-        for shard in shards {
-            await engine.stopShard(shard)
-            try? await store.releaseLease(shard: shard, node: nodeId)
-        }
+        await engine.stopShards(shards)
+        try? await store.releaseLeases(shards: shards, node: nodeId)
         held.withLock { $0 = [:] }
         logger.info("node \(nodeId) handed over \(shards.count) shard(s)")
     }

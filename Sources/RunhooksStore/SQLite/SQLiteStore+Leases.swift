@@ -36,10 +36,13 @@ extension SQLiteStore {
         }
     }
 
-    public func releaseLease(shard: Int, node: String) async throws {
+    public func releaseLeases(shards: [Int], node: String) async throws {
+        guard !shards.isEmpty else { return }
         try await pool.write { db in
-            try db.execute(
-                sql: "UPDATE shard_leases SET expires_at = 0 WHERE shard = ? AND owner = ?", arguments: [shard, node])
+            for shard in shards {
+                try db.cachedStatement(sql: "UPDATE shard_leases SET expires_at = 0 WHERE shard = ? AND owner = ?")
+                    .execute(arguments: [shard, node])
+            }
         }
     }
 
