@@ -55,6 +55,12 @@ import Glibc
         #expect(patched == 200)
         let (_, reread) = try await cluster.client("c").send("GET", "/jobs/\(jobId)", key: user.key)
         #expect((reread["data"] as? [String: Any])?["name"] as? String == "renamed")
+        // A client cannot pose as a forwarding node: without the cluster token the hop header is
+        // ignored and the call is forwarded as usual (trusted, it would get a 503 "not the owner").
+        let (forged, forgedJob) = try await cluster.client("a").send(
+            "GET", "/jobs/\(jobId)", key: user.key,
+            headers: ["Runhooks-Forwarded-By": "c", "Runhooks-Cluster-Token": String(repeating: "0", count: 64)])
+        #expect(forged == 200 && (forgedJob["data"] as? [String: Any])?["name"] as? String == "renamed")
         // A wrong key is refused the same way through every node.
         let (refused, envelope) = try await cluster.client("a").send("GET", "/jobs/\(jobId)", key: "rh_live_nope")
         #expect(refused == 401 && envelope["success"] as? Bool == false)

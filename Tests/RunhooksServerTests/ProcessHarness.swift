@@ -90,9 +90,12 @@ struct ProcessFailure: Error, CustomStringConvertible {
 struct HTTPJSONClient {
     let base: String
 
-    func send(_ method: String, _ path: String, key: String? = nil, body: [String: Any]? = nil) async throws -> (Int, [String: Any]) {
+    func send(
+        _ method: String, _ path: String, key: String? = nil, body: [String: Any]? = nil, headers: [String: String] = [:]
+    ) async throws -> (Int, [String: Any]) {
         var request = URLRequest(url: URL(string: base + path)!)
         request.httpMethod = method
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         if let key { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
         if let body {
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
