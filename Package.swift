@@ -132,6 +132,16 @@ let package = Package(
             path: "Benchmarks/LoadGenerator",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "RunhooksTestSupport",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/RunhooksTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "RunhooksCoreTests",
             dependencies: ["RunhooksCore"],
@@ -146,7 +156,7 @@ let package = Package(
             name: "RunhooksEngineTests",
             dependencies: [
                 "RunhooksCore", "RunhooksStore", "RunhooksEngine",
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "RunhooksTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
@@ -165,7 +175,7 @@ let package = Package(
                 "RunhooksStore",
                 "RunhooksEngine",
                 "RunhooksServer",
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "RunhooksTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

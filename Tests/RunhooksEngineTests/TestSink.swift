@@ -1,6 +1,6 @@
 import Foundation
 import Hummingbird
-import ServiceLifecycle
+import RunhooksTestSupport
 import Logging
 import NIOCore
 
@@ -17,8 +17,7 @@ actor TestSink {
 
     private(set) var received: [Received] = []
     private var waiters: [(id: UUID, count: Int, path: String?, continuation: CheckedContinuation<Bool, Never>)] = []
-    private var task: Task<Void, any Error>?
-    private var group: ServiceGroup?
+    private var server: TestHTTPServer?
     private(set) var port = 0
     /// How many times each path has been hit (for answers that change over time).
     private var hits: [String: Int] = [:]
@@ -38,21 +37,9 @@ actor TestSink {
         let router = Router()
         router.on("{path}", method: .get) { request, _ in try await self.answer(request) }
         router.on("{path}", method: .post) { request, _ in try await self.answer(request) }
-        var logger = Logger(label: "test-sink")
-        logger.logLevel = .error
-        let started = AsyncStream<Int>.makeStream()
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in started.continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
-        // Run under a service group so that stop() can shut the server down gracefully: a
-        // connection accepted while a cancelled Hummingbird server winds down can crash NIO.
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
-        self.group = group
-        task = Task { try await group.run() }
-        for await port in started.stream {
-            self.port = port
-            break
-        }
+        let server = await TestHTTPServer.start(router: router, label: "test-sink")
+        self.server = server
+        port = server.port
     }
 
     private func enter() {
@@ -63,16 +50,7 @@ actor TestSink {
     private func leave() { concurrent -= 1 }
 
     func stop() async {
-        await group?.triggerGracefulShutdown()
-        let task = self.task
-        // Give open requests a moment, then cut whatever still hangs.
-        let finished = Task { _ = await task?.result }
-        let deadline = Task {
-            try? await Task.sleep(for: .seconds(2))
-            task?.cancel()
-        }
-        _ = await finished.value
-        deadline.cancel()
+        await server?.stop()
     }
 
     private func answer(_ request: Request) async throws -> Response {

@@ -1,7 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import ServiceLifecycle
+import RunhooksTestSupport
 import Logging
 import NIOCore
 
@@ -15,8 +15,7 @@ actor SlotSink {
 
     private var received: [Delivery] = []
     private var waiters: [(count: Int, continuation: CheckedContinuation<Bool, Never>)] = []
-    private var task: Task<Void, any Error>?
-    private var group: ServiceGroup?
+    private var server: TestHTTPServer?
     private(set) var port = 0
 
     static func start() async throws -> SlotSink {
@@ -37,34 +36,13 @@ actor SlotSink {
                     attempt: request.headers[HTTPField.Name("Runhooks-Attempt")!] ?? ""))
             return Response(status: .ok)
         }
-        var logger = Logger(label: "slot-sink")
-        logger.logLevel = .error
-        let started = AsyncStream<Int>.makeStream()
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { started.continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
-        // Run under a service group so that stop() can shut the server down gracefully: a
-        // connection accepted while a cancelled Hummingbird server winds down can crash NIO.
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
-        self.group = group
-        task = Task { try await group.run() }
-        for await port in started.stream {
-            self.port = port
-            break
-        }
+        let server = await TestHTTPServer.start(router: router, label: "slot-sink")
+        self.server = server
+        port = server.port
     }
 
     func stop() async {
-        await group?.triggerGracefulShutdown()
-        let task = self.task
-        // Give open requests a moment, then cut whatever still hangs.
-        let finished = Task { _ = await task?.result }
-        let deadline = Task {
-            try? await Task.sleep(for: .seconds(2))
-            task?.cancel()
-        }
-        _ = await finished.value
-        deadline.cancel()
+        await server?.stop()
     }
 
     private func record(_ delivery: Delivery) {
