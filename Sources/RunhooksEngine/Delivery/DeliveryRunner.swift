@@ -93,7 +93,8 @@ public struct DeliveryRunner: Sendable {
         }
         events.record(.attemptClaimed)
         var startedAt = execution.startedAt ?? now
-        if let sendAt = attempt.sendAt { await gate.wait(until: sendAt.millisecondsSince1970) }
+        // Only attempts claimed ahead of their slot visit the gate; the rest go at once.
+        if let sendAt = attempt.sendAt, sendAt > context.clock.now() { await gate.wait(until: sendAt.millisecondsSince1970) }
         if !holdsSlot {
             await tenant.acquireSlot(plan: plan)
             startedAt = context.clock.now()
