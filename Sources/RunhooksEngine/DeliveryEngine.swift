@@ -14,6 +14,7 @@ public final class DeliveryEngine: Service, Sendable {
     public let tenants: TenantDirectory
     let dispatcher: Dispatcher
     let runner: DeliveryRunner
+    let notifier: AlertNotifier
     let claimLeadMs: Int64
     /// The shards whose wheels run on this node now; the cluster coordinator starts and stops them.
     private let shards = Mutex<[Int: ShardActor]>([:])
@@ -28,18 +29,19 @@ public final class DeliveryEngine: Service, Sendable {
         context: EngineContext, tenants: TenantDirectory, targets: TargetGuard, ownedShards: [Int],
         logger: Logger, metrics: EngineMetrics = EngineMetrics(), smtp: SMTPConfiguration? = nil,
         alertRetryDelays: [TimeInterval] = [2, 10], drainTimeout: Duration = .seconds(10), sweepInterval: TimeInterval = 3600,
-        claimLead: Duration = .zero
+        claimLead: Duration = .zero, writes: (any EngineWriteApplying)? = nil
     ) {
         self.context = context
         self.tenants = tenants
         self.logger = logger
         self.drainTimeout = drainTimeout
         self.sweepInterval = sweepInterval
-        journal = WriteJournal(store: context.store, logger: logger)
+        journal = WriteJournal(store: writes ?? context.store, logger: logger)
         dispatcher = Dispatcher(targets: targets)
         let notifier = AlertNotifier(
             context: context, dispatcher: dispatcher, smtp: smtp, events: events, logger: logger,
             retryDelays: alertRetryDelays)
+        self.notifier = notifier
         let runner = DeliveryRunner(
             context: context, journal: journal, gate: SendGate(clock: context.clock), dispatcher: dispatcher,
             tenants: tenants, events: events, metrics: metrics,
@@ -64,6 +66,7 @@ public final class DeliveryEngine: Service, Sendable {
 
     /// Loads a shard from the store and starts its wheel under `fence` (nil: no cluster).
     public func startShard(_ shard: Int, fence: LeaseFence?) async throws {
+        await tenants.refresh(shard: shard)
         let actor = ShardActor(shard: shard, runner: runner, inFlight: inFlight, claimLeadMs: claimLeadMs, logger: logger)
         await actor.setFence(fence)
         let fresh = shards.withLock { shards -> Bool in
@@ -80,61 +83,90 @@ public final class DeliveryEngine: Service, Sendable {
         }
     }
 
-    /// Stops shards' wheels, lets their runs in flight end (bounded by the drain timeout, for
-    /// all of them together) and commits their writes, so the next owner starts from a
-    /// settled store. Their tenants' actors are dropped.
-    public func stopShards(_ numbers: [Int]) async {
+    /// Shards taken off this node's wheels, whose runs in flight are still to end.
+    public struct Departure: Sendable {
+        let actors: [ShardActor]
+        public var shards: [Int] { actors.map(\.shard) }
+    }
+
+    /// The first, quick step of a hand-over: takes the shards off the engine (API changes no
+    /// longer reach them) and stops their wheels. `finishHandOver` does the rest.
+    public func stopWheels(_ numbers: [Int]) async -> Departure {
         let actors = shards.withLock { shards in numbers.compactMap { shards.removeValue(forKey: $0) } }
-        guard !actors.isEmpty else { return }
         for actor in actors { await actor.stop() }
-        await withTimeout(drainTimeout) {
+        return Departure(actors: actors)
+    }
+
+    /// Hands shards over: stops their wheels, lets their runs in flight end (bounded by the
+    /// drain timeout, for all of them together), and past the timeout cancels the runs left and
+    /// settles them in the store as interrupted, under the lease this node still holds. Returns
+    /// once every write is committed, so the next owner starts from a settled store; the caller
+    /// releases the leases only then. Returns the shards whose runs all ended on their own.
+    @discardableResult
+    public func handOver(
+        _ numbers: [Int], reason: String = DeliveryEngine.handOverReason
+    ) async -> [Int] {
+        await finishHandOver(await stopWheels(numbers), reason: reason)
+    }
+
+    public static let handOverReason = "interrupted: the shard was handed over to another node during this attempt"
+
+    /// The second step of a hand-over (see `handOver`).
+    @discardableResult
+    public func finishHandOver(_ departure: Departure, reason: String = DeliveryEngine.handOverReason) async -> [Int] {
+        let actors = departure.actors
+        guard !actors.isEmpty else { return [] }
+        let drained = await withTimeout(drainTimeout) {
             await withTaskGroup(of: Void.self) { group in
                 for actor in actors { group.addTask { await actor.waitUntilIdle() } }
             }
         }
-        await journal.drain()
-        for actor in actors { tenants.forget(shard: actor.shard) }
-    }
-
-    /// Runs `body` until it returns or `timeout` passes; true if it returned.
-    @discardableResult
-    private func withTimeout(_ timeout: Duration, _ body: @escaping @Sendable () async -> Void) async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                await body()
-                return true
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
-    }
-
-    /// Stops the wheels, waits for runs in flight (bounded), and commits pending writes.
-    public func stop() async {
-        let running = shards.withLock { shards in
-            defer { shards = [:] }
-            return Array(shards.values)
-        }
-        for shard in running { await shard.stop() }
-        let inFlight = self.inFlight
-        let drained = await withTimeout(drainTimeout) { await inFlight.waitUntilIdle() }
+        var clean = actors.map(\.shard)
         if !drained {
-            logger.warning("shutdown: runs still in flight after \(drainTimeout); they are settled as interrupted on next start")
+            clean = []
+            for actor in actors { await actor.cancelAttempts() }
+            for actor in actors {
+                await actor.waitForAttempts()
+                do {
+                    try await actor.settleUnfinished(store: context.store, reason: reason)
+                } catch {
+                    logger.error("shard \(actor.shard): cannot settle runs left after the drain timeout: \(error)")
+                }
+            }
+            logger.warning("shard(s) \(actors.map(\.shard)): runs still in flight after \(drainTimeout) were cancelled and recorded as interrupted")
         }
+        await journal.drain()
+        for shard in clean { tenants.forget(shard: shard) }
+        return clean
+    }
+
+    /// Stops shards whose lease this node lost, at once: whatever they still run is fenced out
+    /// in the store, and cancelled here. Their tenants' counters are read again if they return.
+    public func abandon(_ numbers: [Int]) async {
+        let actors = shards.withLock { shards in numbers.compactMap { shards.removeValue(forKey: $0) } }
+        for actor in actors {
+            await actor.stop()
+            await actor.cancelAttempts()
+        }
+        for actor in actors { await tenants.refresh(shard: actor.shard) }
+    }
+
+    /// Hands every shard over (as a graceful leave does), waits for alert notices in flight
+    /// (sent or recorded as failed), and commits pending writes.
+    public func stop() async {
+        await handOver(runningShards, reason: "interrupted: the server stopped during this attempt")
+        await notifier.finish(timeout: drainTimeout)
         await journal.drain()
         try? await dispatcher.shutdown()
     }
 
     public func run() async throws {
         try await start()
-        let sweeper = Task { await sweepRetentionPeriodically() }
-        try? await gracefulShutdown()
-        sweeper.cancel()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.sweepRetentionPeriodically() }
+            try? await gracefulShutdown()
+            group.cancelAll()
+        }
         await stop()
     }
 

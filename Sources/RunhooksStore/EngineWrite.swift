@@ -7,12 +7,14 @@ public enum EngineWrite: Sendable, Equatable {
     /// Claims an attempt under its unique (job, slot, attempt) key; loses to an earlier claim.
     /// `advancesSlot` also records the slot as the job's latest, for catch-up after a restart.
     /// With a `fence`, the claim also loses unless that lease is still held and unexpired, so a
-    /// node that lost a shard cannot fire it.
-    case claim(Execution, advancesSlot: Bool, fence: LeaseFence? = nil)
+    /// node that lost a shard cannot fire it. `countsRun`: a won claim adds one run to the
+    /// user's daily and monthly counters in the same transaction (a lost claim costs nothing).
+    case claim(Execution, advancesSlot: Bool, fence: LeaseFence? = nil, countsRun: Bool = false)
     /// The attempt got its concurrency slot and is being sent.
     case start(executionId: String, at: Date)
-    /// The attempt ended.
-    case finish(ExecutionResult)
+    /// The attempt ended. With a `fence`, only while that (shard, owner, epoch) still holds the
+    /// lease: a node whose shard moved on cannot overwrite what the next owner settled.
+    case finish(ExecutionResult, fence: LeaseFence? = nil)
     /// Runs counted against the daily and monthly quotas.
     case addRuns(userId: String, count: Int, at: Date)
     /// A replay or trigger request has been turned into a run.

@@ -3,7 +3,7 @@ import RunhooksCore
 
 /// Everything durable. Every method that touches a user's data takes the user id and
 /// scopes its query by it, so one tenant can never read or change another's rows.
-public protocol Store: Sendable {
+public protocol Store: EngineWriteApplying {
     /// The shard count recorded when the store was created; records `proposed` the first time.
     func shardCount(proposing proposed: Int) async throws -> Int
     /// A value every node of the store shares (say, the token signing secret): the stored one,
@@ -31,7 +31,9 @@ public protocol Store: Sendable {
     func countJobs(userId: String) async throws -> Int
     func job(id: String, userId: String) async throws -> Job?
     func listJobs(userId: String, filter: JobFilter, page: PageRequest) async throws -> Page<Job>
-    func updateJob(_ job: Job) async throws -> Bool
+    /// Writes `job` if its stored `updatedAt` is still `expectedUpdatedAt` (compare-and-set);
+    /// false when the job is gone or was changed meanwhile.
+    func updateJob(_ job: Job, expectedUpdatedAt: Date) async throws -> Bool
     func deleteJob(id: String, userId: String) async throws -> Bool
 
     // Executions
@@ -49,9 +51,6 @@ public protocol Store: Sendable {
     func unfinishedExecutions(shard: Int) async throws -> [Execution]
     /// Failed attempts of one shard whose retry has not been claimed yet.
     func dueRetries(shard: Int) async throws -> [Execution]
-    /// Applies engine writes in one transaction; each result says whether the write took
-    /// effect (a claim that lost to an existing one did not).
-    func apply(_ writes: [EngineWrite]) async throws -> [Bool]
     /// Deletes executions of users on `plan` created before `cutoff`; returns how many.
     func purgeExecutions(plan: Plan, createdBefore cutoff: Date) async throws -> Int
 
@@ -60,7 +59,8 @@ public protocol Store: Sendable {
     func countAlerts(userId: String) async throws -> Int
     func alert(id: String, userId: String) async throws -> AlertConfig?
     func listAlerts(userId: String) async throws -> [AlertConfig]
-    func updateAlert(_ alert: AlertConfig) async throws -> Bool
+    /// Compare-and-set on `updatedAt`, as `updateJob`.
+    func updateAlert(_ alert: AlertConfig, expectedUpdatedAt: Date) async throws -> Bool
     func deleteAlert(id: String, userId: String) async throws -> Bool
 
     // Alert delivery
@@ -74,7 +74,8 @@ public protocol Store: Sendable {
     // Cluster fencing
     /// Takes or renews a shard's lease for `node` by compare-and-set: granted when the shard has
     /// no lease, its lease has expired, or `node` already holds it. A change of owner bumps the
-    /// epoch. Returns the lease held after the call, or nil when another node holds it.
+    /// epoch, and so does taking back an expired (or released) lease: whatever ran under the
+    /// old one is fenced out, and the shard starts afresh with a catch-up. Returns the lease held after the call, or nil when another node holds it.
     func acquireLease(shard: Int, node: String, duration: TimeInterval, at: Date) async throws -> ShardLease?
     /// `acquireLease` for many shards in one transaction; returns the leases `node` holds after it.
     func acquireLeases(shards: [Int], node: String, duration: TimeInterval, at: Date) async throws -> [Int: ShardLease]
@@ -86,6 +87,14 @@ public protocol Store: Sendable {
     // Usage
     func runCounts(userId: String, at: Date) async throws -> RunCounts
     func addRuns(userId: String, count: Int, at: Date) async throws
+}
+
+/// Where the engine's write journal commits its batches: the store, or in tests a wrapper
+/// that injects failures.
+public protocol EngineWriteApplying: Sendable {
+    /// Applies engine writes in one transaction; each result says whether the write took
+    /// effect (a claim that lost to an existing one, or a write whose fence is gone, did not).
+    func apply(_ writes: [EngineWrite]) async throws -> [Bool]
 }
 
 public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {

@@ -43,8 +43,9 @@ import Testing
         let tenant = harness.tenants.tenant(harness.user.id)
         var spec = JobSpec(name: job.name, schedule: job.schedule, httpConfig: job.httpConfig, retryPolicy: job.retryPolicy)
         spec.httpConfig.url = "\(await sink.baseURL)/ok"
-        job = try #require(try await tenant.updateJob(job, with: spec, plan: .growth))
-        await harness.engine.jobSaved(job)
+        let change = spec
+        let updated = try await tenant.updateJob(id: job.id, plan: .growth, scheduler: harness.engine) { _ in change }
+        job = try #require(updated)
         harness.clock.advance(by: 60)
         #expect(await harness.waitForAttempts(5))
         #expect(await smtp.waitFor(2))

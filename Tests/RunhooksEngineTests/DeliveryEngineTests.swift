@@ -248,8 +248,9 @@ import Testing
         let tenant = harness.tenants.tenant(harness.user.id)
         var paused = JobSpec(name: job.name, schedule: job.schedule, httpConfig: job.httpConfig, retryPolicy: job.retryPolicy)
         paused.status = .paused
-        let pausedJob = try #require(try await tenant.updateJob(job, with: paused, plan: .growth))
-        await harness.engine.jobSaved(pausedJob)
+        let pauseChange = paused
+        let pausedOrNil = try await tenant.updateJob(id: job.id, plan: .growth, scheduler: harness.engine) { _ in pauseChange }
+        let pausedJob = try #require(pausedOrNil)
         harness.clock.advance(by: 60)
         #expect(await harness.waitForAttempts(1))  // the witness fired, the paused job did not
         let pausedHits = await sink.count("/paused")
@@ -257,8 +258,9 @@ import Testing
         #expect(pausedHits == 0 && witnessHits == 1)
         harness.clock.advance(by: 30)
         paused.status = .active
-        let resumed = try #require(try await tenant.updateJob(pausedJob, with: paused, plan: .growth))
-        await harness.engine.jobSaved(resumed)
+        let resumeChange = paused
+        let resumedOrNil = try await tenant.updateJob(id: pausedJob.id, plan: .growth, scheduler: harness.engine) { _ in resumeChange }
+        let resumed = try #require(resumedOrNil)
         harness.clock.advance(by: 30)  // the witness fires; the resumed job is due 60 s after the resume
         #expect(await harness.waitForAttempts(2))
         #expect(await sink.count("/paused") == 0)

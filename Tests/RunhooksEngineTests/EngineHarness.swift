@@ -18,7 +18,8 @@ struct EngineHarness {
     static func make(
         plan: Plan = .growth, allowPrivateTargets: Bool = true, reuse: EngineHarness? = nil,
         metrics: EngineMetrics = EngineMetrics(), smtpPort: Int? = nil, smtpCredentials: String? = nil,
-        claimLead: Duration = .zero
+        claimLead: Duration = .zero, ownedShards: [Int] = [0, 1, 2, 3], drainTimeout: Duration = .seconds(5),
+        writes: (@Sendable (SQLiteStore) -> any EngineWriteApplying)? = nil
     ) async throws -> EngineHarness {
         let directory = reuse?.directory
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-engine-\(UUID().uuidString)")
@@ -30,12 +31,12 @@ struct EngineHarness {
         logger.logLevel = .warning
         let engine = DeliveryEngine(
             context: context, tenants: tenants, targets: TargetGuard(allowPrivateTargets: allowPrivateTargets),
-            ownedShards: [0, 1, 2, 3], logger: logger, metrics: metrics,
+            ownedShards: ownedShards, logger: logger, metrics: metrics,
             smtp: try smtpPort.map { port in
                 let userinfo = smtpCredentials.map { $0 + "\u{40}" } ?? ""
                 return try SMTPConfiguration(url: "smtp://\(userinfo)127.0.0.1:\(port)", from: "alerts" + "\u{40}runhooks.test")
             },
-            alertRetryDelays: [], drainTimeout: .seconds(5), claimLead: claimLead)
+            alertRetryDelays: [], drainTimeout: drainTimeout, claimLead: claimLead, writes: writes?(store))
         var user: User
         if let existing = reuse?.user {
             user = existing
@@ -61,9 +62,7 @@ struct EngineHarness {
             name: "job", schedule: schedule,
             httpConfig: HTTPConfig(url: url, method: method, headers: ["X-Test": "yes"], body: body, timeoutMs: timeoutMs),
             retryPolicy: RetryPolicy(maxRetries: retries, initialDelay: initialDelay, backoffMultiplier: 2, maxDelay: 60_000))
-        let job = try await tenants.tenant(user.id).createJob(spec, plan: .growth)
-        await engine.jobSaved(job)
-        return job
+        return try await tenants.tenant(user.id).createJob(spec, plan: .growth, scheduler: engine)
     }
 
     /// Creates an alert configuration the way the API does.
@@ -72,14 +71,11 @@ struct EngineHarness {
         _ channel: AlertConfig.Channel, target: String, jobId: String? = nil, threshold: Int = 1, cooldownMinutes: Int = 60,
         enabled: Bool = true
     ) async throws -> AlertConfig {
-        let tenant = tenants.tenant(user.id)
-        let alert = try await tenant.createAlert(
+        return try await tenants.tenant(user.id).createAlert(
             AlertSpec(
                 name: "\(channel) alert", channel: channel, target: target, jobId: jobId,
                 consecutiveFailuresThreshold: threshold, cooldownMinutes: cooldownMinutes, enabled: enabled),
             plan: .growth)
-        await tenant.alertsChanged()
-        return alert
     }
 
     /// Waits until `total` alert notices (of any alert) have been recorded since the engine

@@ -66,10 +66,13 @@ import Testing
         let job = try await tenant.createJob(spec, plan: .free)
         var paused = spec
         paused.status = .paused
-        let pausedJob = try #require(try await tenant.updateJob(job, with: paused, plan: .free))
+        let pauseChange = paused
+        let pausedOrNil = try await tenant.updateJob(id: job.id, plan: .free) { _ in pauseChange }
+        let pausedJob = try #require(pausedOrNil)
         #expect(pausedJob.nextExecution(after: clock.now()) == nil)
         clock.advance(by: 90)
-        let resumed = try #require(try await tenant.updateJob(pausedJob, with: spec, plan: .free))
+        let resumedOrNil = try await tenant.updateJob(id: pausedJob.id, plan: .free) { _ in spec }
+        let resumed = try #require(resumedOrNil)
         #expect(resumed.anchorAt == clock.now())
         #expect(resumed.nextExecution(after: clock.now()) == clock.now() + 60)
     }

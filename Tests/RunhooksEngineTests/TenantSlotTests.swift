@@ -35,16 +35,18 @@ import Testing
         let tenant = harness.tenants.tenant(harness.user.id)
         var admitted = 0
         for _ in 0..<205 {
-            if case .admitted = try await tenant.admitRun(plan: .free, at: harness.clock.now(), journal: harness.engine.journal) {
+            if case .admitted = try await tenant.admitRun(plan: .free, at: harness.clock.now()) {
                 admitted += 1
             }
         }
         #expect(admitted == 200)
-        await harness.engine.journal.drain()
-        #expect(try await harness.store.runCounts(userId: harness.user.id, at: harness.clock.now()).daily == 200)
+        // A run whose claim lost is given back, and only that one.
+        await tenant.refundRun(at: harness.clock.now())
+        #expect(try await tenant.admitRun(plan: .free, at: harness.clock.now()) == .admitted)
+        #expect(try await tenant.admitRun(plan: .free, at: harness.clock.now()) != .admitted)
         // A new UTC day starts a new count.
         harness.clock.advance(by: 86_400)
-        let nextDay = try await tenant.admitRun(plan: .free, at: harness.clock.now(), journal: harness.engine.journal)
+        let nextDay = try await tenant.admitRun(plan: .free, at: harness.clock.now())
         #expect(nextDay == .admitted)
     }
 

@@ -22,6 +22,9 @@ actor TestSink {
     /// How many times each path has been hit (for answers that change over time).
     private var hits: [String: Int] = [:]
     private var concurrent = 0
+    /// Requests to `/held` wait here until the test lets them go.
+    private var held: [CheckedContinuation<Void, Never>] = []
+    private var heldOpen = false
     /// The most requests the sink was answering at the same time.
     private(set) var maxConcurrent = 0
 
@@ -68,6 +71,9 @@ actor TestSink {
         case "/hang":
             try await Task.sleep(for: .seconds(600))
             return Response(status: .ok)
+        case "/held":
+            if !heldOpen { await withCheckedContinuation { held.append($0) } }
+            return Response(status: .ok)
         case "/slow":
             enter()
             try await Task.sleep(for: .milliseconds(150))
@@ -80,6 +86,14 @@ actor TestSink {
         default:
             return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "{\"ok\":true}")))
         }
+    }
+
+    /// Lets every request to `/held` (waiting or to come) answer.
+    func releaseHeld() {
+        heldOpen = true
+        let waiting = held
+        held = []
+        for request in waiting { request.resume() }
     }
 
     private func record(_ request: Received) {

@@ -18,3 +18,11 @@ public struct PlanLimitError: Error, Sendable, Equatable, CustomStringConvertibl
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }
+
+/// A write that lost a race: the record changed (or went away) between the read it was based
+/// on and the write. The client should read it again and retry.
+public struct WriteConflictError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -24,6 +24,7 @@ public struct AlertNotifier: Sendable {
     /// Waits before the second and third tries.
     let retryDelays: [TimeInterval]
     let timeoutMs: Int
+    let sends = OwnedTasks()
 
     public init(
         context: EngineContext, dispatcher: Dispatcher, smtp: SMTPConfiguration?, events: EngineEvents, logger: Logger,
@@ -38,6 +39,17 @@ public struct AlertNotifier: Sendable {
         self.timeoutMs = timeoutMs
     }
 
+    /// Sends a notice in a task of its own, which `finish` waits for.
+    func submit(_ event: AlertEvent) {
+        sends.run { await self.deliver(event) }
+    }
+
+    /// Waits for the notices in flight; past `timeout` cancels them, and each is recorded as
+    /// failed (none is lost). Notices submitted later are refused.
+    func finish(timeout: Duration) async {
+        await sends.finish(timeout: timeout)
+    }
+
     /// Sends a notice and records the outcome; returns when both are done.
     func deliver(_ event: AlertEvent) async {
         var attempts = 0
@@ -49,13 +61,19 @@ public struct AlertNotifier: Sendable {
             attempts += 1
             lastError = await sendOnce(event)
             if lastError == nil || lastError == Self.smtpNotConfigured { break }
+            if Task.isCancelled {
+                lastError = "\(lastError ?? "failed"); the server stopped before the next try"
+                break
+            }
         }
         let delivery = AlertDelivery(
             id: context.ids.next(at: context.clock.now()), alertId: event.alert.id, userId: event.alert.userId,
             jobId: event.job.id, channel: event.alert.channel, notice: event.notice,
             status: lastError == nil ? .sent : .failed, error: lastError, attempts: attempts, createdAt: context.clock.now())
         do {
-            try await context.store.insertAlertDelivery(delivery)
+            // Recorded even when the send was cancelled at shutdown: the record must not be.
+            let store = context.store
+            try await Task { try await store.insertAlertDelivery(delivery) }.value
         } catch {
             logger.error("could not record alert delivery for alert \(event.alert.id): \(error)")
         }

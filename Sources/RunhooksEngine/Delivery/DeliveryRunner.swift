@@ -60,7 +60,8 @@ public struct DeliveryRunner: Sendable {
 
         let plan: Plan
         let holdsSlot: Bool
-        switch try await tenant.startAttempt(countsAsRun: attempt.number == 1, at: now, journal: journal) {
+        let countsRun = attempt.number == 1
+        switch try await tenant.startAttempt(countsAsRun: countsRun, at: now) {
         case .accountGone:
             return .done
         case .quotaExceeded(let reason):
@@ -78,16 +79,18 @@ public struct DeliveryRunner: Sendable {
             execution.status = .running
             execution.startedAt = max(now, attempt.sendAt ?? now)
         }
-        // The claim is durable before the request leaves; a second claimant of the slot loses.
+        // The claim is durable before the request leaves; a second claimant of the slot loses,
+        // and the run counts against the quota only with a claim that won.
         let claimed: Bool
         do {
-            claimed = try await journal.commit(.claim(execution, advancesSlot: attempt.isScheduledSlot, fence: attempt.fence))
+            claimed = try await journal.commit(
+                .claim(execution, advancesSlot: attempt.isScheduledSlot, fence: attempt.fence, countsRun: countsRun))
         } catch {
-            if holdsSlot { await tenant.releaseSlot(plan: plan) }  // a slot must never leak
+            await tenant.abandonAttempt(plan: plan, holdsSlot: holdsSlot, refundRunAt: countsRun ? now : nil)
             throw error
         }
         guard claimed else {
-            if holdsSlot { await tenant.releaseSlot(plan: plan) }
+            await tenant.abandonAttempt(plan: plan, holdsSlot: holdsSlot, refundRunAt: countsRun ? now : nil)
             logger.debug("slot \(attempt.slot.iso8601Milliseconds) attempt \(attempt.number) of job \(job.id) not claimed")
             return .done
         }
@@ -100,11 +103,21 @@ public struct DeliveryRunner: Sendable {
             startedAt = context.clock.now()
             await journal.enqueue(.start(executionId: execution.id, at: startedAt))
         }
+        // A cancelled attempt belongs to a shard that was handed over after its drain timeout:
+        // the node that still holds the lease settles it, and the next owner retries it.
+        if Task.isCancelled {
+            await tenant.releaseSlot(plan: plan)
+            return .done
+        }
         if attempt.isScheduledSlot { metrics.recordFire(lateness: context.clock.now().timeIntervalSince(attempt.slot)) }
         metrics.inFlight.increment()
         let outcome = await dispatcher.deliver(
             Dispatcher.Request(job: job, executionId: execution.id, attempt: attempt.number, scheduledFor: attempt.slot))
         metrics.inFlight.decrement()
+        if Task.isCancelled {
+            await tenant.releaseSlot(plan: plan)
+            return .done
+        }
         let completedAt = context.clock.now()
 
         let lastAllowed = attempt.number > job.retryPolicy.maxRetries
@@ -129,7 +142,7 @@ public struct DeliveryRunner: Sendable {
                 result.status = outcome.kind == .timeout ? .timeout : .failed
             }
         }
-        await journal.enqueue(.finish(result))
+        await journal.enqueue(.finish(result, fence: attempt.fence))
         metrics.recordAttempt(result.status)
         var final = execution
         final.status = result.status

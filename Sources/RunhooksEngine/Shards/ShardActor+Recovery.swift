@@ -8,6 +8,17 @@ extension ShardActor {
 
     /// Settles attempts a crash left pending or running, and puts pending retries back on the wheel.
     func recover(store: any Store) async throws {
+        try await settleUnfinished(store: store, reason: "interrupted: the server stopped during this attempt")
+        for failed in try await store.dueRetries(shard: shard) {
+            guard let retryAt = failed.retryAt else { continue }
+            schedule(.retry(failed.id), at: retryAt.millisecondsSince1970, .retry(RetryOf(failed)))
+        }
+    }
+
+    /// Records every attempt of this shard left pending or running as interrupted, under the
+    /// shard's lease, with a retry due now where the policy has one left (the next owner sends
+    /// it as the next attempt, never again as the same one).
+    func settleUnfinished(store: any Store, reason: String) async throws {
         let now = clock.now()
         for execution in try await store.unfinishedExecutions(shard: shard) {
             guard let job = try await store.job(id: execution.jobId, userId: execution.userId) else { continue }
@@ -15,12 +26,8 @@ extension ShardActor {
             let result = ExecutionResult(
                 executionId: execution.id, status: retriesLeft ? .failed : .deadLetter, startedAt: execution.startedAt,
                 completedAt: now, durationMs: nil, httpStatusCode: nil, responseBody: nil,
-                error: "interrupted: the server stopped during this attempt", retryAt: retriesLeft ? now : nil)
-            try await runner.journal.commit(.finish(result))
-        }
-        for failed in try await store.dueRetries(shard: shard) {
-            guard let retryAt = failed.retryAt else { continue }
-            schedule(.retry(failed.id), at: retryAt.millisecondsSince1970, .retry(RetryOf(failed)))
+                error: reason, retryAt: retriesLeft ? now : nil)
+            try await runner.journal.commit(.finish(result, fence: fence))
         }
     }
 

@@ -37,8 +37,14 @@ public actor ShardActor {
     var jobs = JobTable()
     /// The lease this node runs the shard under; claims lose once it is gone. nil: no cluster.
     var fence: LeaseFence?
-    private var attemptsRunning = 0
-    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Every attempt this shard launched that has not ended, by launch number: the shard owns
+    /// them, so a hand-over can wait for them or, past its drain timeout, cancel them.
+    private var attempts: [Int: Task<Void, Never>] = [:]
+    private var launches = 0
+    private nonisolated let activity = IdleSignal()
+    /// Replay and trigger requests already launched: one can reach the shard both from the API
+    /// and from the store while the shard loads, and must run once.
+    private var requestsLaunched: Set<String> = []
     private var loop: Task<Void, Never>?
     private var wakeUp: CheckedContinuation<Void, Never>?
     private var wakePending = false
@@ -75,31 +81,42 @@ public actor ShardActor {
             await runRequested(request)
         }
         removedWhileLoading = []
-        loop = Task { await runLoop() }
+        loop = Task { await self.runLoop() }
     }
 
-    func stop() {
-        loop?.cancel()
-        loop = nil
+    /// Stops the wheel and returns once its loop has ended; attempts in flight go on.
+    func stop() async {
+        guard let loop else { return }
+        self.loop = nil
+        loop.cancel()
         signal()
+        await loop.value
+    }
+
+    /// Cancels the attempts still in flight (a hand-over past its drain timeout). An attempt
+    /// not yet sent is not sent; one being sent is abandoned. Neither records a result: the
+    /// caller settles them in the store while it still holds the lease.
+    func cancelAttempts() {
+        for task in attempts.values { task.cancel() }
+    }
+
+    /// Waits until every attempt launched here has returned (after `cancelAttempts`, promptly).
+    func waitForAttempts() async {
+        for task in Array(attempts.values) { await task.value }
     }
 
     func setFence(_ fence: LeaseFence?) {
         self.fence = fence
     }
 
-    /// Returns once no attempt launched by this shard is running.
-    func waitUntilIdle() async {
-        guard attemptsRunning > 0 else { return }
-        await withCheckedContinuation { idleWaiters.append($0) }
+    /// Returns once no attempt launched by this shard is running (or when cancelled).
+    nonisolated func waitUntilIdle() async {
+        await activity.waitUntilIdle()
     }
 
-    private func attemptEnded() {
-        attemptsRunning -= 1
-        guard attemptsRunning == 0 else { return }
-        let waiters = idleWaiters
-        idleWaiters = []
-        for waiter in waiters { waiter.resume() }
+    private func attemptEnded(_ launch: Int) {
+        attempts.removeValue(forKey: launch)
+        activity.leave()
     }
 
     // MARK: Changes from the API
@@ -125,6 +142,7 @@ public actor ShardActor {
 
     /// Fires a replay or a "run now" at once, as a new run.
     func runRequested(_ request: ReplayRequest) async {
+        guard requestsLaunched.insert(request.id).inserted else { return }
         guard let job = try? await runner.context.store.job(id: request.jobId, userId: request.userId) else { return }
         let attempt = DeliveryRunner.Attempt(
             job: job, slot: clock.now(), number: 1, replayOf: request.executionId, missedSlots: 0,
@@ -236,14 +254,16 @@ public actor ShardActor {
         let inFlight = self.inFlight
         var attempt = attempt
         attempt.fence = fence
-        attemptsRunning += 1
-        Task { [weak self] in
+        launches += 1
+        let launch = launches
+        activity.enter()
+        attempts[launch] = Task {
             let next = await runner.perform(attempt)
-            if case .retry(let at, let previous) = next {
-                await self?.schedule(.retry(previous.id), at: at.millisecondsSince1970, .retry(RetryOf(previous)))
+            if case .retry(let at, let previous) = next, !Task.isCancelled {
+                self.schedule(.retry(previous.id), at: at.millisecondsSince1970, .retry(RetryOf(previous)))
             }
             await inFlight.end()
-            await self?.attemptEnded()
+            self.attemptEnded(launch)
         }
     }
 }

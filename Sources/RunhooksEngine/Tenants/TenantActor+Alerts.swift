@@ -42,8 +42,6 @@ extension TenantActor {
         for (alertId, state) in changed {
             try await context.store.saveAlertState(state, alertId: alertId, jobId: job.id)
         }
-        for event in events {
-            Task { await notifier.deliver(event) }
-        }
+        for event in events { notifier.submit(event) }
     }
 }

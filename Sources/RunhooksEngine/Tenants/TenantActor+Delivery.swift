@@ -9,8 +9,9 @@ extension TenantActor {
     }
 
     /// Counts a new run against the daily and monthly quotas, or refuses it. Retries of a run
-    /// are not new runs and do not come here.
-    public func admitRun(plan: Plan, at date: Date, journal: WriteJournal) async throws -> Admission {
+    /// are not new runs and do not come here. The stored counters grow with the run's claim
+    /// (`EngineWrite.claim(countsRun:)`); a claim that loses gives the run back (`refundRun`).
+    public func admitRun(plan: Plan, at date: Date) async throws -> Admission {
         let day = "\(date.utcCivilDate.year)-\(date.utcCivilDate.month)-\(date.utcCivilDate.day)"
         let month = "\(date.utcCivilDate.year)-\(date.utcCivilDate.month)"
         if dailyRuns?.period != day || monthlyRuns?.period != month {
@@ -32,8 +33,15 @@ extension TenantActor {
         }
         dailyRuns = (day, daily + 1)
         monthlyRuns = (month, monthly + 1)
-        await journal.enqueue(.addRuns(userId: userId, count: 1, at: date))
         return .admitted
+    }
+
+    /// Gives back a run admitted at `date` whose claim lost: it was never sent nor stored.
+    public func refundRun(at date: Date) {
+        let day = "\(date.utcCivilDate.year)-\(date.utcCivilDate.month)-\(date.utcCivilDate.day)"
+        let month = "\(date.utcCivilDate.year)-\(date.utcCivilDate.month)"
+        if let daily = dailyRuns, daily.period == day { dailyRuns = (day, max(0, daily.count - 1)) }
+        if let monthly = monthlyRuns, monthly.period == month { monthlyRuns = (month, max(0, monthly.count - 1)) }
     }
 
     /// Waits for one of the plan's concurrency slots; waiters are served in arrival order.
@@ -74,14 +82,20 @@ extension TenantActor {
 
     /// The start of an attempt in one visit: the plan, the quota (for a new run) and, when one
     /// is free, a concurrency slot.
-    func startAttempt(countsAsRun: Bool, at date: Date, journal: WriteJournal) async throws -> AttemptStart {
+    func startAttempt(countsAsRun: Bool, at date: Date) async throws -> AttemptStart {
         guard let plan = try await currentPlan() else { return .accountGone }
-        if countsAsRun, case .quotaExceeded(let reason) = try await admitRun(plan: plan, at: date, journal: journal) {
+        if countsAsRun, case .quotaExceeded(let reason) = try await admitRun(plan: plan, at: date) {
             return .quotaExceeded(reason)
         }
         guard hasFreeSlot(plan: plan) else { return .admitted(plan: plan, holdsSlot: false) }
         inFlight += 1
         return .admitted(plan: plan, holdsSlot: true)
+    }
+
+    /// An attempt whose claim failed or lost: its slot goes back, and so does its run.
+    func abandonAttempt(plan: Plan, holdsSlot: Bool, refundRunAt date: Date?) {
+        if holdsSlot { releaseSlot(plan: plan) }
+        if let date { refundRun(at: date) }
     }
 
     /// The end of an attempt in one visit: the slot goes back and, when the run is over, the

@@ -25,6 +25,10 @@ public actor TenantActor {
     var alertConfigs: [AlertConfig]?
     var alertStates: [String: AlertState]?
     static let planRefreshInterval: TimeInterval = 5
+    /// Whether a write (create, update, delete) is running; the others wait their turn, so
+    /// each is one read-merge-write even though the actor is re-entered at every await.
+    private var writing = false
+    private var writersWaiting: [CheckedContinuation<Void, Never>] = []
 
     init(userId: String, shard: Int, context: EngineContext) {
         self.userId = userId
@@ -32,87 +36,110 @@ public actor TenantActor {
         self.context = context
     }
 
-    /// Stores a new job if the plan allows another one.
-    public func createJob(_ spec: JobSpec, plan: Plan) async throws -> Job {
-        try spec.checkPlan(plan)
-        let limits = plan.limits
-        let count = try await loadedJobCount()
-        guard count < limits.maxJobs else {
-            throw PlanLimitError(
-                "Job limit reached: the \(plan.rawValue) plan allows \(limits.maxJobs) jobs (maxJobs). Delete a job or upgrade your plan.")
-        }
-        let now = context.clock.now()
-        let job = Job(
-            id: context.ids.next(at: now), userId: userId, name: spec.name, description: spec.description,
-            schedule: spec.schedule, httpConfig: spec.httpConfig, retryPolicy: spec.retryPolicy, status: spec.status,
-            tags: spec.tags, createdAt: now, updatedAt: now, anchorAt: now)
-        jobCount = count + 1
-        do {
+    /// Stores a new job if the plan allows another one, then puts it on its shard's wheel.
+    public func createJob(_ spec: JobSpec, plan: Plan, scheduler: (any JobScheduling)? = nil) async throws -> Job {
+        try await exclusively {
+            try spec.checkPlan(plan)
+            let limits = plan.limits
+            let count = try await loadedJobCount()
+            guard count < limits.maxJobs else {
+                throw PlanLimitError(
+                    "Job limit reached: the \(plan.rawValue) plan allows \(limits.maxJobs) jobs (maxJobs). Delete a job or upgrade your plan.")
+            }
+            let now = context.clock.now()
+            let job = Job(
+                id: context.ids.next(at: now), userId: userId, name: spec.name, description: spec.description,
+                schedule: spec.schedule, httpConfig: spec.httpConfig, retryPolicy: spec.retryPolicy, status: spec.status,
+                tags: spec.tags, createdAt: now, updatedAt: now, anchorAt: now)
             try await context.store.insertJob(job, shard: shard)
-        } catch {
-            if let current = jobCount { jobCount = current - 1 }
-            throw error
+            jobCount = count + 1
+            await scheduler?.jobSaved(job)
+            return job
         }
-        return job
     }
 
-    /// Applies a validated change to a job. Resuming a paused job re-anchors its interval.
-    public func updateJob(_ job: Job, with spec: JobSpec, plan: Plan) async throws -> Job? {
-        try spec.checkPlan(plan)
-        let now = context.clock.now()
-        var updated = job
-        updated.name = spec.name
-        updated.description = spec.description
-        updated.httpConfig = spec.httpConfig
-        updated.retryPolicy = spec.retryPolicy
-        updated.tags = spec.tags
-        if spec.schedule != job.schedule || (spec.status == .active && job.status != .active) {
-            updated.anchorAt = now
+    /// Changes a job in one serialized step: reads it, merges the change (`merge` validates it
+    /// against the job as stored now), writes it if nobody changed it meanwhile, then tells the
+    /// wheel. Resuming a paused job, or a new schedule, re-anchors its interval. Returns nil
+    /// when the job is not the tenant's; throws `WriteConflictError` when another node changed
+    /// it between the read and the write.
+    public func updateJob(
+        id: String, plan: Plan, scheduler: (any JobScheduling)? = nil,
+        merge: @Sendable (Job) async throws -> JobSpec
+    ) async throws -> Job? {
+        try await exclusively {
+            guard let job = try await context.store.job(id: id, userId: userId) else { return nil }
+            let spec = try await merge(job)
+            try spec.checkPlan(plan)
+            let updated = job.applying(spec, at: context.clock.now())
+            guard try await context.store.updateJob(updated, expectedUpdatedAt: job.updatedAt) else {
+                guard try await context.store.job(id: id, userId: userId) != nil else { return nil }
+                throw WriteConflictError("The job was changed by another request while this one was applied; read it again and retry")
+            }
+            await scheduler?.jobSaved(updated)
+            return updated
         }
-        updated.schedule = spec.schedule
-        updated.status = spec.status
-        updated.updatedAt = now
-        return try await context.store.updateJob(updated) ? updated : nil
+    }
+
+    /// Deletes a job, frees its slot and takes it off the wheel. Returns false when the job is
+    /// not the tenant's.
+    public func deleteJob(id: String, scheduler: (any JobScheduling)? = nil) async throws -> Bool {
+        try await exclusively {
+            let deleted = try await context.store.deleteJob(id: id, userId: userId)
+            guard deleted else { return false }
+            if let current = jobCount { jobCount = current - 1 }
+            alertCount = nil  // alerts scoped to the job went with it; recount on next use
+            alertConfigs = nil
+            await scheduler?.jobDeleted(id: id, userId: userId)
+            return true
+        }
     }
 
     /// Stores a new alert configuration if the plan allows another one.
     public func createAlert(_ spec: AlertSpec, plan: Plan) async throws -> AlertConfig {
-        let limits = plan.limits
-        let count = try await loadedAlertCount()
-        guard count < limits.maxAlertConfigs else {
-            throw PlanLimitError(
-                "Alert limit reached: the \(plan.rawValue) plan allows \(limits.maxAlertConfigs) alert configs (maxAlertConfigs). Delete one or upgrade your plan.")
-        }
-        let now = context.clock.now()
-        let alert = AlertConfig(
-            id: context.ids.next(at: now), userId: userId, name: spec.name, channel: spec.channel, target: spec.target,
-            jobId: spec.jobId, consecutiveFailuresThreshold: spec.consecutiveFailuresThreshold,
-            cooldownMinutes: spec.cooldownMinutes, enabled: spec.enabled, createdAt: now, updatedAt: now)
-        alertCount = count + 1
-        do {
+        try await exclusively {
+            let limits = plan.limits
+            let count = try await loadedAlertCount()
+            guard count < limits.maxAlertConfigs else {
+                throw PlanLimitError(
+                    "Alert limit reached: the \(plan.rawValue) plan allows \(limits.maxAlertConfigs) alert configs (maxAlertConfigs). Delete one or upgrade your plan.")
+            }
+            let now = context.clock.now()
+            let alert = AlertConfig(
+                id: context.ids.next(at: now), userId: userId, name: spec.name, channel: spec.channel, target: spec.target,
+                jobId: spec.jobId, consecutiveFailuresThreshold: spec.consecutiveFailuresThreshold,
+                cooldownMinutes: spec.cooldownMinutes, enabled: spec.enabled, createdAt: now, updatedAt: now)
             try await context.store.insertAlert(alert)
-        } catch {
-            if let current = alertCount { alertCount = current - 1 }
-            throw error
+            alertCount = count + 1
+            alertConfigs = nil
+            return alert
         }
-        return alert
     }
 
-    /// Deletes a job and frees its slot. Returns false when the job is not the tenant's.
-    public func deleteJob(id: String) async throws -> Bool {
-        let deleted = try await context.store.deleteJob(id: id, userId: userId)
-        if deleted {
-            if let current = jobCount { jobCount = current - 1 }
-            alertCount = nil  // alerts scoped to the job went with it; recount on next use
+    /// Changes an alert configuration in one serialized step, as `updateJob` does.
+    public func updateAlert(id: String, merge: @Sendable (AlertConfig) async throws -> AlertSpec) async throws -> AlertConfig? {
+        try await exclusively {
+            guard let alert = try await context.store.alert(id: id, userId: userId) else { return nil }
+            let spec = try await merge(alert)
+            let updated = alert.applying(spec, at: context.clock.now())
+            guard try await context.store.updateAlert(updated, expectedUpdatedAt: alert.updatedAt) else {
+                guard try await context.store.alert(id: id, userId: userId) != nil else { return nil }
+                throw WriteConflictError(
+                    "The alert config was changed by another request while this one was applied; read it again and retry")
+            }
+            alertConfigs = nil
+            return updated
         }
-        return deleted
     }
 
     /// Deletes an alert configuration and frees its slot.
     public func deleteAlert(id: String) async throws -> Bool {
-        let deleted = try await context.store.deleteAlert(id: id, userId: userId)
-        if deleted, let current = alertCount { alertCount = current - 1 }
-        return deleted
+        try await exclusively {
+            let deleted = try await context.store.deleteAlert(id: id, userId: userId)
+            if deleted, let current = alertCount { alertCount = current - 1 }
+            if deleted { alertConfigs = nil }
+            return deleted
+        }
     }
 
     private func loadedJobCount() async throws -> Int {
@@ -127,6 +154,30 @@ public actor TenantActor {
         let stored = try await context.store.countAlerts(userId: userId)
         if alertCount == nil { alertCount = stored }
         return alertCount ?? stored
+    }
+
+    /// Runs `body` as the tenant's only write in progress, in arrival order.
+    private func exclusively<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        if writing {
+            await withCheckedContinuation { writersWaiting.append($0) }  // the turn is handed over
+        } else {
+            writing = true
+        }
+        defer {
+            if writersWaiting.isEmpty { writing = false } else { writersWaiting.removeFirst().resume() }
+        }
+        return try await body()
+    }
+
+    /// Drops every count and cache read from the store (not the concurrency slots in use).
+    func forgetCachedState() {
+        jobCount = nil
+        alertCount = nil
+        dailyRuns = nil
+        monthlyRuns = nil
+        cachedPlan = nil
+        alertConfigs = nil
+        alertStates = nil
     }
 
     /// The tenant's plan, read from the store at most every few seconds.

@@ -21,11 +21,21 @@ public final class TenantDirectory: Sendable {
         }
     }
 
-    /// Forgets the tenants of a shard this node no longer runs, so that their counters are
-    /// read again from the store if the shard comes back.
+    /// Forgets the tenants of a shard this node handed over with nothing left in flight, so
+    /// that their counters are read again from the store if the shard comes back.
     public func forget(shard: Int) {
         tenants.withLock { tenants in
             tenants = tenants.filter { context.shards.shard(forUser: $0.key) != shard }
         }
+    }
+
+    /// Makes the tenants of a shard read their counters, plan and alerts from the store again,
+    /// keeping each actor (runs of theirs may still be in flight): a tenant has one actor per
+    /// node at any moment, also when its shard leaves and comes back quickly.
+    public func refresh(shard: Int) async {
+        let actors = tenants.withLock { tenants in
+            tenants.filter { context.shards.shard(forUser: $0.key) == shard }.map(\.value)
+        }
+        for tenant in actors { await tenant.forgetCachedState() }
     }
 }

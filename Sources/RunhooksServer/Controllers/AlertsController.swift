@@ -21,9 +21,7 @@ struct AlertsController {
         let spec = try AlertSpec(
             validating: try await APIRequestBody.json(request, context: context), rules: services.alertRules)
         try await checkReferences(spec, user: user)
-        let tenant = try await services.tenant(for: user)
-        let alert = try await tenant.createAlert(spec, plan: user.plan)
-        await tenant.alertsChanged()
+        let alert = try await services.tenant(for: user).createAlert(spec, plan: user.plan)
         return JSONResponse.success(.created, data: AlertDTO(alert), message: "Alert config created")
     }
 
@@ -38,33 +36,24 @@ struct AlertsController {
 
     @Sendable func update(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let alert = try await ownedAlert(context)
-        let spec = try AlertSpec(
-            merging: try await APIRequestBody.json(request, context: context), into: alert, rules: services.alertRules)
-        if spec.target != alert.target || spec.channel != alert.channel || spec.jobId != alert.jobId {
-            try await checkReferences(spec, user: user)
+        let id = try context.parameters.objectID()
+        let patch = try await APIRequestBody.json(request, context: context)
+        let rules = services.alertRules
+        let updated = try await services.tenant(for: user).updateAlert(id: id) { alert in
+            let spec = try AlertSpec(merging: patch, into: alert, rules: rules)
+            if spec.target != alert.target || spec.channel != alert.channel || spec.jobId != alert.jobId {
+                try await checkReferences(spec, user: user)
+            }
+            return spec
         }
-        var updated = alert
-        updated.name = spec.name
-        updated.channel = spec.channel
-        updated.target = spec.target
-        updated.jobId = spec.jobId
-        updated.consecutiveFailuresThreshold = spec.consecutiveFailuresThreshold
-        updated.cooldownMinutes = spec.cooldownMinutes
-        updated.enabled = spec.enabled
-        updated.updatedAt = services.clock.now()
-        guard try await services.store.updateAlert(updated) else { throw APIError.notFound("Alert config") }
-        let tenant = try await services.tenant(for: user)
-        await tenant.alertsChanged()
+        guard let updated else { throw APIError.notFound("Alert config") }
         return JSONResponse.success(data: AlertDTO(updated), message: "Alert config updated")
     }
 
     @Sendable func delete(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let id = try context.parameters.objectID()
-        let tenant = try await services.tenant(for: user)
-        guard try await tenant.deleteAlert(id: id) else { throw APIError.notFound("Alert config") }
-        await tenant.alertsChanged()
+        guard try await services.tenant(for: user).deleteAlert(id: id) else { throw APIError.notFound("Alert config") }
         return JSONResponse.message("Alert config deleted")
     }
 

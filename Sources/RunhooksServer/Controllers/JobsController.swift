@@ -26,8 +26,7 @@ struct JobsController {
         let spec = try JobSpec(validating: try await APIRequestBody.json(request, context: context), rules: services.jobRules)
         try spec.checkPlan(user.plan)
         try await services.targets.check(spec.httpConfig.url, field: "httpConfig.url")
-        let job = try await services.tenant(for: user).createJob(spec, plan: user.plan)
-        await services.engine?.jobSaved(job)
+        let job = try await services.tenant(for: user).createJob(spec, plan: user.plan, scheduler: services.engine)
         return JSONResponse.success(
             .created, data: JobDTO(job, now: services.clock.now()), message: "Job created successfully")
     }
@@ -51,27 +50,33 @@ struct JobsController {
         return JSONResponse.success(data: JobDTO(job, now: services.clock.now()))
     }
 
+    /// PATCH and PUT: the change is merged into the job as stored at the moment it is applied
+    /// (the tenant's writes run one at a time), so concurrent changes of different fields all
+    /// land; a change that loses a race with another node answers 409.
     @Sendable func update(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let job = try await ownedJob(context)
+        let id = try context.parameters.objectID()
         let patch = try await APIRequestBody.json(request, context: context)
-        let spec = try JobSpec(merging: patch, into: job, rules: services.jobRules)
-        try spec.checkPlan(user.plan)
-        if spec.httpConfig.url != job.httpConfig.url {
-            try await services.targets.check(spec.httpConfig.url, field: "httpConfig.url")
+        let rules = services.jobRules
+        let targets = services.targets
+        let updated = try await services.tenant(for: user).updateJob(id: id, plan: user.plan, scheduler: services.engine) {
+            job in
+            let spec = try JobSpec(merging: patch, into: job, rules: rules)
+            if spec.httpConfig.url != job.httpConfig.url {
+                try await targets.check(spec.httpConfig.url, field: "httpConfig.url")
+            }
+            return spec
         }
-        guard let updated = try await services.tenant(for: user).updateJob(job, with: spec, plan: user.plan) else {
-            throw APIError.notFound("Job")
-        }
-        await services.engine?.jobSaved(updated)
+        guard let updated else { throw APIError.notFound("Job") }
         return JSONResponse.success(data: JobDTO(updated, now: services.clock.now()), message: "Job updated successfully")
     }
 
     @Sendable func delete(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let id = try context.parameters.objectID()
-        guard try await services.tenant(for: user).deleteJob(id: id) else { throw APIError.notFound("Job") }
-        await services.engine?.jobDeleted(id: id, userId: user.id)
+        guard try await services.tenant(for: user).deleteJob(id: id, scheduler: services.engine) else {
+            throw APIError.notFound("Job")
+        }
         return JSONResponse.message("Job deleted successfully")
     }
 

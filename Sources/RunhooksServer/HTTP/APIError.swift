@@ -43,6 +43,8 @@ extension APIError {
             self.init(.badRequest, "\(error.field): \(error.message)")
         case let error as PlanLimitError:
             self.init(.forbidden, error.message)
+        case let error as WriteConflictError:
+            self.init(.conflict, error.message)
         case let error as HTTPError:
             switch error.status {
             case .notFound: self.init(.notFound, "Route not found")

@@ -7,7 +7,12 @@ import RunhooksCore
 /// and written once per user or job at the end.
 struct EngineBatch {
     let db: Database
-    private var runs: [String: Int] = [:]  // "user|day|month" → runs
+    private struct RunKey: Hashable {
+        var userId: String
+        var day: String
+        var month: String
+    }
+    private var runs: [RunKey: Int] = [:]
     private var latestSlots: [String: Int64] = [:]  // job → latest claimed slot
 
     init(db: Database) {
@@ -32,17 +37,8 @@ struct EngineBatch {
 
     private mutating func apply(_ write: EngineWrite) throws -> Bool {
         switch write {
-        case .claim(let execution, let advancesSlot, let fence):
-            if let fence {
-                let held = try Bool.fetchOne(
-                    db.cachedStatement(
-                        sql: """
-                            SELECT EXISTS (SELECT 1 FROM shard_leases
-                                WHERE shard = ? AND owner = ? AND epoch = ? AND expires_at > ?)
-                            """),
-                    arguments: [fence.shard, fence.owner, fence.epoch, SQLiteRows.ms(execution.createdAt)])
-                guard held == true else { return false }
-            }
+        case .claim(let execution, let advancesSlot, let fence, let countsRun):
+            if let fence, try !holds(fence, at: execution.createdAt) { return false }
             let statement = try db.cachedStatement(
                 sql: """
                     INSERT INTO executions (\(SQLiteRows.executionColumns)) VALUES (\(SQLiteRows.executionPlaceholders))
@@ -54,12 +50,14 @@ struct EngineBatch {
                 let slot = execution.scheduledFor.millisecondsSince1970
                 latestSlots[execution.jobId] = max(latestSlots[execution.jobId] ?? 0, slot)
             }
+            if countsRun { addRuns(userId: execution.userId, count: 1, at: execution.createdAt) }
             return true
         case .start(let executionId, let date):
             try db.cachedStatement(sql: "UPDATE executions SET status = 'running', started_at = ? WHERE id = ? AND status = 'pending'")
                 .execute(arguments: [SQLiteRows.ms(date), executionId])
             return db.changesCount > 0
-        case .finish(let result):
+        case .finish(let result, let fence):
+            if let fence, try !holds(fence, at: nil) { return false }
             try db.cachedStatement(
                 sql: """
                     UPDATE executions SET status = ?, started_at = coalesce(?, started_at), completed_at = ?,
@@ -73,13 +71,35 @@ struct EngineBatch {
             ])
             return db.changesCount > 0
         case .addRuns(let userId, let count, let date):
-            runs["\(userId)|\(RunCounts.dayKey(date))|\(RunCounts.monthKey(date))", default: 0] += count
+            addRuns(userId: userId, count: count, at: date)
             return true
         case .requestHandled(let id, let date):
             try db.cachedStatement(sql: "UPDATE replay_requests SET handled_at = ? WHERE id = ? AND handled_at IS NULL")
                 .execute(arguments: [SQLiteRows.ms(date), id])
             return db.changesCount > 0
         }
+    }
+
+    private mutating func addRuns(userId: String, count: Int, at date: Date) {
+        runs[RunKey(userId: userId, day: RunCounts.dayKey(date), month: RunCounts.monthKey(date)), default: 0] += count
+    }
+
+    /// Whether `fence` is still the shard's lease; `date`: also unexpired at that time. A
+    /// finish needs no expiry check: a lease that lapsed and was taken again has a new epoch.
+    private func holds(_ fence: LeaseFence, at date: Date?) throws -> Bool {
+        if let date {
+            return try Bool.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT EXISTS (SELECT 1 FROM shard_leases
+                            WHERE shard = ? AND owner = ? AND epoch = ? AND expires_at > ?)
+                        """),
+                arguments: [fence.shard, fence.owner, fence.epoch, SQLiteRows.ms(date)]) == true
+        }
+        return try Bool.fetchOne(
+            db.cachedStatement(
+                sql: "SELECT EXISTS (SELECT 1 FROM shard_leases WHERE shard = ? AND owner = ? AND epoch = ?)"),
+            arguments: [fence.shard, fence.owner, fence.epoch]) == true
     }
 
     private func flushAggregates() throws {
@@ -95,9 +115,8 @@ struct EngineBatch {
                     ON CONFLICT (user_id, period) DO UPDATE SET runs = runs + excluded.runs
                     """)
             for (key, count) in runs {
-                let parts = key.split(separator: "|").map(String.init)
-                try statement.execute(arguments: [parts[0], parts[1], count])
-                try statement.execute(arguments: [parts[0], parts[2], count])
+                try statement.execute(arguments: [key.userId, key.day, count])
+                try statement.execute(arguments: [key.userId, key.month, count])
             }
         }
     }

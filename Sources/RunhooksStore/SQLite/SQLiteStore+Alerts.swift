@@ -41,17 +41,18 @@ extension SQLiteStore {
         }
     }
 
-    public func updateAlert(_ alert: AlertConfig) async throws -> Bool {
+    public func updateAlert(_ alert: AlertConfig, expectedUpdatedAt: Date) async throws -> Bool {
         try await pool.write { db in
             try db.execute(
                 sql: """
                     UPDATE alert_configs SET job_id = ?, name = ?, channel = ?, target = ?, threshold = ?,
                         cooldown_minutes = ?, enabled = ?, updated_at = ?
-                    WHERE id = ? AND user_id = ?
+                    WHERE id = ? AND user_id = ? AND updated_at = ?
                     """,
                 arguments: [
                     alert.jobId, alert.name, alert.channel.rawValue, alert.target, alert.consecutiveFailuresThreshold,
                     alert.cooldownMinutes, alert.enabled, SQLiteRows.ms(alert.updatedAt), alert.id, alert.userId,
+                    SQLiteRows.ms(expectedUpdatedAt),
                 ])
             return db.changesCount > 0
         }

@@ -61,9 +61,10 @@ extension SQLiteStore {
         }
     }
 
-    public func updateJob(_ job: Job) async throws -> Bool {
-        let arguments = SQLiteRows.jobArguments(job)
-        return try await pool.write { db in
+    public func updateJob(_ job: Job, expectedUpdatedAt: Date) async throws -> Bool {
+        var arguments = SQLiteRows.jobArguments(job)
+        arguments += ["expected_updated_at": expectedUpdatedAt.millisecondsSince1970]
+        return try await pool.write { [arguments] db in
             try db.execute(
                 sql: """
                     UPDATE jobs SET name = :name, description = :description, schedule_type = :schedule_type,
@@ -73,7 +74,7 @@ extension SQLiteStore {
                         retry_initial_delay = :retry_initial_delay, retry_multiplier = :retry_multiplier,
                         retry_max_delay = :retry_max_delay, status = :status, tags = :tags, anchor_at = :anchor_at,
                         updated_at = :updated_at
-                    WHERE id = :id AND user_id = :user_id
+                    WHERE id = :id AND user_id = :user_id AND updated_at = :expected_updated_at
                     """,
                 arguments: arguments)
             return db.changesCount > 0

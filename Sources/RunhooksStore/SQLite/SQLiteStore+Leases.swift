@@ -19,11 +19,11 @@ extension SQLiteStore {
                     sql: """
                         INSERT INTO shard_leases (shard, owner, epoch, expires_at) VALUES (?, ?, 1, ?)
                         ON CONFLICT (shard) DO UPDATE SET
-                            epoch = CASE WHEN owner = excluded.owner THEN epoch ELSE epoch + 1 END,
+                            epoch = CASE WHEN owner = excluded.owner AND expires_at > ? THEN epoch ELSE epoch + 1 END,
                             owner = excluded.owner, expires_at = excluded.expires_at
                         WHERE owner = excluded.owner OR expires_at <= ?
                         """
-                ).execute(arguments: [shard, node, expiry, now])
+                ).execute(arguments: [shard, node, expiry, now, now])
                 guard
                     let row = try Row.fetchOne(
                         db.cachedStatement(sql: "SELECT * FROM shard_leases WHERE shard = ?"), arguments: [shard]),

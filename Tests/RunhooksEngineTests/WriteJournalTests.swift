@@ -1,0 +1,142 @@
+import Foundation
+import Logging
+import RunhooksCore
+import RunhooksStore
+import Synchronization
+import Testing
+
+@testable import RunhooksEngine
+
+/// The store as the journal sees it, failing the batches a test asks it to fail.
+final class FailingWrites: EngineWriteApplying {
+    struct Outage: Error, CustomStringConvertible {
+        var description: String { "injected store failure" }
+    }
+
+    private let store: any EngineWriteApplying
+    /// Fails this many batches that contain a write `matching` says yes to.
+    private let remaining: Mutex<Int>
+    private let matching: @Sendable (EngineWrite) -> Bool
+    private let gate = Mutex<CheckedContinuation<Void, Never>?>(nil)
+    let failed = Mutex(0)
+
+    init(_ store: any EngineWriteApplying, failing count: Int, matching: @escaping @Sendable (EngineWrite) -> Bool) {
+        self.store = store
+        remaining = Mutex(count)
+        self.matching = matching
+    }
+
+    func apply(_ writes: [EngineWrite]) async throws -> [Bool] {
+        let fail = writes.contains(where: matching) && remaining.withLock { remaining in
+            guard remaining > 0 else { return false }
+            remaining -= 1
+            return true
+        }
+        if fail {
+            failed.withLock { $0 += 1 }
+            throw Outage()
+        }
+        return try await store.apply(writes)
+    }
+}
+
+/// A store that holds every batch until the test lets it go.
+actor BlockedWrites: EngineWriteApplying {
+    private var open = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+    private(set) var batches: [[EngineWrite]] = []
+
+    func apply(_ writes: [EngineWrite]) async throws -> [Bool] {
+        if !open { await withCheckedContinuation { waiting.append($0) } }
+        batches.append(writes)
+        return writes.map { _ in true }
+    }
+
+    func release() {
+        open = true
+        for waiter in waiting { waiter.resume() }
+        waiting = []
+    }
+
+    var waitingCount: Int { waiting.count }
+}
+
+@Suite struct WriteJournalTests {
+    static func isFinish(_ write: EngineWrite) -> Bool {
+        if case .finish = write { return true }
+        return false
+    }
+
+    @Test func finishesThatFailToCommitAreRetriedUntilTheStoreIsBack() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make(writes: { FailingWrites($0, failing: 3, matching: Self.isFinish) })
+        try await harness.engine.start()
+        let ok = try await harness.createJob("\(await sink.baseURL)/ok")
+        let failing = try await harness.createJob("\(await sink.baseURL)/fail")
+        harness.clock.advance(by: 60)
+        #expect(await harness.waitForAttempts(2))
+        #expect(await harness.engine.journal.pendingCount == 0)
+        // Every execution reached its final status, though the first finishes hit the outage.
+        #expect(try await harness.executions(ok.id).map(\.status) == [.success])
+        #expect(try await harness.executions(failing.id).map(\.status) == [.deadLetter])
+        let usage = try await harness.store.runCounts(userId: harness.user.id, at: harness.clock.now())
+        #expect(usage.daily == 2)
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
+    @Test func aClaimThatCannotCommitFailsItsWaiterAndCostsNoQuota() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make(writes: { store in
+            FailingWrites(store, failing: 1) { write in
+                if case .claim = write { return true }
+                return false
+            }
+        })
+        try await harness.engine.start()
+        let job = try await harness.createJob("\(await sink.baseURL)/ok")
+        harness.clock.advance(by: 60)
+        #expect(await harness.waitForAttempts(1))
+        #expect(await sink.count("/ok") == 0, "a request left without a durable claim")
+        #expect(try await harness.executions(job.id).isEmpty)
+        // The next slot is claimed and sent; only it is counted.
+        harness.clock.advance(by: 60)
+        #expect(await harness.waitForAttempts(2))
+        #expect(await sink.count("/ok") == 1)
+        #expect(try await harness.store.runCounts(userId: harness.user.id, at: harness.clock.now()).daily == 1)
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
+    @Test func aFullBufferPushesBackOnTheWriter() async throws {
+        let store = BlockedWrites()
+        let journal = WriteJournal(store: store, logger: Logger(label: "journal-test"), capacity: 2)
+        let date = Date(milliseconds: 1_736_942_400_000)
+        // The first write is taken by the flusher, which the store holds; two more fill the buffer.
+        for id in 0..<3 { await journal.enqueue(.requestHandled(id: "r\(id)", at: date)) }
+        #expect(await journal.pendingCount == 2)
+        let fourth = Task { await journal.enqueue(.requestHandled(id: "r3", at: date)) }
+        // The fourth waits for room instead of growing the buffer, until the store takes batches.
+        var yields = 0
+        while await journal.writersWaitingForRoom == 0, yields < 100_000 {
+            await Task.yield()
+            yields += 1
+        }
+        #expect(await journal.writersWaitingForRoom == 1)
+        #expect(await journal.pendingCount == 2)
+        await store.release()
+        await fourth.value
+        await journal.drain()
+        let written = await store.batches.flatMap { $0 }
+        #expect(written.count == 4)
+        #expect(written.last == .requestHandled(id: "r3", at: date))
+    }
+
+    @Test func backoffDoublesUpToItsCeiling() {
+        let delays = WriteJournal.RetryDelays(initial: .milliseconds(50), maximum: .seconds(1))
+        #expect((1...7).map { delays.delay(afterFailures: $0) } == [
+            .milliseconds(50), .milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(800),
+            .seconds(1), .seconds(1),
+        ])
+    }
+}
