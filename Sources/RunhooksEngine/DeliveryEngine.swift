@@ -198,7 +198,10 @@ public final class DeliveryEngine: Service, Sendable {
 
     // MARK: Retention
 
-    /// Deletes executions older than each plan's retention.
+    /// How long an `Idempotency-Key` is remembered.
+    public static let idempotencyWindow: TimeInterval = 86_400
+
+    /// Deletes executions older than each plan's retention, and expired idempotency keys.
     @discardableResult
     public func sweepRetention() async -> Int {
         var purged = 0
@@ -212,7 +215,12 @@ public final class DeliveryEngine: Service, Sendable {
                 logger.error("retention sweep for the \(plan.rawValue) plan failed: \(error)")
             }
         }
-        if purged > 0 { logger.info("retention sweep removed \(purged) execution(s) and alert delivery record(s)") }
+        do {
+            purged += try await context.store.purgeIdempotencyKeys(createdBefore: now - Self.idempotencyWindow)
+        } catch {
+            logger.error("purging expired idempotency keys failed: \(error)")
+        }
+        if purged > 0 { logger.info("retention sweep removed \(purged) execution(s), alert delivery record(s) and idempotency key(s)") }
         return purged
     }
 

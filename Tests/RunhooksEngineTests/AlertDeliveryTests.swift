@@ -213,6 +213,25 @@ import Testing
     }
 }
 
+extension AlertDeliveryTests {
+    @Test func aNoticeInFlightAtShutdownIsRecordedAsFailed() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make(drainTimeout: .milliseconds(200))
+        try await harness.engine.start()
+        try await harness.createJob("\(await sink.baseURL)/fail")
+        let alert = try await harness.createAlert(.webhook, target: "\(await sink.baseURL)/hang")
+        harness.clock.advance(by: 60)
+        #expect(await harness.waitForAttempts(1))
+        #expect(await sink.waitFor(1, path: "/hang"))
+        await harness.engine.stop()
+        let deliveries = try await harness.store.listAlertDeliveries(
+            alertId: alert.id, userId: harness.user.id, page: PageRequest(limit: 10)
+        ).items
+        #expect(deliveries.map(\.status) == [.failed])
+        await sink.stop()
+    }
+}
+
 @Suite struct AlertRuleTests {
     @Test func thresholdCooldownAndRecovery() {
         var state = AlertState()

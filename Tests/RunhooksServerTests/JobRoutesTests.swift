@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import RunhooksCore
 import Testing
 
@@ -208,6 +209,99 @@ import Testing
             #expect(try await api.get("/executions?jobId=\(id)", token: bob).status == .notFound)
             #expect(try await api.get("/jobs", token: bob).data["total"]?.int == 0)
             #expect(try await api.get("/jobs/\(id)", token: alice).data["name"] == "Sync inventory")
+        }
+    }
+}
+
+extension JobRoutesTests {
+    @Test func concurrentPatchesOfOneJobLoseNoField() async throws {
+        let environment = try await TestEnvironment.make()
+        try await environment.test { api in
+            let token = try await api.anonymousKey()
+            let id = try #require(try await api.createJob(token).data["id"]?.string)
+            let patches: [JSONValue] = [
+                ["name": "renamed"], ["description": "described"], ["tags": ["a", "b"]], ["retryPolicy": ["maxRetries": 2]],
+                ["httpConfig": ["timeoutMs": 7000]], ["status": "paused"],
+            ]
+            try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for patch in patches {
+                    group.addTask { try await api.request(.patch, "/jobs/\(id)", token: token, json: patch).status }
+                }
+                for try await status in group { #expect(status == .ok) }
+            }
+            let job = try await api.get("/jobs/\(id)", token: token).data
+            #expect(job["name"] == "renamed" && job["description"] == "described" && job["tags"] == ["a", "b"])
+            #expect(job["retryPolicy"]?["maxRetries"]?.int == 2 && job["httpConfig"]?["timeoutMs"]?.int == 7000)
+            #expect(job["status"] == "paused")
+        }
+    }
+}
+
+/// `Idempotency-Key` on POST: a repeat gets the first answer, without the work done twice.
+@Suite struct IdempotencyTests {
+    static let key = HTTPField.Name("Idempotency-Key")!
+
+    @Test func aRepeatedCreateReturnsTheFirstResponseAndCreatesOneJob() async throws {
+        let environment = try await TestEnvironment.make()
+        try await environment.test { api in
+            let token = try await api.anonymousKey()
+            let first = try await api.request(.post, "/jobs", token: token, json: APIClient.sampleJob, headers: [Self.key: "create-1"])
+            #expect(first.status == .created)
+            let again = try await api.request(.post, "/jobs", token: token, json: APIClient.sampleJob, headers: [Self.key: "create-1"])
+            #expect(again.status == .created && again.json == first.json)
+            #expect(again.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            #expect(try await api.get("/jobs", token: token).data["total"]?.int == 1)
+
+            // The same key with another body is refused; another key creates a second job.
+            let other: JSONValue = [
+                "name": "Other", "schedule": ["type": "cron", "expression": "*/5 * * * *"],
+                "httpConfig": ["url": "https://api.example.com/sync", "method": "POST"],
+            ]
+            let mismatch = try await api.request(.post, "/jobs", token: token, json: other, headers: [Self.key: "create-1"])
+            #expect(mismatch.status == .unprocessableContent)
+            #expect(mismatch.error?.hasPrefix("Idempotency-Key: ") == true)
+            let second = try await api.request(.post, "/jobs", token: token, json: other, headers: [Self.key: "create-2"])
+            #expect(second.status == .created)
+            #expect(try await api.get("/jobs", token: token).data["total"]?.int == 2)
+
+            // Keys are per user: another account's identical key is a new request.
+            let stranger = try await api.anonymousKey(name: "Stranger")
+            let theirs = try await api.request(.post, "/jobs", token: stranger, json: APIClient.sampleJob, headers: [Self.key: "create-1"])
+            #expect(theirs.status == .created && theirs.data["id"] != first.data["id"])
+
+            // A refused request is answered the same way again; a malformed key is a 400.
+            let invalid: JSONValue = ["name": "x"]
+            let refused = try await api.request(.post, "/jobs", token: token, json: invalid, headers: [Self.key: "bad-1"])
+            #expect(refused.status == .badRequest)
+            #expect(try await api.request(.post, "/jobs", token: token, json: invalid, headers: [Self.key: "bad-1"]).json == refused.json)
+            let malformed = try await api.request(.post, "/jobs", token: token, json: APIClient.sampleJob, headers: [Self.key: "has space"])
+            #expect(malformed.status == .badRequest && malformed.error?.hasPrefix("Idempotency-Key:") == true)
+        }
+    }
+
+    @Test func aRepeatedKeyRotationKeepsTheFirstNewKey() async throws {
+        let environment = try await TestEnvironment.make()
+        try await environment.test { api in
+            let token = try await api.anonymousKey()
+            let first = try await api.request(.post, "/auth/rotate-key", token: token, headers: [Self.key: "rotate"])
+            let newKey = try #require(first.data["apiKey"]?.string)
+            // The client lost the answer and retries with its old key: that key no longer works.
+            #expect(try await api.request(.post, "/auth/rotate-key", token: token, headers: [Self.key: "rotate"]).status == .unauthorized)
+            let again = try await api.request(.post, "/auth/rotate-key", token: newKey, headers: [Self.key: "rotate"])
+            #expect(again.json == first.json)
+            #expect(try await api.get("/auth/me", token: newKey).status == .ok)
+        }
+    }
+
+    @Test func keysExpireAfterADay() async throws {
+        let environment = try await TestEnvironment.make()
+        try await environment.test { api in
+            let token = try await api.anonymousKey()
+            _ = try await api.request(.post, "/jobs", token: token, json: APIClient.sampleJob, headers: [Self.key: "daily"])
+            environment.clock.advance(by: 86_401)
+            let later = try await api.request(.post, "/jobs", token: token, json: APIClient.sampleJob, headers: [Self.key: "daily"])
+            #expect(later.status == .created && later.headers[HTTPField.Name("Idempotent-Replayed")!] == nil)
+            #expect(try await api.get("/jobs", token: token).data["total"]?.int == 2)
         }
     }
 }

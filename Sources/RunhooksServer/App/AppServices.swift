@@ -61,4 +61,7 @@ public struct AppServices: Sendable {
                 headers: [.retryAfter: "1"])
         }
     }
+
+    /// `Idempotency-Key` handling for the POST routes that create or change something.
+    var idempotency: IdempotencyMiddleware { IdempotencyMiddleware(store: store, clock: clock) }
 }

@@ -7,6 +7,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import RunhooksCore
 import RunhooksEngine
 
@@ -68,7 +69,10 @@ public final class ClusterGateway: Sendable {
     }
 
     /// Serves `request` for the tenant `userId`: here when this node owns the shard (`local`
-    /// is called), else at the owner.
+    /// is called), else at the owner. A forward is tried again (after a fresh look at the
+    /// table) only when it cannot have been applied: the owner was not reached, or it answered
+    /// that it no longer owns the shard; or the method is safe to repeat (GET, HEAD, OPTIONS).
+    /// A POST or PATCH whose owner may have got it is never sent twice.
     func route(
         _ request: Request, userId: String, context: RunhooksRequestContext,
         local: (Request, RunhooksRequestContext) async throws -> Response
@@ -78,11 +82,20 @@ public final class ClusterGateway: Sendable {
             let route = ownership.route(forUser: userId)
             guard case .remote(let shard, let node, let url) = route else { return try await local(request, context) }
             if body == nil { body = try await request.body.collect(upTo: APIRequestBody.maxBytes + 1) }
-            if !url.isEmpty, let response = try? await send(request, body: body ?? ByteBuffer(), to: url) {
-                let misdirected = response.headers.first(name: Self.notOwnerHeader.canonicalName) != nil
-                if !misdirected || attempt == 2 {
-                    forwarded.increment()
-                    return try await Self.makeResponse(response)
+            if !url.isEmpty {
+                do {
+                    let response = try await send(request, body: body ?? ByteBuffer(), to: url)
+                    let misdirected = response.headers.first(name: Self.notOwnerHeader.canonicalName) != nil
+                    if !misdirected || attempt == 2 {
+                        forwarded.increment()
+                        return try await Self.makeResponse(response)
+                    }
+                } catch {
+                    guard Self.neverReached(error) || Self.safeToRepeat.contains(request.method) else {
+                        failed.increment()
+                        context.logger.warning("forward of \(request.method) \(request.uri.path) to \(node) failed after sending: \(error)")
+                        throw Self.mayHaveBeenApplied(error)
+                    }
                 }
             }
             failed.increment()
@@ -92,6 +105,32 @@ public final class ClusterGateway: Sendable {
         throw APIError(
             .serviceUnavailable, "The node that owns this account cannot be reached right now; try again shortly",
             headers: [.retryAfter: "1"])
+    }
+
+    static let safeToRepeat: Set<HTTPRequest.Method> = [.get, .head, .options]
+
+    /// Whether a forward failed before the owner could have seen the request.
+    static func neverReached(_ error: any Error) -> Bool {
+        switch error {
+        case is NIOConnectionError:
+            return true
+        case let error as HTTPClientError:
+            return error == .connectTimeout || error == .alreadyShutdown
+        case let error as ChannelError:
+            if case .connectTimeout = error { return true }
+            return false
+        case let error as IOError:
+            return error.errnoCode == ECONNREFUSED || error.errnoCode == EHOSTUNREACH || error.errnoCode == ENETUNREACH
+        default:
+            return false
+        }
+    }
+
+    static func mayHaveBeenApplied(_ error: any Error) -> APIError {
+        let timedOut = (error as? HTTPClientError) == .deadlineExceeded || (error as? HTTPClientError) == .readTimeout
+        return APIError(
+            timedOut ? .gatewayTimeout : .badGateway,
+            "The node that owns this account \(timedOut ? "did not answer in time" : "dropped the connection"); the request may have been applied. Check before repeating it, or repeat it with the same Idempotency-Key")
     }
 
     private func send(_ request: Request, body: ByteBuffer, to baseURL: String) async throws -> HTTPClientResponse {

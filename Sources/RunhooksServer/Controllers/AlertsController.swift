@@ -8,6 +8,7 @@ struct AlertsController {
 
     func addRoutes(to group: RouterGroup<RunhooksRequestContext>) {
         let alerts = group.group("alerts").add(middleware: AuthMiddleware(auth: services.auth, gateway: services.gateway))
+            .add(middleware: services.idempotency)
         alerts.post(use: create)
         alerts.get(use: list)
         alerts.get(":id", use: get)

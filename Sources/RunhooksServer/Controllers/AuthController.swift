@@ -15,7 +15,7 @@ struct AuthController {
         group.group("refresh").addIf(limited, login).post(use: refresh)
         let authenticated = group.group().add(middleware: AuthMiddleware(auth: services.auth, gateway: services.gateway))
         authenticated.get("me", use: me)
-        authenticated.post("rotate-key", use: rotateKey)
+        authenticated.group("rotate-key").add(middleware: services.idempotency).post(use: rotateKey)
     }
 
     struct RegisterData: Encodable {

@@ -11,6 +11,7 @@ struct ExecutionsController {
         executions.get(use: list)
         executions.group(":id/replay")
             .addIf(services.rateLimitsEnabled, RateLimitMiddleware(services.limiter, policy: .replay, key: .user))
+            .add(middleware: services.idempotency)
             .post(use: replay)
     }
 

@@ -11,6 +11,7 @@ struct JobsController {
         jobs.addIf(
             services.rateLimitsEnabled,
             RateLimitMiddleware(services.limiter, policy: .jobWrites, key: .user) { $0.method != .get && $0.method != .head })
+        jobs.add(middleware: services.idempotency)
         jobs.post(use: create)
         jobs.get(use: list)
         jobs.get(":id", use: get)

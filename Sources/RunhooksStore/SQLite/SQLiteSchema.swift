@@ -151,6 +151,22 @@ enum SQLiteSchema {
                     );
                     """)
         }
+        migrator.registerMigration("v4-idempotency-keys") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE idempotency_keys (
+                        user_id TEXT NOT NULL,
+                        key TEXT NOT NULL,
+                        fingerprint TEXT NOT NULL,
+                        status INTEGER,
+                        content_type TEXT,
+                        body BLOB,
+                        created_at INTEGER NOT NULL,
+                        PRIMARY KEY (user_id, key)
+                    );
+                    CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
+                    """)
+        }
         return migrator
     }
 }
