@@ -64,7 +64,9 @@ let package = Package(
             name: "RunhooksCluster",
             dependencies: [
                 "RunhooksCore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -98,6 +100,7 @@ let package = Package(
             dependencies: [
                 "RunhooksCore",
                 "RunhooksStore",
+                "RunhooksCluster",
                 "RunhooksServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

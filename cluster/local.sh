@@ -45,6 +45,17 @@ seeds_for() {
     local IFS=,; echo "${seeds[*]:-}"
 }
 
+# The gossip key every local node shares: RUNHOOKS_CLUSTER_KEY if set, else one made on
+# first use and kept (mode 0600) in the cluster directory.
+cluster_key() {
+    if [[ -n "${RUNHOOKS_CLUSTER_KEY:-}" ]]; then echo "$RUNHOOKS_CLUSTER_KEY"; return; fi
+    mkdir -p "$DIR"
+    if [[ ! -s "$DIR/cluster.key" ]]; then
+        (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$DIR/cluster.key")
+    fi
+    cat "$DIR/cluster.key"
+}
+
 start_node() {
     local node="$1" bin seeds dir
     if is_running "$node"; then echo "node$node is already running (pid $(pid_of "$node"))"; return; fi
@@ -55,7 +66,7 @@ start_node() {
     local args=(serve --host 127.0.0.1 --port "$(http_port "$node")" --data-dir "$dir"
         --database "sqlite:$DIR/runhooks.sqlite" --node-id "node$node" --cluster-port "$(gossip_port "$node")")
     if [[ -n "$seeds" ]]; then args+=(--join "$seeds"); fi
-    nohup "$bin" "${args[@]}" >>"$dir/log" 2>&1 &
+    RUNHOOKS_CLUSTER_KEY="$(cluster_key)" nohup "$bin" "${args[@]}" >>"$dir/log" 2>&1 &
     echo $! >"$dir/pid"
     for _ in $(seq 1 100); do
         if grep -q "runhooks listening on" "$dir/log" 2>/dev/null && curl -fs "http://127.0.0.1:$(http_port "$node")/api/v1/health" >/dev/null 2>&1; then

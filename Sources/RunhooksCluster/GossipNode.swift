@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import NIOCore
@@ -23,15 +24,19 @@ public actor GossipNode {
     private var viewWaiters: [(id: UInt64, condition: @Sendable ([String: Membership.Status]) -> Bool,
         continuation: CheckedContinuation<Bool, Never>)] = []
     private var nextWaiterId: UInt64 = 0
+    private nonisolated let key: ClusterKey
+    private nonisolated let rejections: FrameRejections
 
     /// `host` is where the listener binds; `advertisedHost` is how other nodes reach it (the
     /// bind address unless that is a wildcard); `httpURL` is this node's gateway.
     public init(
-        id: String, host: String = "127.0.0.1", advertisedHost: String? = nil, httpURL: String = "",
+        id: String, key: ClusterKey, host: String = "127.0.0.1", advertisedHost: String? = nil, httpURL: String = "",
         settings: Membership.Settings = Membership.Settings(), tickInterval: Duration = .milliseconds(50),
-        logger: Logger = Logger(label: "runhooks.gossip")
+        logger: Logger = Logger(label: "runhooks.gossip"), metrics: any MetricsFactory = NOOPMetricsHandler.instance
     ) {
         self.id = id
+        self.key = key
+        rejections = FrameRejections(metrics: metrics)
         self.host = host
         self.advertisedHost = advertisedHost ?? host
         self.httpURL = httpURL
@@ -49,12 +54,14 @@ public actor GossipNode {
     public func start(port requested: Int = 0, seeds: [String] = [], httpURL: String? = nil) async throws {
         if let httpURL { self.httpURL = httpURL }
         let logger = self.logger
+        let key = self.key
+        let rejections = self.rejections
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        GossipInboundHandler(logger: logger) { [weak self] message in
+                        GossipInboundHandler(key: key, logger: logger, rejected: rejections.record) { [weak self] message in
                             guard let self else { return }
                             Task { await self.handle(message) }
                         })
@@ -79,11 +86,14 @@ public actor GossipNode {
         let goodbyes = peer.leave()
         await withTaskGroup(of: Void.self) { group in
             for envelope in goodbyes {
-                group.addTask { await Self.deliver(envelope.message, to: envelope.address) }
+                group.addTask { await Self.deliver(envelope.message, to: envelope.address, key: self.key) }
             }
         }
         await stop()
     }
+
+    /// Frames dropped because their MAC did not verify.
+    public nonisolated var rejectedFrames: Int { rejections.count }
 
     public func stop() async {
         for task in tasks { task.cancel() }
@@ -160,10 +170,11 @@ public actor GossipNode {
     }
 
     private nonisolated func send(_ message: GossipMessage, to address: String) {
-        Task { await Self.deliver(message, to: address) }
+        let key = self.key
+        Task { await Self.deliver(message, to: address, key: key) }
     }
 
-    private static func deliver(_ message: GossipMessage, to address: String) async {
+    private static func deliver(_ message: GossipMessage, to address: String, key: ClusterKey) async {
         guard let separator = address.lastIndex(of: ":"), let port = Int(address[address.index(after: separator)...])
         else { return }
         let host = String(address[..<separator])
@@ -171,7 +182,7 @@ public actor GossipNode {
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connectTimeout(.milliseconds(500))
                 .connect(host: host, port: port).get()
-            try await channel.writeAndFlush(ByteBuffer(bytes: message.frame.encoded())).get()
+            try await channel.writeAndFlush(ByteBuffer(bytes: key.seal(message.frame))).get()
             try await channel.close().get()
         } catch {
             // An unreachable member is the failure detector's business, not an error here.

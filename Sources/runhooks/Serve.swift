@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import RunhooksCluster
 import RunhooksServer
 
 struct Serve: AsyncParsableCommand {
@@ -37,6 +38,10 @@ struct Serve: AsyncParsableCommand {
         name: .customLong("advertise-http"),
         help: "The gateway URL other nodes forward to (RUNHOOKS_ADVERTISE_HTTP); default http://HOST:PORT.")
     var advertiseHTTP: String?
+    @Option(
+        name: .customLong("cluster-key"),
+        help: "Secret shared by every node, at least 16 characters; authenticates gossip. Required in a cluster (RUNHOOKS_CLUSTER_KEY).")
+    var clusterKey: String?
     @Option(
         name: .customLong("claim-lead-ms"),
         help: "How early a fire is claimed in the store before its slot, 0-1000 (RUNHOOKS_CLAIM_LEAD_MS).")
@@ -91,7 +96,14 @@ struct Serve: AsyncParsableCommand {
                 (1...65_535).contains(seedPort), separator != seed.startIndex
             else { throw ValidationError("--join takes HOST:PORT[,HOST:PORT...], got '\(seed)'") }
         }
-        var cluster = ClusterConfiguration(seeds: seeds)
+        guard let key = clusterKey ?? Environment.value("CLUSTER_KEY"), !key.isEmpty else {
+            throw ValidationError(
+                "a cluster node needs --cluster-key (or RUNHOOKS_CLUSTER_KEY): the same secret of at least \(ClusterKey.minimumLength) characters on every node, e.g. from 'openssl rand -hex 32'")
+        }
+        guard key.count >= ClusterKey.minimumLength else {
+            throw ValidationError("--cluster-key must be at least \(ClusterKey.minimumLength) characters long")
+        }
+        var cluster = ClusterConfiguration(key: key, seeds: seeds)
         if let port {
             guard (0...65_535).contains(port) else { throw ValidationError("--cluster-port must be between 0 and 65535") }
             cluster.port = port

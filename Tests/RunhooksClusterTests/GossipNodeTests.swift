@@ -5,10 +5,12 @@ import Testing
 @testable import RunhooksCluster
 
 @Suite(.serialized) struct GossipNodeTests {
+    static let key = ClusterKey("gossip-test-key-0123456789")
+
     @Test func threeNodesFindEachOtherOverTCPAndDetectAFailure() async throws {
-        let a = GossipNode(id: "node-a")
-        let b = GossipNode(id: "node-b")
-        let c = GossipNode(id: "node-c")
+        let a = GossipNode(id: "node-a", key: Self.key)
+        let b = GossipNode(id: "node-b", key: Self.key)
+        let c = GossipNode(id: "node-c", key: Self.key)
         try await a.start()
         let seed = "127.0.0.1:\(await a.port)"
         try await b.start(seeds: [seed])
@@ -37,7 +39,7 @@ import Testing
     }
 
     @Test func garbageOnTheGossipPortDoesNotHurtTheNode() async throws {
-        let node = GossipNode(id: "solo")
+        let node = GossipNode(id: "solo", key: Self.key)
         try await node.start()
         let port = await node.port
         var random = UInt64(7)
@@ -50,11 +52,38 @@ import Testing
             try? Self.sendRaw(bytes, port: port)
         }
         // Still serving: a real peer can join afterwards.
-        let peer = GossipNode(id: "peer")
+        let peer = GossipNode(id: "peer", key: Self.key)
         try await peer.start(seeds: ["127.0.0.1:\(port)"])
         let joined = await node.waitUntil(timeout: .seconds(10)) { $0["peer"] == .alive }
         #expect(joined)
         await peer.stop()
+        await node.stop()
+    }
+
+    @Test func framesWithoutTheClusterKeyAreDroppedAndCounted() async throws {
+        let node = GossipNode(id: "keeper", key: Self.key)
+        try await node.start()
+        let port = await node.port
+        // A node with another key cannot join: its frames are dropped, and it never hears back.
+        let stranger = GossipNode(id: "stranger", key: ClusterKey("another-key-0123456789"))
+        try await stranger.start(seeds: ["127.0.0.1:\(port)"])
+        // A forged frame, well formed but sealed with a wrong MAC, is dropped too.
+        let forged = GossipMessage.leave(Membership.Update(id: "keeper", address: "127.0.0.1:\(port)", status: .left, incarnation: 99))
+        try Self.sendRaw(forged.frame.sealed { _ in Array(repeating: 0, count: WireFrame.macLength) }, port: port)
+        var waited = 0
+        while node.rejectedFrames < 2, waited < 200 {
+            _ = await node.waitUntil(timeout: .milliseconds(50)) { _ in false }
+            waited += 1
+        }
+        #expect(node.rejectedFrames >= 2)
+        #expect(await node.view == ["keeper": .alive])
+        #expect(await stranger.view["keeper"] == nil)
+        // The right key still gets in.
+        let friend = GossipNode(id: "friend", key: Self.key)
+        try await friend.start(seeds: ["127.0.0.1:\(port)"])
+        #expect(await node.waitUntil(timeout: .seconds(10)) { $0["friend"] == .alive })
+        await friend.stop()
+        await stranger.stop()
         await node.stop()
     }
 

@@ -11,16 +11,18 @@ import Testing
             WireFrame(kind: .ping, payload: writer.bytes), WireFrame(kind: .ack, payload: []),
             WireFrame(kind: .sync, payload: Array(repeating: 7, count: 5000)),
         ]
-        let stream = frames.flatMap { $0.encoded() }
+        let mac = Array(repeating: UInt8(0xAB), count: WireFrame.macLength)
+        let stream = frames.flatMap { $0.sealed { _ in mac } }
         for chunk in [1, 3, 10, 4096, stream.count] {
             var decoder = WireFrameDecoder()
-            var decoded: [WireFrame] = []
+            var decoded: [WireFrame.Sealed] = []
             var offset = 0
             while offset < stream.count {
                 decoded += try decoder.feed(stream[offset..<min(offset + chunk, stream.count)])
                 offset += chunk
             }
-            #expect(decoded == frames)
+            #expect(decoded.map(\.frame) == frames)
+            #expect(decoded.allSatisfy { $0.mac == mac })
             #expect(decoder.pendingBytes == 0)
         }
         var reader = WireReader(frames[0].payload)

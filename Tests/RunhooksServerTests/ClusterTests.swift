@@ -174,10 +174,19 @@ import Glibc
 
     @Test func aNodeRefusesToJoinAnotherMachineOverALocalSQLiteFile() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-remote-\(UUID().uuidString)").path
-        let refused = try await CLITests.Client().run("serve", "--port", "0", "--data-dir", directory, "--join", "10.20.30.40:7946")
+        let key = "a-cluster-key-of-some-length"
+        let refused = try await CLITests.Client().run(
+            "serve", "--port", "0", "--data-dir", directory, "--join", "10.20.30.40:7946", "--cluster-key", key)
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("--join names another machine") && refused.stderr.contains("PostgreSQL"))
-        let badSeed = try await CLITests.Client().run("serve", "--port", "0", "--data-dir", directory, "--join", "nohost")
+        let badSeed = try await CLITests.Client().run(
+            "serve", "--port", "0", "--data-dir", directory, "--join", "nohost", "--cluster-key", key)
         #expect(badSeed.status != 0 && badSeed.stderr.contains("--join takes HOST:PORT"))
+        // Gossip is authenticated: a cluster node needs a key, and a long enough one.
+        let keyless = try await CLITests.Client().run("serve", "--port", "0", "--data-dir", directory, "--cluster-port", "0")
+        #expect(keyless.status != 0 && keyless.stderr.contains("--cluster-key"))
+        let short = try await CLITests.Client().run(
+            "serve", "--port", "0", "--data-dir", directory, "--cluster-port", "0", "--cluster-key", "short")
+        #expect(short.status != 0 && short.stderr.contains("at least 16 characters"))
     }
 }

@@ -7,6 +7,8 @@ final class TestCluster: @unchecked Sendable {
     let directory: String
     private(set) var nodes: [String: ServerProcess] = [:]
     let shards = ShardMap(shardCount: 64)
+    /// The gossip key every node of this cluster shares.
+    let key = "test-cluster-key-\(UUID().uuidString)"
 
     init() {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-cluster-\(UUID().uuidString)").path
@@ -18,7 +20,8 @@ final class TestCluster: @unchecked Sendable {
     @discardableResult
     func start(_ id: String, joining seeds: [String] = []) async throws -> ServerProcess {
         var arguments = [
-            "--database", database, "--node-id", id, "--cluster-port", "0", "--allow-private-targets", "--rate-limits", "off",
+            "--database", database, "--node-id", id, "--cluster-port", "0", "--cluster-key", key, "--allow-private-targets",
+            "--rate-limits", "off",
         ]
         var addresses: [String] = []
         for seed in seeds { addresses.append(try await gossipAddress(of: seed)) }

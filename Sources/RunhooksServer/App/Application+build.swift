@@ -83,7 +83,9 @@ public func buildServices(
             gossipPort: cluster.port, seeds: cluster.seeds, advertisedGatewayURL: cluster.advertisedGatewayURL)
         settings.leaseDuration = 4
         services.cluster = ClusterCoordinator(
-            gossip: GossipNode(id: nodeId, host: cluster.host, httpURL: cluster.advertisedGatewayURL ?? "", logger: gossipLogger),
+            gossip: GossipNode(
+                id: nodeId, key: ClusterKey(cluster.key), host: cluster.host, httpURL: cluster.advertisedGatewayURL ?? "",
+                logger: gossipLogger, metrics: metricsFactory),
             ownership: ownership, engine: engine, store: store, clock: clock, settings: settings, logger: gossipLogger,
             metrics: metricsFactory)
     }

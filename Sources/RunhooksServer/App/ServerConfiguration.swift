@@ -46,8 +46,14 @@ public struct ClusterConfiguration: Sendable {
     public var seeds: [String]
     /// The gateway URL other nodes forward to; nil: `http://<host>:<port>` of this server.
     public var advertisedGatewayURL: String?
+    /// The secret every gossip frame is authenticated with; the same on every node.
+    public var key: String
 
-    public init(nodeId: String? = nil, host: String = "127.0.0.1", port: Int = 7946, seeds: [String] = [], advertisedGatewayURL: String? = nil) {
+    public init(
+        key: String, nodeId: String? = nil, host: String = "127.0.0.1", port: Int = 7946, seeds: [String] = [],
+        advertisedGatewayURL: String? = nil
+    ) {
+        self.key = key
         self.nodeId = nodeId
         self.host = host
         self.port = port
