@@ -42,8 +42,12 @@ enum OpenAPIDocument {
     static func errors(_ codes: [Int]) -> [String: JSONValue] {
         let meanings = [
             400: "Invalid input; the message names the field", 401: "Missing or invalid credentials",
-            403: "Beyond the plan's limits", 404: "Not found or not yours", 409: "Already exists",
-            413: "Request body too large", 429: "Rate limit exceeded", 503: "Store unavailable",
+            403: "Beyond the plan's limits", 404: "Not found or not yours",
+            409: "Conflict: already exists, changed by another request meanwhile, or the same Idempotency-Key still in progress",
+            413: "Request body too large", 422: "Idempotency-Key already used with a different request",
+            429: "Rate limit exceeded", 502: "The owning node dropped the forwarded request; it may have been applied",
+            503: "Store or owning node unavailable; retry after Retry-After",
+            504: "The owning node did not answer in time; the request may have been applied",
         ]
         var responses: [String: JSONValue] = [:]
         for code in codes { responses[String(code)] = json(ref("Error"), meanings[code] ?? "Error") }
@@ -52,8 +56,15 @@ enum OpenAPIDocument {
 
     static func operation(
         _ summary: String, tag: String, public isPublic: Bool = false, parameters: [JSONValue] = [],
-        body: String? = nil, ok: (Int, JSONValue, String), errors codes: [Int] = [400, 401, 404, 429]
+        body: String? = nil, ok: (Int, JSONValue, String), errors codes: [Int] = [400, 401, 404, 429],
+        idempotent: Bool = false
     ) -> JSONValue {
+        var parameters = parameters
+        var codes = codes
+        if idempotent {
+            parameters.append(idempotencyKey)
+            codes += [409, 422]
+        }
         var responses = errors(codes)
         responses[String(ok.0)] = json(ok.1, ok.2)
         var operation: [String: JSONValue] = [
@@ -68,6 +79,19 @@ enum OpenAPIDocument {
     static func query(_ name: String, _ schema: JSONValue, _ description: String) -> JSONValue {
         ["name": .string(name), "in": "query", "required": false, "schema": schema, "description": .string(description)]
     }
+
+    /// The optional `Idempotency-Key` header of the POSTs that create or change something.
+    static let idempotencyKey: JSONValue = [
+        "name": "Idempotency-Key", "in": "header", "required": false,
+        "schema": ["type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7E]+$"],
+        "description": """
+            Makes a retry safe: the first request with a key runs, and for 24 hours a repeat with the same key \
+            and the same request (method, path, JSON body) gets the first response again (status and body, with \
+            `Idempotent-Replayed: true`) without the work being done twice, on any node. The same key with a \
+            different request is 422; a repeat while the first still runs is 409. Keys are per user. Responses \
+            with a 5xx or 429 status are not kept.
+            """,
+    ]
 
     static let idParameter: JSONValue = [
         "name": "id", "in": "path", "required": true, "schema": ["type": "string", "pattern": "^[0-9a-f]{24}$"],
@@ -106,12 +130,13 @@ enum OpenAPIDocument {
             "/auth/rotate-key": [
                 "post": operation(
                     "Replace the API key", tag: "Account",
-                    ok: (200, envelope(["type": "object", "properties": ["apiKey": ["type": "string"], "apiKeyPrefix": ["type": "string"]]]), "New key"))
+                    ok: (200, envelope(["type": "object", "properties": ["apiKey": ["type": "string"], "apiKeyPrefix": ["type": "string"]]]), "New key"),
+                    idempotent: true)
             ],
             "/jobs": [
                 "post": operation(
                     "Create a job", tag: "Jobs", body: "JobInput", ok: (201, envelope(ref("Job")), "Job created"),
-                    errors: [400, 401, 403, 413, 429]),
+                    errors: [400, 401, 403, 413, 429], idempotent: true),
                 "get": operation(
                     "List jobs", tag: "Jobs",
                     parameters: pageParameters + [
@@ -124,17 +149,17 @@ enum OpenAPIDocument {
                 "get": operation("Get a job", tag: "Jobs", parameters: [idParameter], ok: (200, envelope(ref("Job")), "The job")),
                 "patch": operation(
                     "Update a job (only the given fields)", tag: "Jobs", parameters: [idParameter], body: "JobPatch",
-                    ok: (200, envelope(ref("Job")), "Updated"), errors: [400, 401, 403, 404, 413, 429]),
+                    ok: (200, envelope(ref("Job")), "Updated"), errors: [400, 401, 403, 404, 409, 413, 429]),
                 "put": operation(
                     "Update a job (same as PATCH)", tag: "Jobs", parameters: [idParameter], body: "JobPatch",
-                    ok: (200, envelope(ref("Job")), "Updated"), errors: [400, 401, 403, 404, 413, 429]),
+                    ok: (200, envelope(ref("Job")), "Updated"), errors: [400, 401, 403, 404, 409, 413, 429]),
                 "delete": operation(
                     "Delete a job", tag: "Jobs", parameters: [idParameter], ok: (200, envelope(["type": "null"]), "Deleted")),
             ],
             "/jobs/{id}/trigger": [
                 "post": operation(
                     "Run a job now, as a new run", tag: "Jobs", parameters: [idParameter],
-                    ok: (202, envelope(["type": "null"]), "Run enqueued"))
+                    ok: (202, envelope(["type": "null"]), "Run enqueued"), idempotent: true)
             ],
             "/jobs/{id}/executions": [
                 "get": operation(
@@ -153,12 +178,12 @@ enum OpenAPIDocument {
             "/executions/{id}/replay": [
                 "post": operation(
                     "Replay an execution", tag: "Executions", parameters: [idParameter],
-                    ok: (202, envelope(["type": "null"]), "Replay enqueued"))
+                    ok: (202, envelope(["type": "null"]), "Replay enqueued"), idempotent: true)
             ],
             "/alerts": [
                 "post": operation(
                     "Create an alert config", tag: "Alerts", body: "AlertInput",
-                    ok: (201, envelope(ref("Alert")), "Created"), errors: [400, 401, 403, 413, 429]),
+                    ok: (201, envelope(ref("Alert")), "Created"), errors: [400, 401, 403, 413, 429], idempotent: true),
                 "get": operation(
                     "List alert configs (not paginated)", tag: "Alerts",
                     ok: (200, envelope(["type": "array", "items": ref("Alert")]), "All alert configs")),
@@ -167,7 +192,7 @@ enum OpenAPIDocument {
                 "get": operation("Get an alert config", tag: "Alerts", parameters: [idParameter], ok: (200, envelope(ref("Alert")), "The alert")),
                 "put": operation(
                     "Update an alert config (only the given fields)", tag: "Alerts", parameters: [idParameter],
-                    body: "AlertPatch", ok: (200, envelope(ref("Alert")), "Updated")),
+                    body: "AlertPatch", ok: (200, envelope(ref("Alert")), "Updated"), errors: [400, 401, 404, 409, 429]),
                 "delete": operation(
                     "Delete an alert config", tag: "Alerts", parameters: [idParameter], ok: (200, envelope(["type": "null"]), "Deleted")),
             ],
