@@ -15,13 +15,19 @@ from the sink's records and the store:
   missed (recorded)     slots recorded as missed (`missedSlots`) by a catch-up
   not accounted         expected slots neither claimed nor recorded as missed       (target 0)
   unfinished            executions left pending or running                          (target 0)
-  longest silence       the longest gap between two deliveries of one fast job
+  longest silence       the longest gap between two deliveries of one fast job, during the
+                        chaos (or the scenario), before the final restarts and stops
 
 It exits 1 when a slot was sent twice as a first attempt, an execution was left unfinished, or
 a slot is not accounted for. Only loopback addresses are used.
 
     python3 cluster/chaos.py --quick                      # 3 nodes, about 3 minutes (CI)
     python3 cluster/chaos.py --nodes 4 --minutes 30       # the soak in docs/BENCHMARKS.md
+    python3 cluster/chaos.py --scenario handover          # 2 nodes; a third joins, then leaves
+
+The hand-over scenario replays the case of issue 10: no random faults; a node joins and later
+leaves gracefully while slow deliveries are in flight. It also prints the longest silence of a
+fast job whose shard never moved (target: no more than the 4 s lease; about 1 s when healthy).
 """
 
 import argparse
@@ -98,11 +104,13 @@ class Node:
 
     def start(self, seeds):
         os.makedirs(self.directory, exist_ok=True)
-        log = open(os.path.join(self.directory, "log"), "a")
+        log_path = os.path.join(self.directory, "log")
+        offset = len(read(log_path))
+        log = open(log_path, "a")
         arguments = [
             self.cluster.binary, "serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", self.directory,
             "--database", f"sqlite:{self.cluster.database}", "--node-id", self.name, "--cluster-port", "0",
-            "--allow-private-targets", "--rate-limits", "off", "--log-level", "notice",
+            "--allow-private-targets", "--rate-limits", "off", "--log-level", "info",
         ]
         if seeds:
             arguments += ["--join", ",".join(seeds)]
@@ -111,7 +119,7 @@ class Node:
         self.frozen = False
         deadline = time.time() + 30
         while time.time() < deadline:
-            match = re.search(r"runhooks listening on (http://\S+)", read(os.path.join(self.directory, "log"))[-4000:])
+            match = re.search(r"runhooks listening on (http://\S+)", read(log_path)[offset:])
             if match and self.running:
                 self.api = match.group(1).rstrip("/") + "/api/v1"
                 try:
@@ -208,6 +216,23 @@ class Cluster:
         node.start(self.seeds(node))
 
 
+def fnv1a64(text):
+    value = 0xCBF29CE484222325
+    for byte in text.encode():
+        value ^= byte
+        value = (value * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return value
+
+
+def shard_owners(cluster):
+    for node in cluster.live():
+        try:
+            return request("GET", node.api + "/health")[1]["data"]["cluster"]["shardOwners"]
+        except (OSError, KeyError):
+            continue
+    return []
+
+
 def log(message):
     print(f"{datetime.now().strftime('%H:%M:%S')} {message}", flush=True)
 
@@ -235,10 +260,13 @@ def main():
     parser.add_argument("--slow-seconds", type=float, default=8)
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--quick", action="store_true", help="3 nodes, 8 tenants, 2 minutes of chaos (for CI)")
+    parser.add_argument("--scenario", choices=["chaos", "handover"], default="chaos")
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
     arguments = parser.parse_args()
     if arguments.quick:
         arguments.nodes, arguments.tenants, arguments.minutes = 3, 8, 2
+    if arguments.scenario == "handover":
+        arguments.nodes, arguments.tenants = 2, 16
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     if arguments.binary is None:
         for flavour in ("release", "debug"):
@@ -274,7 +302,7 @@ def main():
                 for attempt in range(20):
                     status, created = request("POST", chance.choice(cluster.live()).api + "/jobs", body, key=key)
                     if status == 201:
-                        jobs.append((created["data"]["id"], kind))
+                        jobs.append((created["data"]["id"], kind, user))
                         break
                     time.sleep(0.5)
                 else:
@@ -283,6 +311,22 @@ def main():
 
         end = time.time() + arguments.minutes * 60
         actions = Counter()
+        tables = [shard_owners(cluster)]
+        watch_from = time.time()
+        if arguments.scenario == "handover":
+            time.sleep(20)
+            joined = cluster.add()
+            log(f"{joined.name} joined")
+            settle(cluster, 60)
+            tables.append(shard_owners(cluster))
+            time.sleep(30)
+            log(f"{joined.name} leaving gracefully")
+            joined.stop()
+            log(f"{joined.name} left")
+            settle(cluster, 60)
+            tables.append(shard_owners(cluster))
+            time.sleep(20)
+            end = time.time()
         while time.time() < end:
             time.sleep(chance.uniform(4, 10))
             live = cluster.live()
@@ -315,6 +359,7 @@ def main():
                 node = cluster.add()
                 log(f"added {node.name}")
 
+        watch_until = time.time()
         log("chaos over: bringing every node back")
         for node in cluster.nodes:
             if node.frozen:
@@ -343,7 +388,7 @@ def main():
                 missed += missed_slots
         expected = 0
         unaccounted = 0
-        for job_id, kind in jobs:
+        for job_id, kind, _ in jobs:
             anchor = anchors[job_id]
             slots = range(anchor + 1000, cutoff_ms + 1, 1000)
             expected += len(slots)
@@ -351,12 +396,22 @@ def main():
             unaccounted += max(0, len(slots) - len(claimed[job_id]) - job_missed)
         first = Counter((job, slot) for job, slot, attempt, _, _ in deliveries if attempt == "1")
         doubled = sum(1 for count in first.values() if count > 1)
-        fast = {job for job, kind in jobs if kind == "fast"}
+        fast = {job for job, kind, _ in jobs if kind == "fast"}
         arrivals = defaultdict(list)
         for job, _, _, arrived, _ in deliveries:
-            if job in fast:
+            if job in fast and watch_from <= arrived <= watch_until:
                 arrivals[job].append(arrived)
-        silence = max((b - a for times in arrivals.values() for a, b in zip(sorted(times), sorted(times)[1:])), default=0)
+
+        def gaps(selected):
+            return [(b - a, a, job) for job in selected for a, b in zip(sorted(arrivals[job]), sorted(arrivals[job])[1:])]
+
+        def longest(selected):
+            return max((gap for gap, _, _ in gaps(selected)), default=0)
+
+        silence = longest(fast)
+        shard_count = len(tables[0]) or 64
+        unmoved = {s for s in range(shard_count) if len({tuple(t[s:s + 1]) for t in tables if t}) == 1}
+        stayed = {job for job, kind, user in jobs if kind == "fast" and fnv1a64(user) % shard_count in unmoved}
 
         print()
         print(f"actions               {dict(actions)}")
@@ -367,6 +422,10 @@ def main():
         print(f"not accounted         {unaccounted}")
         print(f"unfinished            {unfinished}")
         print(f"longest silence       {silence:.1f} s (a fast job, between two deliveries)")
+        if len(tables) > 1:
+            print(f"  ... shard never moved {longest(stayed):.1f} s ({len(stayed)} fast jobs on {len(unmoved)} unmoved shards)")
+            for gap, start, job in sorted(gaps(stayed), reverse=True)[:3]:
+                print(f"      {gap:.1f} s from {datetime.fromtimestamp(start).strftime('%H:%M:%S.%f')[:-3]} (job {job})")
         exit_code = 0 if doubled == 0 and unfinished == 0 and unaccounted == 0 else 1
         print("chaos: " + ("passed" if exit_code == 0 else "FAILED") + f" (seed {seed})")
     finally:

@@ -8,8 +8,8 @@ import Synchronization
 /// Holds this node's shard leases and runs the shards it holds, in two loops that never wait
 /// on each other:
 /// - renewal, every `period`: releases the shards whose hand-over has finished, then takes or
-///   renews, in one store transaction, the leases of the shards this node should own and of
-///   those it is still handing over. Nothing slow runs here, so a shard being drained never
+///   renews, in one store transaction, the leases of the shards this node should own, runs, or
+///   is still handing over. Nothing slow runs here, so a shard being drained never
 ///   delays the leases of the shards that stay.
 /// - reconciliation, after every renewal and every change of the wanted set: starts the
 ///   shards whose lease it holds, stops at once those whose lease it lost (or whose epoch
@@ -91,7 +91,10 @@ public final class ShardSupervisor: Sendable {
     /// One renewal round: release what was handed over, then take or renew every lease wanted.
     public func renewLeases() async {
         let (release, wanted) = state.withLock { state in
-            let keep = state.leaving ? state.handingOver : state.wanted.union(state.handingOver)
+            // A running shard keeps its lease until it is handed over and released, even when
+            // the table no longer gives it to this node (reconciliation has yet to act on that).
+            var keep = state.handingOver.union(state.running.keys)
+            if !state.leaving { keep.formUnion(state.wanted) }
             var release = state.handedOver
             if state.leaving {
                 // Held but never started (say, its start failed): nothing to drain.

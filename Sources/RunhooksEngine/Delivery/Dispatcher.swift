@@ -67,7 +67,10 @@ public final class Dispatcher: Sendable {
             configuration.redirectConfiguration = .disallow
             configuration.decompression = .enabled(limit: .ratio(20))
             configuration.connectionPool = .init(idleTimeout: .seconds(60))
-            configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+            // As many connections to one host as the engine has runs in flight: a slow endpoint
+            // must not queue other jobs' requests to the same host behind its own (each tenant's
+            // plan already bounds how many of its runs are in flight).
+            configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = InFlightRuns.defaultCapacity
             // A refused connection is this attempt's answer; retrying is the run's decision.
             configuration.connectionPool.retryConnectionEstablishment = false
             let created = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)

@@ -6,7 +6,9 @@ public actor InFlightRuns {
     private var waiters: [CheckedContinuation<Void, Never>] = []
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
 
-    public init(capacity: Int = 4096) {
+    public static let defaultCapacity = 4096
+
+    public init(capacity: Int = InFlightRuns.defaultCapacity) {
         self.capacity = capacity
     }
 

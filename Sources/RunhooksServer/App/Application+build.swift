@@ -117,7 +117,11 @@ public func buildApplication(configuration: ServerConfiguration) async throws ->
         configuration: configuration, store: store, jwtSecret: secret, withEngine: true, logger: logger,
         metrics: PrometheusCollectorRegistry(), nodeId: nodeId)
     let router = buildRouter(services: services)
-    var background: [any Service] = services.engine.map { [$0] } ?? []
+    // Shut down in reverse order: the coordinator hands its shards over while the engine and
+    // the gateway still run.
+    var background: [any Service] = []
+    if let gateway = services.gateway { background.append(gateway) }
+    if let engine = services.engine { background.append(engine) }
     if let cluster = services.cluster { background.append(cluster) }
     return Application(
         router: router,

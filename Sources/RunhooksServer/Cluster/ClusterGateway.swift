@@ -10,13 +10,14 @@ import NIOHTTP1
 import NIOPosix
 import RunhooksCore
 import RunhooksEngine
+import ServiceLifecycle
 
 /// Forwards a tenant's API call to the node that owns the tenant's shard: once, over a
 /// keep-alive pool, marked with a hop header that the owner trusts only with the cluster's
 /// token (so a client cannot skip limits by sending it). If the owner cannot be reached, or
 /// answers that it no longer owns the shard, the gateway looks at the table again and tries
 /// once more; then it answers 503 with `Retry-After`.
-public final class ClusterGateway: Sendable {
+public final class ClusterGateway: Service, Sendable {
     static let forwardedByHeader = HTTPField.Name("Runhooks-Forwarded-By")!
     static let tokenHeader = HTTPField.Name("Runhooks-Cluster-Token")!
     static let notOwnerHeader = HTTPField.Name("Runhooks-Not-Owner")!
@@ -58,6 +59,13 @@ public final class ClusterGateway: Sendable {
 
     public func shutdown() async throws {
         try await client.shutdown()
+    }
+
+    /// Runs until graceful shutdown, then closes the forwarding client. Listed before the
+    /// engine and the coordinator, it stops after them: a hand-over still forwards.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        try await shutdown()
     }
 
     /// Whether the request came from another node of this cluster (valid hop header and token).
