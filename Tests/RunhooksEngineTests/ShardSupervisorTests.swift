@@ -21,13 +21,18 @@ import Testing
             settings: ShardSupervisor.Settings(leaseDuration: lease, period: .seconds(3600)), logger: logger)
     }
 
+    /// This node is given every shard, takes their leases and starts them.
+    static func takeAllShards(_ supervisor: ShardSupervisor) async {
+        supervisor.setWanted(allShards)
+        await supervisor.renewLeases()
+        await supervisor.reconcile()
+    }
+
     @Test func aHandOverNeverDelaysTheLeasesOfTheShardsThatStay() async throws {
         let sink = try await TestSink.start()
         let harness = try await EngineHarness.make(ownedShards: [], drainTimeout: .seconds(120))
         let supervisor = Self.supervisor(harness, lease: 100)
-        supervisor.setWanted(Self.allShards)
-        await supervisor.renewLeases()
-        await supervisor.reconcile()
+        await Self.takeAllShards(supervisor)
         #expect(harness.engine.runningShards == [0, 1, 2, 3])
 
         let moving = harness.context.shards.shard(forUser: harness.user.id)
@@ -68,9 +73,7 @@ import Testing
         let sink = try await TestSink.start()
         let a = try await EngineHarness.make(ownedShards: [], drainTimeout: .milliseconds(100))
         let supervisor = Self.supervisor(a, lease: 100)
-        supervisor.setWanted(Self.allShards)
-        await supervisor.renewLeases()
-        await supervisor.reconcile()
+        await Self.takeAllShards(supervisor)
         let moving = a.context.shards.shard(forUser: a.user.id)
         let job = try await a.createJob("\(await sink.baseURL)/held", retries: 2)
         a.clock.advance(by: 60)
@@ -106,9 +109,7 @@ import Testing
         let sink = try await TestSink.start()
         let harness = try await EngineHarness.make(ownedShards: [])
         let supervisor = Self.supervisor(harness)
-        supervisor.setWanted(Self.allShards)
-        await supervisor.renewLeases()
-        await supervisor.reconcile()
+        await Self.takeAllShards(supervisor)
         let shard = harness.context.shards.shard(forUser: harness.user.id)
         let job = try await harness.createJob("\(await sink.baseURL)/ok")
         let before = try #require(try await harness.store.leases().first { $0.shard == shard })

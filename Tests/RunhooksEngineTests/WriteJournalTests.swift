@@ -140,3 +140,24 @@ actor BlockedWrites: EngineWriteApplying {
         ])
     }
 }
+
+extension WriteJournalTests {
+    @Test func aClaimThatLosesItsRaceCostsNoQuota() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make()
+        try await harness.engine.start()
+        let job = try await harness.createJob("\(await sink.baseURL)/ok")
+        // Another claimant (say, a node whose lease was still valid) took the first slot.
+        let slot = job.anchorAt + 60
+        let theirs = Execution(
+            id: harness.context.ids.next(), jobId: job.id, userId: job.userId, status: .success, scheduledFor: slot,
+            attempt: 1, createdAt: slot)
+        #expect(try await harness.store.apply([.claim(theirs, advancesSlot: true)]) == [true])
+        harness.clock.advance(by: 60)
+        #expect(await harness.waitForAttempts(1))
+        #expect(await sink.count("/ok") == 0)
+        #expect(try await harness.store.runCounts(userId: harness.user.id, at: harness.clock.now()).daily == 0)
+        await harness.engine.stop()
+        await sink.stop()
+    }
+}
