@@ -96,8 +96,10 @@ public actor GossipNode {
     public nonisolated var rejectedFrames: Int { rejections.count }
 
     public func stop() async {
-        for task in tasks { task.cancel() }
+        let running = tasks
         tasks = []
+        for task in running { task.cancel() }
+        for task in running { await task.value }
         try? await server?.close().get()
         server = nil
     }
