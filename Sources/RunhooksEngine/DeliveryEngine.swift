@@ -64,6 +64,8 @@ public final class DeliveryEngine: Service, Sendable {
     /// The shards running on this node.
     public var runningShards: [Int] { shards.withLock { Array($0.keys).sorted() } }
 
+    public func isRunning(shard: Int) -> Bool { shards.withLock { $0[shard] != nil } }
+
     /// Loads a shard from the store and starts its wheel under `fence` (nil: no cluster).
     public func startShard(_ shard: Int, fence: LeaseFence?) async throws {
         await tenants.refresh(shard: shard)

@@ -62,6 +62,32 @@ public struct AppServices: Sendable {
         }
     }
 
+    /// The tenant's actor for a change (create, update, delete, trigger, replay). In a cluster a
+    /// change is applied only where the tenant's shard runs or is free to run: while another
+    /// node still holds the shard's lease (it is handing the shard over, or it is cut off from
+    /// this node's gossip), that node's wheel would never hear of the change, so the call is
+    /// refused with 503 and `Retry-After` until the lease is released or expires.
+    func tenantForChange(_ user: User) async throws -> TenantActor {
+        let tenant = try await tenant(for: user)
+        try await requireShardHere(user)
+        return tenant
+    }
+
+    func requireShardHere(_ user: User) async throws {
+        guard cluster != nil, let engine else { return }
+        let shard = ownership.shards.shard(forUser: user.id)
+        guard !engine.isRunning(shard: shard) else { return }
+        let now = clock.now()
+        guard
+            let lease = try await store.leases().first(where: { $0.shard == shard }),
+            lease.owner != ownership.localNodeId, lease.expiresAt > now
+        else { return }
+        throw APIError(
+            .serviceUnavailable,
+            "This account's shard is moving between nodes (node \(lease.owner) still runs it); retry shortly",
+            headers: [.retryAfter: "1"])
+    }
+
     /// `Idempotency-Key` handling for the POST routes that create or change something.
     var idempotency: IdempotencyMiddleware { IdempotencyMiddleware(store: store, clock: clock) }
 }

@@ -22,7 +22,7 @@ struct AlertsController {
         let spec = try AlertSpec(
             validating: try await APIRequestBody.json(request, context: context), rules: services.alertRules)
         try await checkReferences(spec, user: user)
-        let alert = try await services.tenant(for: user).createAlert(spec, plan: user.plan)
+        let alert = try await services.tenantForChange(user).createAlert(spec, plan: user.plan)
         return JSONResponse.success(.created, data: AlertDTO(alert), message: "Alert config created")
     }
 
@@ -40,7 +40,7 @@ struct AlertsController {
         let id = try context.parameters.objectID()
         let patch = try await APIRequestBody.json(request, context: context)
         let rules = services.alertRules
-        let updated = try await services.tenant(for: user).updateAlert(id: id) { alert in
+        let updated = try await services.tenantForChange(user).updateAlert(id: id) { alert in
             let spec = try AlertSpec(merging: patch, into: alert, rules: rules)
             if spec.target != alert.target || spec.channel != alert.channel || spec.jobId != alert.jobId {
                 try await checkReferences(spec, user: user)
@@ -54,7 +54,7 @@ struct AlertsController {
     @Sendable func delete(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let id = try context.parameters.objectID()
-        guard try await services.tenant(for: user).deleteAlert(id: id) else { throw APIError.notFound("Alert config") }
+        guard try await services.tenantForChange(user).deleteAlert(id: id) else { throw APIError.notFound("Alert config") }
         return JSONResponse.message("Alert config deleted")
     }
 

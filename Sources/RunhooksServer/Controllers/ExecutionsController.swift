@@ -38,6 +38,7 @@ struct ExecutionsController {
         guard let execution = try await services.store.execution(id: id, userId: user.id) else {
             throw APIError.notFound("Execution")
         }
+        try await services.requireShardHere(user)
         let now = services.clock.now()
         let replay = ReplayRequest(
             id: services.ids.next(at: now), userId: user.id, jobId: execution.jobId, kind: .replay,

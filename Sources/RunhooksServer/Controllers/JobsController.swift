@@ -27,7 +27,7 @@ struct JobsController {
         let spec = try JobSpec(validating: try await APIRequestBody.json(request, context: context), rules: services.jobRules)
         try spec.checkPlan(user.plan)
         try await services.targets.check(spec.httpConfig.url, field: "httpConfig.url")
-        let job = try await services.tenant(for: user).createJob(spec, plan: user.plan, scheduler: services.engine)
+        let job = try await services.tenantForChange(user).createJob(spec, plan: user.plan, scheduler: services.engine)
         return JSONResponse.success(
             .created, data: JobDTO(job, now: services.clock.now()), message: "Job created successfully")
     }
@@ -60,7 +60,7 @@ struct JobsController {
         let patch = try await APIRequestBody.json(request, context: context)
         let rules = services.jobRules
         let targets = services.targets
-        let updated = try await services.tenant(for: user).updateJob(id: id, plan: user.plan, scheduler: services.engine) {
+        let updated = try await services.tenantForChange(user).updateJob(id: id, plan: user.plan, scheduler: services.engine) {
             job in
             let spec = try JobSpec(merging: patch, into: job, rules: rules)
             if spec.httpConfig.url != job.httpConfig.url {
@@ -75,7 +75,7 @@ struct JobsController {
     @Sendable func delete(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let id = try context.parameters.objectID()
-        guard try await services.tenant(for: user).deleteJob(id: id, scheduler: services.engine) else {
+        guard try await services.tenantForChange(user).deleteJob(id: id, scheduler: services.engine) else {
             throw APIError.notFound("Job")
         }
         return JSONResponse.message("Job deleted successfully")
@@ -95,6 +95,7 @@ struct JobsController {
     @Sendable func trigger(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let job = try await ownedJob(context)
+        try await services.requireShardHere(user)
         let now = services.clock.now()
         let runRequest = ReplayRequest(
             id: services.ids.next(at: now), userId: user.id, jobId: job.id, kind: .trigger, executionId: nil,
