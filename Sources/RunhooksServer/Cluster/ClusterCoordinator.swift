@@ -12,7 +12,7 @@ import Synchronization
 /// `period`) it rebuilds the shard table by rendezvous placement over the live members and
 /// tells the `ShardSupervisor` which shards this node should own; the supervisor keeps the
 /// leases and starts, stops and hands over the shards, on loops of its own. On graceful
-/// shutdown every shard is handed over before the node tells the others it is leaving.
+/// shutdown the node tells the others it is leaving, then hands every shard over.
 public final class ClusterCoordinator: Service, Sendable {
     public struct Settings: Sendable {
         public var gossipPort: Int
@@ -91,12 +91,14 @@ public final class ClusterCoordinator: Service, Sendable {
             await cancelWhenGracefulShutdown {
                 await self.followViewUntilCancelled()
             }
-            // Graceful leave: hand every shard over (the supervisor keeps renewing their
-            // leases while they drain), and only then tell the others.
+            // Graceful leave: tell the others first, so that they route this node's tenants to
+            // the next owners at once (reads are served there; changes once the leases are
+            // released) and take each shard as soon as its lease is free; then hand every shard
+            // over. The leases live in the store: renewing them while they drain needs no gossip.
+            await gossip.leave()
             supervisor.leave()
         }
         logger.info("node \(nodeId) handed its shards over")
-        await gossip.leave()
     }
 
     private func followViewUntilCancelled() async {
