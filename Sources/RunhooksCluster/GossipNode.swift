@@ -17,6 +17,8 @@ public actor GossipNode {
     private var membership: Membership { peer.membership }
     private var server: (any Channel)?
     private var tasks: [Task<Void, Never>] = []
+    private var sends: [Int: Task<Void, Never>] = [:]
+    private var sendsLaunched = 0
     private let logger: Logger
     private let tickInterval: Duration
     private let clockStart = ContinuousClock.now
@@ -100,6 +102,7 @@ public actor GossipNode {
         tasks = []
         for task in running { task.cancel() }
         for task in running { await task.value }
+        for task in Array(sends.values) { await task.value }
         try? await server?.close().get()
         server = nil
     }
@@ -171,9 +174,20 @@ public actor GossipNode {
         if !output.changes.isEmpty { viewChanged() }
     }
 
-    private nonisolated func send(_ message: GossipMessage, to address: String) {
+    /// Sends in a task of its own (a slow member never holds up the protocol), which the node
+    /// keeps until it ends and `stop()` waits for; each is bounded by the connect timeout.
+    private func send(_ message: GossipMessage, to address: String) {
         let key = self.key
-        Task { await Self.deliver(message, to: address, key: key) }
+        sendsLaunched += 1
+        let id = sendsLaunched
+        sends[id] = Task {
+            await Self.deliver(message, to: address, key: key)
+            self.sendEnded(id)
+        }
+    }
+
+    private func sendEnded(_ id: Int) {
+        sends.removeValue(forKey: id)
     }
 
     private static func deliver(_ message: GossipMessage, to address: String, key: ClusterKey) async {

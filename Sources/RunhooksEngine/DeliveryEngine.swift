@@ -143,13 +143,16 @@ public final class DeliveryEngine: Service, Sendable {
     }
 
     /// Stops shards whose lease this node lost, at once: whatever they still run is fenced out
-    /// in the store, and cancelled here. Their tenants' counters are read again if they return.
+    /// in the store, and cancelled here; returns once those attempts have returned, so a restart
+    /// of the shard never recovers a run that is still going. Their tenants' counters are read
+    /// again if they return.
     public func abandon(_ numbers: [Int]) async {
         let actors = shards.withLock { shards in numbers.compactMap { shards.removeValue(forKey: $0) } }
         for actor in actors {
             await actor.stop()
             await actor.cancelAttempts()
         }
+        for actor in actors { await actor.waitForAttempts() }
         for actor in actors { await tenants.refresh(shard: actor.shard) }
     }
 
