@@ -61,7 +61,7 @@ public struct ScheduledJob: Sendable, Equatable {
 }
 
 /// The lease a shard's claims are made under: (shard, owner, epoch).
-public struct LeaseFence: Sendable, Equatable {
+public struct LeaseFence: Sendable, Hashable {
     public var shard: Int
     public var owner: String
     public var epoch: Int64

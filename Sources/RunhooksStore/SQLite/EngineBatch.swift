@@ -14,6 +14,8 @@ struct EngineBatch {
     }
     private var runs: [RunKey: Int] = [:]
     private var latestSlots: [String: Int64] = [:]  // job → latest claimed slot
+    /// Each fence's lease expiry as read in this batch (nil inside: the lease is not held).
+    private var leaseExpiries: [LeaseFence: Int64?] = [:]
 
     init(db: Database) {
         self.db = db
@@ -86,20 +88,19 @@ struct EngineBatch {
 
     /// Whether `fence` is still the shard's lease; `date`: also unexpired at that time. A
     /// finish needs no expiry check: a lease that lapsed and was taken again has a new epoch.
-    private func holds(_ fence: LeaseFence, at date: Date?) throws -> Bool {
-        if let date {
-            return try Bool.fetchOne(
-                db.cachedStatement(
-                    sql: """
-                        SELECT EXISTS (SELECT 1 FROM shard_leases
-                            WHERE shard = ? AND owner = ? AND epoch = ? AND expires_at > ?)
-                        """),
-                arguments: [fence.shard, fence.owner, fence.epoch, SQLiteRows.ms(date)]) == true
+    /// The lease is read once per fence per batch (a batch carries many fires of few shards).
+    private mutating func holds(_ fence: LeaseFence, at date: Date?) throws -> Bool {
+        let expiry: Int64?
+        if let known = leaseExpiries[fence] {
+            expiry = known
+        } else {
+            expiry = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT expires_at FROM shard_leases WHERE shard = ? AND owner = ? AND epoch = ?"),
+                arguments: [fence.shard, fence.owner, fence.epoch])
+            leaseExpiries[fence] = .some(expiry)
         }
-        return try Bool.fetchOne(
-            db.cachedStatement(
-                sql: "SELECT EXISTS (SELECT 1 FROM shard_leases WHERE shard = ? AND owner = ? AND epoch = ?)"),
-            arguments: [fence.shard, fence.owner, fence.epoch]) == true
+        guard let expiry else { return false }
+        return date.map { expiry > SQLiteRows.ms($0) } ?? true
     }
 
     private func flushAggregates() throws {
