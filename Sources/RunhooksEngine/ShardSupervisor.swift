@@ -204,11 +204,9 @@ public final class ShardSupervisor: Sendable {
         renewalWakeup.signal()
     }
 
-    /// Waits until the hand-overs begun so far have finished (for tests and shutdown).
+    /// Waits until the hand-overs begun so far have finished.
     public func waitForHandOvers() async {
-        while state.withLock({ !$0.handingOver.isEmpty }) {
-            await reconcileWakeup.wait(upTo: .milliseconds(20))
-        }
+        await handOvers.waitUntilIdle()
     }
 
     // MARK: Running

@@ -10,20 +10,10 @@ import Testing
 /// A change for a tenant is applied only where its shard runs or is free to run.
 @Suite struct ShardInTransitTests {
     @Test func changesWaitWhileAnotherNodeStillHoldsTheShard() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-transit-\(UUID().uuidString)")
-        let store = try SQLiteStore(path: directory.appendingPathComponent("runhooks.sqlite").path)
-        let clock = ManualWallClock(Date())
-        var configuration = ServerConfiguration()
-        configuration.dataDirectory = directory.path
-        configuration.rateLimitsEnabled = false
-        configuration.bcryptCost = 4
-        configuration.cluster = ClusterConfiguration(key: "transit-test-key-0123456789", nodeId: "a", port: 0)
-        let services = try await buildServices(
-            configuration: configuration, store: store, jwtSecret: "transit-secret-\(UUID().uuidString)", clock: clock,
-            withEngine: true, nodeId: "a")
-        let app = Application(router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        try await app.test(.router) { client in
-            let api = APIClient(client: client)
+        let environment = try await TestEnvironment.make(
+            cluster: ClusterConfiguration(key: "transit-test-key-0123456789", nodeId: "a", port: 0))
+        let (services, store, clock) = (environment.services, environment.store, environment.clock)
+        try await environment.test { api in
             let key = try await api.anonymousKey()
             let userId = try #require(try await api.get("/auth/me", token: key).data["id"]?.string)
             let created = try await api.createJob(key)

@@ -15,8 +15,10 @@ struct TestEnvironment {
     let clock: ManualWallClock
     let services: AppServices
 
+    /// `cluster`: the services of node "a" of a cluster (engine and gateway built, not started).
     static func make(
-        rateLimits: Bool = false, allowPrivateTargets: Bool = false, minIntervalMs: Int = 1000
+        rateLimits: Bool = false, allowPrivateTargets: Bool = false, minIntervalMs: Int = 1000,
+        cluster: ClusterConfiguration? = nil
     ) async throws -> TestEnvironment {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-test-\(UUID().uuidString)")
         let store = try SQLiteStore(path: directory.appendingPathComponent("runhooks.sqlite").path)
@@ -27,8 +29,10 @@ struct TestEnvironment {
         configuration.allowPrivateTargets = allowPrivateTargets
         configuration.minIntervalMs = minIntervalMs
         configuration.bcryptCost = 4
+        configuration.cluster = cluster
         let services = try await buildServices(
-            configuration: configuration, store: store, jwtSecret: "test-secret-\(UUID().uuidString)", clock: clock)
+            configuration: configuration, store: store, jwtSecret: "test-secret-\(UUID().uuidString)", clock: clock,
+            withEngine: cluster != nil, nodeId: cluster?.nodeId ?? "local")
         return TestEnvironment(directory: directory, store: store, clock: clock, services: services)
     }
 

@@ -35,6 +35,11 @@ final class OwnedTasks: Sendable {
 
     var count: Int { state.withLock { $0.tasks.count } }
 
+    /// Returns once no task is running.
+    func waitUntilIdle() async {
+        await activity.waitUntilIdle()
+    }
+
     /// Refuses new tasks, waits up to `timeout` for the running ones, then cancels the rest and
     /// waits for them to return.
     func finish(timeout: Duration) async {
