@@ -97,6 +97,24 @@ public actor GossipNode {
     /// Frames dropped because their MAC did not verify.
     public nonisolated var rejectedFrames: Int { rejections.count }
 
+    /// Returns true once `count` frames have been rejected, false after `timeout`.
+    public nonisolated func waitForRejectedFrames(_ count: Int, timeout: Duration) async -> Bool {
+        let rejections = self.rejections
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await rejections.wait(atLeast: count)
+                return rejections.count >= count
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
+
     public func stop() async {
         let running = tasks
         tasks = []
