@@ -110,13 +110,28 @@ public struct RunCounts: Sendable, Equatable {
         self.monthly = monthly
     }
 
-    static func dayKey(_ date: Date) -> String {
-        let day = date.utcCivilDate
-        return "d:\(day.year)-\(day.month)-\(day.day)"
+}
+
+/// A period a user's runs are counted in: a UTC day or a UTC month.
+public enum UsagePeriod: Hashable, Sendable {
+    case day(year: Int, month: Int, day: Int)
+    case month(year: Int, month: Int)
+
+    public static func day(of date: Date) -> UsagePeriod {
+        let civil = date.utcCivilDate
+        return .day(year: civil.year, month: civil.month, day: civil.day)
     }
 
-    static func monthKey(_ date: Date) -> String {
-        let day = date.utcCivilDate
-        return "m:\(day.year)-\(day.month)"
+    public static func month(of date: Date) -> UsagePeriod {
+        let civil = date.utcCivilDate
+        return .month(year: civil.year, month: civil.month)
+    }
+
+    /// The stored form, the `period` column of `usage_counters`.
+    var key: String {
+        switch self {
+        case .day(let year, let month, let day): "d:\(year)-\(month)-\(day)"
+        case .month(let year, let month): "m:\(year)-\(month)"
+        }
     }
 }

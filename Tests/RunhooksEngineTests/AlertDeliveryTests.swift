@@ -20,8 +20,8 @@ import Testing
             #expect(await harness.waitForAttempts(run))
         }
         let states = try await harness.store.alertStates(userId: harness.user.id)
-        #expect(states["\(alert.id) \(job.id)"]?.consecutiveFailures == 2)
-        #expect(states["\(alert.id) \(job.id)"]?.alerting == false)
+        #expect(states[AlertStateKey(alertId: alert.id, jobId: job.id)]?.consecutiveFailures == 2)
+        #expect(states[AlertStateKey(alertId: alert.id, jobId: job.id)]?.alerting == false)
 
         harness.clock.advance(by: 60)
         #expect(await harness.waitForAttempts(3))
@@ -125,7 +125,7 @@ import Testing
         try await second.engine.start()
         second.clock.advance(by: 60)
         #expect(await second.waitForAttempts(1))
-        let state = try await second.store.alertStates(userId: second.user.id)["\(alert.id) \(job.id)"]
+        let state = try await second.store.alertStates(userId: second.user.id)[AlertStateKey(alertId: alert.id, jobId: job.id)]
         #expect(state?.consecutiveFailures == 3 && state?.alerting == true)
         #expect(await sink.count("/alert-hook") == 1)
         await second.engine.stop()

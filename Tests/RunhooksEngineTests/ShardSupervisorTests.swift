@@ -52,7 +52,7 @@ import Testing
             harness.clock.advance(by: 80)
             await supervisor.renewLeases()
         }
-        for lease in try await harness.store.leases() {
+        for lease in try await harness.store.leases(at: harness.clock.now()) {
             #expect(lease.owner == "a" && lease.expiresAt == harness.clock.now() + 100, "shard \(lease.shard)")
         }
         #expect(try await harness.store.acquireLease(shard: moving, node: "b", duration: 4, at: harness.clock.now()) == nil)
@@ -112,7 +112,7 @@ import Testing
         await Self.takeAllShards(supervisor)
         let shard = harness.context.shards.shard(forUser: harness.user.id)
         let job = try await harness.createJob("\(await sink.baseURL)/ok")
-        let before = try #require(try await harness.store.leases().first { $0.shard == shard })
+        let before = try #require(try await harness.store.leases(at: harness.clock.now()).first { $0.shard == shard })
 
         // The renewals stop (say, the store was unreachable) for longer than the lease, and the
         // slot that comes up meanwhile loses its claim.
@@ -121,7 +121,7 @@ import Testing
         #expect(await sink.count("/ok") == 0)
         // Taking the lease back is a new epoch: the shard restarts and catches the slot up.
         await supervisor.renewLeases()
-        let after = try #require(try await harness.store.leases().first { $0.shard == shard })
+        let after = try #require(try await harness.store.leases(at: harness.clock.now()).first { $0.shard == shard })
         #expect(after.owner == "a" && after.epoch == before.epoch + 1)
         await supervisor.reconcile()
         #expect(await harness.waitForAttempts(2))

@@ -20,10 +20,10 @@ extension TenantActor {
             if alertStates == nil { alertStates = loaded }
         }
         let now = context.clock.now()
-        var changed: [(alertId: String, state: AlertState)] = []
+        var changed: [(key: AlertStateKey, state: AlertState)] = []
         var events: [AlertEvent] = []
         for alert in alertConfigs ?? [] where alert.enabled && (alert.jobId == nil || alert.jobId == job.id) {
-            let key = "\(alert.id) \(job.id)"
+            let key = AlertStateKey(alertId: alert.id, jobId: job.id)
             let before = alertStates?[key] ?? AlertState()
             var state = before
             let notice = state.record(
@@ -31,7 +31,7 @@ extension TenantActor {
                 cooldownMinutes: alert.cooldownMinutes, at: now)
             guard state != before else { continue }
             alertStates?[key] = state
-            changed.append((alert.id, state))
+            changed.append((key, state))
             if let notice {
                 events.append(
                     AlertEvent(
@@ -39,8 +39,8 @@ extension TenantActor {
                         lastExecution: lastExecution))
             }
         }
-        for (alertId, state) in changed {
-            try await context.store.saveAlertState(state, alertId: alertId, jobId: job.id)
+        for (key, state) in changed {
+            try await context.store.saveAlertState(state, for: key)
         }
         for event in events { notifier.submit(event) }
     }

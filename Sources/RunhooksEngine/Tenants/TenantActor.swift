@@ -23,7 +23,7 @@ public actor TenantActor {
     var cachedPlan: (plan: Plan, readAt: Date)?
     /// The tenant's alert configurations and per (alert, job) state, loaded on first need.
     var alertConfigs: [AlertConfig]?
-    var alertStates: [String: AlertState]?
+    var alertStates: [AlertStateKey: AlertState]?
     static let planRefreshInterval: TimeInterval = 5
     /// Whether a write (create, update, delete) is running; the others wait their turn, so
     /// each is one read-merge-write even though the actor is re-entered at every await.

@@ -79,7 +79,7 @@ public struct AppServices: Sendable {
         guard !engine.isRunning(shard: shard) else { return }
         let now = clock.now()
         guard
-            let lease = try await store.leases().first(where: { $0.shard == shard }),
+            let lease = try await store.leases(at: now).first(where: { $0.shard == shard }),
             lease.owner != ownership.localNodeId, lease.expiresAt > now
         else { return }
         throw APIError(

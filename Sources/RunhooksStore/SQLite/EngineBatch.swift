@@ -83,7 +83,7 @@ struct EngineBatch {
     }
 
     private mutating func addRuns(userId: String, count: Int, at date: Date) {
-        runs[RunKey(userId: userId, day: RunCounts.dayKey(date), month: RunCounts.monthKey(date)), default: 0] += count
+        runs[RunKey(userId: userId, day: UsagePeriod.day(of: date).key, month: UsagePeriod.month(of: date).key), default: 0] += count
     }
 
     /// Whether `fence` is still the shard's lease; `date`: also unexpired at that time. A

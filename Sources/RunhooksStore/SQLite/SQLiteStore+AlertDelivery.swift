@@ -3,8 +3,7 @@ import GRDB
 import RunhooksCore
 
 extension SQLiteStore {
-    /// Every alert state of a user, keyed `"<alert id> <job id>"`.
-    public func alertStates(userId: String) async throws -> [String: AlertState] {
+    public func alertStates(userId: String) async throws -> [AlertStateKey: AlertState] {
         try await pool.read { db in
             let rows = try Row.fetchAll(
                 db,
@@ -12,11 +11,11 @@ extension SQLiteStore {
                     SELECT s.* FROM alert_states s JOIN alert_configs a ON a.id = s.alert_id WHERE a.user_id = ?
                     """,
                 arguments: [userId])
-            var states: [String: AlertState] = [:]
+            var states: [AlertStateKey: AlertState] = [:]
             for row in rows {
                 let alertId: String = row["alert_id"]
                 let jobId: String = row["job_id"]
-                states["\(alertId) \(jobId)"] = AlertState(
+                states[AlertStateKey(alertId: alertId, jobId: jobId)] = AlertState(
                     consecutiveFailures: row["consecutive_failures"],
                     lastFiredAt: SQLiteRows.optionalDate(row, "last_fired_at"), alerting: row["alerting"])
             }
@@ -24,7 +23,7 @@ extension SQLiteStore {
         }
     }
 
-    public func saveAlertState(_ state: AlertState, alertId: String, jobId: String) async throws {
+    public func saveAlertState(_ state: AlertState, for key: AlertStateKey) async throws {
         try await pool.write { db in
             try db.execute(
                 sql: """
@@ -35,8 +34,8 @@ extension SQLiteStore {
                         last_fired_at = excluded.last_fired_at, alerting = excluded.alerting
                     """,
                 arguments: [
-                    alertId, jobId, state.consecutiveFailures, SQLiteRows.ms(state.lastFiredAt), state.alerting, alertId,
-                    jobId,
+                    key.alertId, key.jobId, state.consecutiveFailures, SQLiteRows.ms(state.lastFiredAt), state.alerting,
+                    key.alertId, key.jobId,
                 ])
         }
     }

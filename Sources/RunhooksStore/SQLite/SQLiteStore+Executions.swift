@@ -80,7 +80,7 @@ extension SQLiteStore {
         try await pool.read { db in
             let rows = try Row.fetchAll(
                 db, sql: "SELECT period, runs FROM usage_counters WHERE user_id = ? AND period IN (?, ?)",
-                arguments: [userId, RunCounts.dayKey(date), RunCounts.monthKey(date)])
+                arguments: [userId, UsagePeriod.day(of: date).key, UsagePeriod.month(of: date).key])
             var counts = RunCounts(daily: 0, monthly: 0)
             for row in rows {
                 let period: String = row["period"]
@@ -90,7 +90,4 @@ extension SQLiteStore {
         }
     }
 
-    public func addRuns(userId: String, count: Int, at date: Date) async throws {
-        _ = try await apply([.addRuns(userId: userId, count: count, at: date)])
-    }
 }

@@ -3,10 +3,6 @@ import GRDB
 import RunhooksCore
 
 extension SQLiteStore {
-    public func acquireLease(shard: Int, node: String, duration: TimeInterval, at date: Date) async throws -> ShardLease? {
-        try await acquireLeases(shards: [shard], node: node, duration: duration, at: date)[shard]
-    }
-
     public func acquireLeases(shards: [Int], node: String, duration: TimeInterval, at date: Date) async throws
         -> [Int: ShardLease]
     {
@@ -46,7 +42,7 @@ extension SQLiteStore {
         }
     }
 
-    public func leases() async throws -> [ShardLease] {
+    public func leases(at date: Date) async throws -> [ShardLease] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM shard_leases ORDER BY shard").map { row in
                 ShardLease(

@@ -6,6 +6,7 @@ import RunhooksCore
 public final class SQLiteStore: Store {
     let pool: DatabasePool
     public let path: String
+    public var backendName: String { "sqlite" }
 
     public init(path: String) throws {
         var configuration = Configuration()
@@ -27,13 +28,12 @@ public final class SQLiteStore: Store {
         }
         self.path = path
         pool = try DatabasePool(path: path, configuration: configuration)
-        try SQLiteSchema.migrator.migrate(pool)
-    }
-
-    public func shardCount(proposing proposed: Int) async throws -> Int {
-        let stored = try await sharedSetting("shard_count", proposing: String(proposed))
-        guard let count = Int(stored) else { throw StoreError.unavailable("meta.shard_count is not a number: '\(stored)'") }
-        return count
+        let migrator = SQLiteSchema.migrator
+        if try pool.read(migrator.hasBeenSuperseded) {
+            let applied = try pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
+            throw StoreError.schemaTooNew("\(path) has migrations \(applied.joined(separator: ", "))")
+        }
+        try migrator.migrate(pool)
     }
 
     public func sharedSetting(_ key: String, proposing proposed: String) async throws -> String {

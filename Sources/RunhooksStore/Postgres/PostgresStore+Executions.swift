@@ -1,0 +1,141 @@
+import Foundation
+import PostgresNIO
+import RunhooksCore
+
+extension PostgresStore {
+    static let executionColumns = """
+        id, user_id, job_id, status, scheduled_for, attempt, started_at, completed_at, duration_ms, http_status_code,
+        response_body, error, replay_of, retry_at, missed_slots, created_at
+        """
+
+    public func insertExecution(_ execution: Execution) async throws {
+        do {
+            try await client.query(
+                """
+                INSERT INTO executions (\(unescaped: Self.executionColumns))
+                VALUES (\(execution.id), \(execution.userId), \(execution.jobId), \(execution.status.rawValue),
+                    \(PostgresRows.ms(execution.scheduledFor)), \(execution.attempt), \(PostgresRows.ms(execution.startedAt)),
+                    \(PostgresRows.ms(execution.completedAt)), \(execution.durationMs), \(execution.httpStatusCode),
+                    \(PostgresRows.text(execution.responseBody)), \(PostgresRows.text(execution.error)), \(execution.replayOf),
+                    \(PostgresRows.ms(execution.retryAt)), \(execution.missedSlots), \(PostgresRows.ms(execution.createdAt)))
+                """, logger: logger)
+        } catch let error as PSQLError where error.sqlState == "23505" {
+            throw StoreError.duplicateExecution
+        }
+    }
+
+    public func execution(id: String, userId: String) async throws -> Execution? {
+        try await client.query("SELECT * FROM executions WHERE id = \(id) AND user_id = \(userId)", logger: logger)
+            .first(PostgresRows.execution)
+    }
+
+    public func listExecutions(userId: String, filter: ExecutionFilter, page: PageRequest) async throws -> Page<Execution> {
+        var conditions = ["user_id = $1"]
+        var bindings = PostgresBindings()
+        bindings.append(userId)
+        if let jobId = filter.jobId {
+            bindings.append(jobId)
+            conditions.append("job_id = $\(bindings.count)")
+        }
+        if let status = filter.status {
+            bindings.append(status.rawValue)
+            conditions.append("status = $\(bindings.count)")
+        }
+        let whereClause = conditions.joined(separator: " AND ")
+        let total = try await client.query(
+            PostgresQuery(unsafeSQL: "SELECT count(*) FROM executions WHERE \(whereClause)", binds: bindings),
+            logger: logger
+        ).first { try $0.decode(Int.self) } ?? 0
+        var pageBindings = bindings
+        pageBindings.append(page.limit)
+        pageBindings.append(page.offset)
+        let items = try await client.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT * FROM executions WHERE \(whereClause) ORDER BY created_at DESC, id DESC
+                    LIMIT $\(bindings.count + 1) OFFSET $\(bindings.count + 2)
+                    """, binds: pageBindings), logger: logger
+        ).all(PostgresRows.execution)
+        return Page(items: items, total: total, request: page)
+    }
+
+    public func insertReplayRequest(_ request: ReplayRequest) async throws {
+        try await client.query(
+            """
+            INSERT INTO replay_requests (id, user_id, job_id, kind, execution_id, requested_at)
+            VALUES (\(request.id), \(request.userId), \(request.jobId), \(request.kind.rawValue), \(request.executionId),
+                    \(PostgresRows.ms(request.requestedAt)))
+            """, logger: logger)
+    }
+
+    public func pendingReplayRequests(limit: Int) async throws -> [ReplayRequest] {
+        try await client.query(
+            "SELECT * FROM replay_requests WHERE handled_at IS NULL ORDER BY requested_at, id LIMIT \(limit)",
+            logger: logger
+        ).all { row in
+            let r = row.makeRandomAccess()
+            return ReplayRequest(
+                id: try r["id"].decode(String.self), userId: try r["user_id"].decode(String.self),
+                jobId: try r["job_id"].decode(String.self),
+                kind: ReplayRequest.Kind(rawValue: try r["kind"].decode(String.self)) ?? .replay,
+                executionId: try r["execution_id"].decode(String?.self),
+                requestedAt: try PostgresRows.date(r, "requested_at"))
+        }
+    }
+
+    public func runCounts(userId: String, at date: Date) async throws -> RunCounts {
+        let day = UsagePeriod.day(of: date).key
+        let month = UsagePeriod.month(of: date).key
+        var counts = RunCounts(daily: 0, monthly: 0)
+        let rows = try await client.query(
+            "SELECT period, runs FROM usage_counters WHERE user_id = \(userId) AND period IN (\(day), \(month))",
+            logger: logger
+        ).all { try $0.decode((String, Int).self) }
+        for (period, runs) in rows {
+            if period == day { counts.daily = runs } else { counts.monthly = runs }
+        }
+        return counts
+    }
+
+    public func activeJobs(shard: Int) async throws -> [ScheduledJob] {
+        try await client.query("SELECT * FROM jobs WHERE shard = \(shard) AND status = 'active'", logger: logger).all { row in
+            let r = row.makeRandomAccess()
+            return ScheduledJob(job: try PostgresRows.job(r), lastSlot: try PostgresRows.optionalDate(r, "last_slot_at"))
+        }
+    }
+
+    public func unfinishedExecutions(shard: Int) async throws -> [Execution] {
+        try await client.query(
+            """
+            SELECT e.* FROM executions e JOIN jobs j ON j.id = e.job_id
+            WHERE e.status IN ('pending', 'running') AND j.shard = \(shard)
+            ORDER BY e.scheduled_for
+            """, logger: logger
+        ).all(PostgresRows.execution)
+    }
+
+    public func dueRetries(shard: Int) async throws -> [Execution] {
+        try await client.query(
+            """
+            SELECT e.* FROM executions e JOIN jobs j ON j.id = e.job_id
+            WHERE e.retry_at IS NOT NULL AND j.shard = \(shard)
+              AND NOT EXISTS (SELECT 1 FROM executions n WHERE n.job_id = e.job_id
+                              AND n.scheduled_for = e.scheduled_for AND n.attempt = e.attempt + 1)
+            ORDER BY e.retry_at
+            """, logger: logger
+        ).all(PostgresRows.execution)
+    }
+
+    public func purgeExecutions(plan: Plan, createdBefore cutoff: Date) async throws -> Int {
+        try await client.query(
+            """
+            WITH deleted AS (
+                DELETE FROM executions WHERE created_at < \(PostgresRows.ms(cutoff)) AND status NOT IN ('pending', 'running')
+                  AND user_id IN (SELECT id FROM users WHERE plan = \(plan.rawValue))
+                RETURNING 1
+            )
+            SELECT count(*) FROM deleted
+            """, logger: logger
+        ).first { try $0.decode(Int.self) } ?? 0
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import PostgresNIO
+import RunhooksCore
+
+extension PostgresStore {
+    public func insertUser(_ user: User, passwordHash: String?, apiKeyHash: String) async throws {
+        do {
+            try await client.query(
+                """
+                INSERT INTO users (id, email, name, role, plan, is_anonymous, password_hash, api_key_hash, api_key_prefix,
+                                   created_at, updated_at)
+                VALUES (\(user.id), \(user.email), \(user.name), \(user.role.rawValue), \(user.plan.rawValue),
+                        \(user.isAnonymous), \(passwordHash), \(apiKeyHash), \(user.apiKeyPrefix),
+                        \(PostgresRows.ms(user.createdAt)), \(PostgresRows.ms(user.updatedAt)))
+                """, logger: logger)
+        } catch let error as PSQLError where error.sqlState == "23505" {
+            if error.serverInfo?[.constraintName] == "users_email_key" { throw StoreError.duplicateEmail }
+            throw error
+        }
+    }
+
+    public func user(id: String) async throws -> User? {
+        try await client.query("SELECT * FROM users WHERE id = \(id)", logger: logger).first(PostgresRows.user)
+    }
+
+    public func userWithPassword(email: String) async throws -> (user: User, passwordHash: String?)? {
+        try await client.query("SELECT * FROM users WHERE email = \(email)", logger: logger).first { row in
+            (try PostgresRows.user(row), try row.makeRandomAccess()["password_hash"].decode(String?.self))
+        }
+    }
+
+    public func user(apiKeyHash: String) async throws -> User? {
+        try await client.query("SELECT * FROM users WHERE api_key_hash = \(apiKeyHash)", logger: logger)
+            .first(PostgresRows.user)
+    }
+
+    public func replaceAPIKey(userId: String, hash: String, prefix: String, at date: Date) async throws -> Bool {
+        try await client.query(
+            """
+            UPDATE users SET api_key_hash = \(hash), api_key_prefix = \(prefix), updated_at = \(PostgresRows.ms(date))
+            WHERE id = \(userId) RETURNING id
+            """, logger: logger
+        ).first { _ in true } ?? false
+    }
+
+    public func setPlan(_ plan: Plan, forUser idOrEmail: String, at date: Date) async throws -> User? {
+        try await client.query(
+            """
+            UPDATE users SET plan = \(plan.rawValue), updated_at = \(PostgresRows.ms(date))
+            WHERE id = \(idOrEmail) OR email = \(idOrEmail.lowercased()) RETURNING *
+            """, logger: logger
+        ).first(PostgresRows.user)
+    }
+
+    public func setRole(_ role: User.Role, forUser idOrEmail: String, at date: Date) async throws -> User? {
+        try await client.query(
+            """
+            UPDATE users SET role = \(role.rawValue), updated_at = \(PostgresRows.ms(date))
+            WHERE id = \(idOrEmail) OR email = \(idOrEmail.lowercased()) RETURNING *
+            """, logger: logger
+        ).first(PostgresRows.user)
+    }
+
+    public func insertRefreshToken(_ token: RefreshTokenRecord) async throws {
+        try await client.query(
+            """
+            INSERT INTO refresh_tokens (id, user_id, family, expires_at, created_at)
+            VALUES (\(token.id), \(token.userId), \(token.family), \(PostgresRows.ms(token.expiresAt)),
+                    \(PostgresRows.ms(token.createdAt)))
+            """, logger: logger)
+    }
+
+    public func consumeRefreshToken(id: String, at date: Date) async throws -> RefreshTokenUse {
+        let now = PostgresRows.ms(date)
+        // One statement marks the token used only if it was unused, unrevoked and unexpired, and
+        // reports what it found: two concurrent uses cannot both see it unused.
+        let found = try await client.query(
+            """
+            WITH token AS (SELECT * FROM refresh_tokens WHERE id = \(id) FOR UPDATE),
+            used AS (
+                UPDATE refresh_tokens SET used_at = \(now)
+                WHERE id = \(id) AND used_at IS NULL AND NOT revoked AND expires_at > \(now) RETURNING id
+            )
+            SELECT t.user_id, t.family, t.used_at IS NOT NULL OR t.revoked AS reused, t.expires_at <= \(now) AS expired,
+                   EXISTS (SELECT 1 FROM used) AS consumed
+            FROM token t
+            """, logger: logger
+        ).first { row in try row.decode((String, String, Bool, Bool, Bool).self) }
+        guard let (userId, family, reused, expired, consumed) = found else { return .unknown }
+        if reused { return .reused(family: family) }
+        if expired { return .expired }
+        return consumed ? .valid(userId: userId, family: family) : .reused(family: family)
+    }
+
+    public func revokeRefreshTokenFamily(_ family: String) async throws {
+        try await client.query("UPDATE refresh_tokens SET revoked = true WHERE family = \(family)", logger: logger)
+    }
+}

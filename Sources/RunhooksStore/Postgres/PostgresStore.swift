@@ -1,0 +1,96 @@
+import Foundation
+import Logging
+import NIOSSL
+import PostgresNIO
+import RunhooksCore
+import ServiceLifecycle
+
+/// The shared store for a cluster that spans machines: PostgreSQL through postgres-nio's pooled
+/// `PostgresClient`. Its connection pool runs in a task the store owns from `open` until
+/// `close`; as a `Service` in the server's group it closes when the server shuts down.
+public final class PostgresStore: Store, Service {
+    public var backendName: String { "postgres" }
+    let client: PostgresClient
+    let logger: Logger
+    public let url: PostgresURL
+    private let runner: Task<Void, Never>
+
+    /// Connects, then brings the schema up to date (an empty database is set up; one migrated
+    /// by a newer Runhooks is refused).
+    public static func open(url: PostgresURL, poolSize: Int = 10, logger: Logger = Logger(label: "runhooks.postgres"))
+        async throws -> PostgresStore
+    {
+        let store = PostgresStore(url: url, poolSize: poolSize, logger: logger)
+        do {
+            try await PostgresSchema.migrate(store)
+        } catch {
+            await store.close()
+            throw error
+        }
+        return store
+    }
+
+    private init(url: PostgresURL, poolSize: Int, logger: Logger) {
+        var configuration = PostgresClient.Configuration(
+            host: url.host, port: url.port, username: url.username, password: url.password, database: url.database,
+            tls: Self.tls(url.sslMode))
+        configuration.options.maximumConnections = max(1, poolSize)
+        configuration.options.minimumConnections = 0
+        configuration.options.connectTimeout = .seconds(5)
+        // The pool logs every failed connection attempt at info; only what needs an operator's eye.
+        var poolLogger = logger
+        poolLogger.logLevel = max(logger.logLevel, .warning)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: poolLogger)
+        self.client = client
+        self.logger = logger
+        self.url = url
+        runner = Task { await client.run() }
+    }
+
+    private static func tls(_ mode: PostgresURL.SSLMode) -> PostgresClient.Configuration.TLS {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        // As libpq's sslmode=require and prefer: encrypted, the server's certificate not verified.
+        tls.certificateVerification = .none
+        switch mode {
+        case .disable: return .disable
+        case .prefer: return .prefer(tls)
+        case .require: return .require(tls)
+        }
+    }
+
+    /// Runs until graceful shutdown, then closes the pool.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await close()
+    }
+
+    /// Closes every connection; the store is unusable afterwards.
+    public func close() async {
+        runner.cancel()
+        await runner.value
+    }
+
+    public func sharedSetting(_ key: String, proposing proposed: String) async throws -> String {
+        // Two nodes starting at once both propose; the first insert wins and both read it back.
+        // The statement's snapshot may miss a row another node committed while this insert
+        // waited on it: then a second read sees it.
+        let rows = try await client.query(
+            """
+            WITH inserted AS (
+                INSERT INTO meta (key, value) VALUES (\(key), \(proposed)) ON CONFLICT (key) DO NOTHING RETURNING value
+            )
+            SELECT value FROM inserted UNION ALL SELECT value FROM meta WHERE key = \(key) LIMIT 1
+            """, logger: logger)
+        for try await value in rows.decode(String.self) { return value }
+        let again = try await client.query("SELECT value FROM meta WHERE key = \(key)", logger: logger)
+        for try await value in again.decode(String.self) { return value }
+        throw StoreError.unavailable("meta.\(key) could not be read back")
+    }
+
+    public func ping() async throws -> Double {
+        let start = ContinuousClock.now
+        try await client.query("SELECT 1", logger: logger)
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+    }
+}

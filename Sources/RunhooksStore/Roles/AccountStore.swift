@@ -1,0 +1,19 @@
+import Foundation
+import RunhooksCore
+
+/// Accounts, their credentials and refresh tokens.
+public protocol AccountStore: Sendable {
+    func insertUser(_ user: User, passwordHash: String?, apiKeyHash: String) async throws
+    func user(id: String) async throws -> User?
+    func userWithPassword(email: String) async throws -> (user: User, passwordHash: String?)?
+    func user(apiKeyHash: String) async throws -> User?
+    func replaceAPIKey(userId: String, hash: String, prefix: String, at: Date) async throws -> Bool
+    func setPlan(_ plan: Plan, forUser idOrEmail: String, at: Date) async throws -> User?
+    func setRole(_ role: User.Role, forUser idOrEmail: String, at: Date) async throws -> User?
+
+    // Refresh tokens (rotation and reuse detection)
+    func insertRefreshToken(_ token: RefreshTokenRecord) async throws
+    /// Marks a refresh token used, exactly once: a second use is reported as reuse.
+    func consumeRefreshToken(id: String, at: Date) async throws -> RefreshTokenUse
+    func revokeRefreshTokenFamily(_ family: String) async throws
+}

@@ -1,0 +1,40 @@
+import Foundation
+import RunhooksCore
+
+/// Executions, run requests and usage counters: what the API reads and the delivery engine
+/// writes (through `apply`, in batches).
+public protocol ExecutionLog: EngineWriteApplying {
+    func insertExecution(_ execution: Execution) async throws
+    func execution(id: String, userId: String) async throws -> Execution?
+    func listExecutions(userId: String, filter: ExecutionFilter, page: PageRequest) async throws -> Page<Execution>
+    func insertReplayRequest(_ request: ReplayRequest) async throws
+    /// Replay requests not yet handled, oldest first.
+    func pendingReplayRequests(limit: Int) async throws -> [ReplayRequest]
+
+    /// The active jobs of one shard.
+    func activeJobs(shard: Int) async throws -> [ScheduledJob]
+    /// Attempts of one shard left pending or running (by a crash).
+    func unfinishedExecutions(shard: Int) async throws -> [Execution]
+    /// Failed attempts of one shard whose retry has not been claimed yet.
+    func dueRetries(shard: Int) async throws -> [Execution]
+    /// Deletes executions of users on `plan` created before `cutoff`; returns how many.
+    func purgeExecutions(plan: Plan, createdBefore cutoff: Date) async throws -> Int
+
+    func runCounts(userId: String, at: Date) async throws -> RunCounts
+    func addRuns(userId: String, count: Int, at: Date) async throws
+}
+
+extension ExecutionLog {
+    public func addRuns(userId: String, count: Int, at date: Date) async throws {
+        _ = try await apply([.addRuns(userId: userId, count: count, at: date)])
+    }
+}
+
+/// Where the engine's write journal commits its batches: the store, or in tests a wrapper
+/// that injects failures.
+public protocol EngineWriteApplying: Sendable {
+    /// Applies engine writes in one transaction; each result says whether the write took
+    /// effect (a claim that lost to an existing one, or a write whose fence is gone, did not).
+    /// One write that does not take effect never undoes the others.
+    func apply(_ writes: [EngineWrite]) async throws -> [Bool]
+}

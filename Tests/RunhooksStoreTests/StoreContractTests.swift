@@ -1,0 +1,437 @@
+import Foundation
+import RunhooksCore
+import Testing
+
+@testable import RunhooksStore
+
+/// One behaviour, every backend: each test runs against SQLite and (when a test server is
+/// configured) PostgreSQL, each on a fresh, empty store.
+@Suite struct StoreContractTests {
+    @Test(arguments: Backend.available) func usersRoundTripAndEmailsAreUnique(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture.make(backend)
+        let store = fixture.store
+        let email = "a" + "\u{40}" + "example.com"
+        let user = Fixtures.user(email: email)
+        try await store.insertUser(user, passwordHash: "hash", apiKeyHash: "k1")
+        #expect(try await store.user(id: user.id) == user)
+        #expect(try await store.user(apiKeyHash: "k1") == user)
+        #expect(try await store.userWithPassword(email: email)?.passwordHash == "hash")
+        await #expect(throws: StoreError.duplicateEmail) {
+            try await store.insertUser(Fixtures.user(email: email), passwordHash: nil, apiKeyHash: "k2")
+        }
+        #expect(try await store.setPlan(.growth, forUser: email, at: Fixtures.now)?.plan == .growth)
+        #expect(try await store.setRole(.admin, forUser: user.id, at: Fixtures.now)?.role == .admin)
+        #expect(try await store.setRole(.admin, forUser: "nobody", at: Fixtures.now) == nil)
+        await fixture.close()
+    }
+
+    @Test(arguments: Backend.available) func rotatingTheKeyReplacesTheOldHash(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture.make(backend)
+        let store = fixture.store
+        let user = Fixtures.user()
+        try await store.insertUser(user, passwordHash: nil, apiKeyHash: "old")
+        #expect(try await store.replaceAPIKey(userId: user.id, hash: "new", prefix: "rh_live_new1", at: Fixtures.now))
+        #expect(try await store.replaceAPIKey(userId: "nobody", hash: "x", prefix: "rh_live_x", at: Fixtures.now) == false)
+        #expect(try await store.user(apiKeyHash: "old") == nil)
+        #expect(try await store.user(apiKeyHash: "new")?.apiKeyPrefix == "rh_live_new1")
+        await fixture.close()
+    }
+
+    @Test(arguments: Backend.available) func refreshTokensWorkOnceAndReuseIsReported(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture.make(backend)
+        let store = fixture.store
+        let user = Fixtures.user()
+        try await store.insertUser(user, passwordHash: nil, apiKeyHash: "k")
+        try await store.insertRefreshToken(
+            RefreshTokenRecord(id: "t1", userId: user.id, family: "f", expiresAt: Fixtures.now + 60, createdAt: Fixtures.now))
+        #expect(try await store.consumeRefreshToken(id: "t1", at: Fixtures.now) == .valid(userId: user.id, family: "f"))
+        #expect(try await store.consumeRefreshToken(id: "t1", at: Fixtures.now) == .reused(family: "f"))
+        #expect(try await store.consumeRefreshToken(id: "nope", at: Fixtures.now) == .unknown)
+        try await store.insertRefreshToken(
+            RefreshTokenRecord(id: "t2", userId: user.id, family: "g", expiresAt: Fixtures.now + 60, createdAt: Fixtures.now))
+        #expect(try await store.consumeRefreshToken(id: "t2", at: Fixtures.now + 61) == .expired)
+        try await store.insertRefreshToken(
+            RefreshTokenRecord(id: "t3", userId: user.id, family: "h", expiresAt: Fixtures.now + 60, createdAt: Fixtures.now))
+        try await store.revokeRefreshTokenFamily("h")
+        #expect(try await store.consumeRefreshToken(id: "t3", at: Fixtures.now) == .reused(family: "h"))
+        await fixture.close()
+    }
+
+    @Test(arguments: Backend.available) func concurrentUsesOfOneRefreshTokenSucceedOnce(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture.make(backend)
+        let store = fixture.store
+        let user = Fixtures.user()
+        try await store.insertUser(user, passwordHash: nil, apiKeyHash: "k")
+        try await store.insertRefreshToken(
+            RefreshTokenRecord(id: "t", userId: user.id, family: "f", expiresAt: Fixtures.now + 60, createdAt: Fixtures.now))
+        let uses = try await withThrowingTaskGroup(of: RefreshTokenUse.self) { group in
+            for _ in 0..<8 { group.addTask { try await store.consumeRefreshToken(id: "t", at: Fixtures.now) } }
+            return try await group.reduce(into: [RefreshTokenUse]()) { $0.append($1) }
+        }
+        #expect(uses.filter { $0 == .valid(userId: user.id, family: "f") }.count == 1)
+        #expect(uses.filter { $0 == .reused(family: "f") }.count == 7)
+        await fixture.close()
+    }
+
+    @Test(arguments: Backend.available) func jobsAreScopedByUserFilteredAndPaged(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture.make(backend)
+        let store = fixture.store
+        let alice = Fixtures.user()
+        let bob = Fixtures.user()
+        try await store.insertUser(alice, passwordHash: nil, apiKeyHash: "a")
+        try await store.insertUser(bob, passwordHash: nil, apiKeyHash: "b")
+        var sync = Fixtures.job(userId: alice.id, name: "Sync inventory", tags: ["prod"])
+        sync.createdAt = Fixtures.now - 10
+        let cache = Fixtures.job(userId: alice.id, name: "Refresh CACHE", tags: ["prod", "cache"], status: .paused)
+        let tagLike = Fixtures.job(userId: alice.id, name: "Tag look-alike", tags: ["cache-2", "Cache"])
+        let other = Fixtures.job(userId: bob.id, name: "Sync other", tags: ["cache"])
+        for job in [sync, cache, tagLike] { try await store.insertJob(job, shard: 1) }
+        try await store.insertJob(other, shard: 2)
+
+        #expect(try await store.job(id: sync.id, userId: alice.id) == sync)
+        #expect(try await store.job(id: other.id, userId: alice.id) == nil)
+        #expect(try await store.countJobs(userId: alice.id) == 3)
+
+        func ids(_ filter: JobFilter, _ page: PageRequest = PageRequest()) async throws -> [String] {
+            try await store.listJobs(userId: alice.id, filter: filter, page: page).items.map(\.id)
+        }
+        #expect(Set(try await ids(JobFilter())) == [sync.id, cache.id, tagLike.id])
+        #expect(try await ids(JobFilter(status: .paused)) == [cache.id])
+        // Tags match exactly, case and all.
+        #expect(try await ids(JobFilter(tag: "cache")) == [cache.id])
+        #expect(try await ids(JobFilter(tag: "prod", namePattern: "^sync")) == [sync.id])
+        // Names: a case-insensitive regular expression, the same dialect on every backend.
+        #expect(try await ids(JobFilter(namePattern: "cache$")) == [cache.id])
+        #expect(try await ids(JobFilter(namePattern: "\\bINVENTORY\\b")) == [sync.id])
+        #expect(try await ids(JobFilter(namePattern: "look-alike|inventory")).count == 2)
+        #expect(try await ids(JobFilter(namePattern: "other")) == [])
+
+        let first = try await store.listJobs(userId: alice.id, filter: JobFilter(), page: PageRequest(page: 1, limit: 2))
+        let second = try await store.listJobs(userId: alice.id, filter: JobFilter(), page: PageRequest(page: 2, limit: 2))
+        #expect(first.total == 3 && first.totalPages == 2 && first.items.count == 2 && second.items.count == 1)
+        #expect(second.items.map(\.id) == [sync.id])  // newest first; sync is the oldest
+        let namedPage = try await store.listJobs(
+            userId: alice.id, filter: JobFilter(namePattern: "e"), page: PageRequest(page: 2, limit: 2))
+        #expect(namedPage.total == 3 && namedPage.items.map(\.id) == [sync.id])
+
+        #expect(try await store.deleteJob(id: other.id, userId: alice.id) == false)
+        #expect(try await store.deleteJob(id: sync.id, userId: alice.id))
+        #expect(try await store.job(id: sync.id, userId: alice.id) == nil)
+        #expect(try await store.job(id: other.id, userId: bob.id) == other)
+        await fixture.close()
+    }
+
+    @Test(arguments: Backend.available) func jobUpdatesAreCompareAndSetAndScoped(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture.make(backend)
+        let store = fixture.store
+        let user = Fixtures.user()
+        try await store.insertUser(user, passwordHash: nil, apiKeyHash: "k")
+        let job = Fixtures.job(userId: user.id)
+        try await store.insertJob(job, shard: 0)
+        var changed = job
+        changed.name = "Renamed"
+        changed.tags = ["x"]
+        changed.httpConfig.headers = nil
+        changed.updatedAt = Fixtures.now + 1
+        #expect(try await store.updateJob(changed, expectedUpdatedAt: job.updatedAt))
+        #expect(try await store.job(id: job.id, userId: user.id) == changed)
+        // A writer that read the old version loses.
+        var stale = job
+        stale.name = "Stale"
+        stale.updatedAt = Fixtures.now + 2
+        #expect(try await store.updateJob(stale, expectedUpdatedAt: job.updatedAt) == false)
+        var foreign = changed
+        foreign.userId = "someone"
+        #expect(try await store.updateJob(foreign, expectedUpdatedAt: changed.updatedAt) == false)
+        #expect(try await store.job(id: job.id, userId: user.id)?.name == "Renamed")
+        await fixture.close()
+    }
+
+    @Test(arguments: Backend.available) func executionsAreScopedFilteredAndUniquePerSlotAndAttempt(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture.make(backend)
+        let store = fixture.store
+        let user = Fixtures.user()
+        try await store.insertUser(user, passwordHash: nil, apiKeyHash: "k")
+        let job = Fixtures.job(userId: user.id)
+        try await store.insertJob(job, shard: 0)
+        let first = Fixtures.execution(job: job)
+        try await store.insertExecution(first)
+        var duplicate = first
+        duplicate.id = Fixtures.ids.next()
+        await #expect(throws: StoreError.duplicateExecution) { try await store.insertExecution(duplicate) }
+        try await store.insertExecution(Fixtures.execution(job: job, status: .failed, attempt: 2))
+
+        let failed = try await store.listExecutions(userId: user.id, filter: ExecutionFilter(status: .failed), page: PageRequest())
+        #expect(failed.items.map(\.attempt) == [2])
+        let byJob = try await store.listExecutions(userId: user.id, filter: ExecutionFilter(jobId: job.id), page: PageRequest(limit: 1))
+        #expect(byJob.total == 2 && byJob.items.count == 1)
+        #expect(try await store.listExecutions(userId: "someone", filter: ExecutionFilter(), page: PageRequest()).total == 0)
+        #expect(try await store.execution(id: first.id, userId: user.id) == first)
+        #expect(try await store.execution(id: first.id, userId: "someone") == nil)
+        await fixture.close()
+    }
+
+    @Test(arguments: Backend.available) func aBatchKeepsItsOtherWritesWhenAClaimLosesOrItsJobIsGone(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture.make(backend)
+        let store = fixture.store
+        let user = Fixtures.user()
+        try await store.insertUser(user, passwordHash: nil, apiKeyHash: "k")
+        let job = Fixtures.job(userId: user.id)
+        try await store.insertJob(job, shard: 0)
+        let taken = Fixtures.execution(job: job, status: .pending)
+        #expect(try await store.apply([.claim(taken, advancesSlot: true)]) == [true])
+
+        var rival = taken
+        rival.id = Fixtures.ids.next()
+        let orphan = Execution(
+            id: Fixtures.ids.next(), jobId: "deleted-job", userId: user.id, status: .pending,
+            scheduledFor: Fixtures.now, attempt: 1, createdAt: Fixtures.now)
+        let next = Fixtures.execution(job: job, status: .pending, offsetMs: 60_000)
+        let results = try await store.apply([
+            .claim(rival, advancesSlot: true, countsRun: true),
+            .claim(orphan, advancesSlot: true, countsRun: true),
+            .claim(next, advancesSlot: true, countsRun: true),
+            .start(executionId: next.id, at: Fixtures.now + 60),
+            .start(executionId: "unknown", at: Fixtures.now + 60),
+            .finish(
+                ExecutionResult(
+                    executionId: taken.id, status: .success, startedAt: Fixtures.now, completedAt: Fixtures.now + 1,
+                    durationMs: 1000, httpStatusCode: 200, responseBody: "ok\u{0}", error: nil, retryAt: nil)),
+        ])
+        #expect(results == [false, false, true, true, false, true])
+        #expect(try await store.execution(id: rival.id, userId: user.id) == nil)
+        #expect(try await store.execution(id: next.id, userId: user.id)?.status == .running)
+        let settled = try #require(try await store.execution(id: taken.id, userId: user.id))
+        #expect(settled.status == .success && settled.httpStatusCode == 200 && settled.durationMs == 1000)
+        #expect(settled.responseBody?.hasPrefix("ok") == true)
+        // Only the won claim counted a run, and the job's latest slot moved to it.
+        #expect(try await store.runCounts(userId: user.id, at: Fixtures.now) == RunCounts(daily: 1, monthly: 1))
+        let scheduled = try #require(try await store.activeJobs(shard: 0).first)
+        #expect(scheduled.lastSlot == next.scheduledFor)
+        #expect(try await store.unfinishedExecutions(shard: 0).map(\.id) == [next.id])
+        await fixture.close()
+    }
+
+    @Test(arguments: Backend.available) func fencedWritesNeedTheLease(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture.make(backend)
+        let store = fixture.store
+        let user = Fixtures.user()
+        try await store.insertUser(user, passwordHash: nil, apiKeyHash: "k")
+        let job = Fixtures.job(userId: user.id)
+        try await store.insertJob(job, shard: 5)
+        let now = Date()
+        let lease = try #require(try await store.acquireLease(shard: 5, node: "a", duration: 30, at: now))
+        let fence = LeaseFence(shard: 5, owner: "a", epoch: lease.epoch)
+        var claim = Fixtures.execution(job: job, status: .pending)
+        claim.createdAt = now
+        #expect(try await store.apply([.claim(claim, advancesSlot: true, fence: fence)]) == [true])
+        let stale = LeaseFence(shard: 5, owner: "a", epoch: lease.epoch + 1)
+        var late = Fixtures.execution(job: job, status: .pending, offsetMs: 60_000)
+        late.createdAt = now
+        let finish = ExecutionResult(
+            executionId: claim.id, status: .failed, startedAt: nil, completedAt: now, durationMs: nil,
+            httpStatusCode: nil, responseBody: nil, error: "interrupted", retryAt: nil)
+        #expect(try await store.apply([.claim(late, advancesSlot: true, fence: stale), .finish(finish, fence: stale)]) == [false, false])
+        #expect(try await store.execution(id: claim.id, userId: user.id)?.status == .pending)
+        // Another node takes the lease once it lapses: the old owner's writes are fenced out.
+        _ = try await store.acquireLease(shard: 5, node: "a", duration: 0, at: now)
+        let taken = try #require(try await store.acquireLease(shard: 5, node: "b", duration: 30, at: now))
+        #expect(taken.epoch == lease.epoch + 1)
+        #expect(try await store.apply([.claim(late, advancesSlot: true, fence: fence), .finish(finish, fence: fence)]) == [false, false])
+        #expect(try await store.apply([.finish(finish, fence: LeaseFence(shard: 5, owner: "b", epoch: taken.epoch))]) == [true])
+        await fixture.close()
+    }
+
+    @Test(arguments: Backend.available) func leasesAreCompareAndSet(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture.make(backend)
+        let store = fixture.store
+        let start = Date()
+        let first = try #require(try await store.acquireLease(shard: 3, node: "a", duration: 30, at: start))
+        #expect(first.epoch == 1 && first.owner == "a")
+        #expect(abs(first.expiresAt.timeIntervalSince(start + 30)) < 0.002)
+        // Another node cannot take an unexpired lease; the owner renews it without a new epoch.
+        #expect(try await store.acquireLease(shard: 3, node: "b", duration: 30, at: start) == nil)
+        #expect(try await store.acquireLease(shard: 3, node: "a", duration: 30, at: start)?.epoch == 1)
+        // Once it lapses (a renewal of zero length ends it now), the next node takes it with a
+        // higher epoch, and the old owner is out.
+        _ = try await store.acquireLease(shard: 3, node: "a", duration: 0, at: start)
+        let taken = try #require(try await store.acquireLease(shard: 3, node: "b", duration: 30, at: start))
+        #expect(taken.epoch == 2 && taken.owner == "b")
+        #expect(try await store.acquireLease(shard: 3, node: "a", duration: 30, at: start) == nil)
+        // A graceful release hands it over at once.
+        try await store.releaseLease(shard: 3, node: "b")
+        #expect(try await store.acquireLease(shard: 3, node: "a", duration: 30, at: start)?.epoch == 3)
+        // Many shards in one call; each is independent.
+        let many = try await store.acquireLeases(shards: [4, 3, 6], node: "b", duration: 30, at: start)
+        #expect(Set(many.keys) == [4, 6] && many[4]?.epoch == 1)
+        let view = try await store.leases(at: start)
+        #expect(view.map(\.shard) == [3, 4, 6] && view.map(\.owner) == ["a", "b", "b"])
+        #expect(view.allSatisfy { $0.expiresAt > start + 20 && $0.expiresAt <= start + 31 })
+        await fixture.close()
+    }
+
+    @Test(arguments: Backend.available) func deletingAJobDeletesItsExecutionsAndScopedAlerts(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture.make(backend)
+        let store = fixture.store
+        let user = Fixtures.user()
+        try await store.insertUser(user, passwordHash: nil, apiKeyHash: "k")
+        let job = Fixtures.job(userId: user.id)
+        try await store.insertJob(job, shard: 0)
+        try await store.insertExecution(Fixtures.execution(job: job))
+        try await store.insertAlert(Fixtures.alert(userId: user.id, jobId: job.id))
+        #expect(try await store.deleteJob(id: job.id, userId: user.id))
+        #expect(try await store.listExecutions(userId: user.id, filter: .init(), page: .init()).total == 0)
+        #expect(try await store.countAlerts(userId: user.id) == 0)
+        await fixture.close()
+    }
+
+    @Test(arguments: Backend.available) func alertsStatesAndDeliveriesAreScoped(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture.make(backend)
+        let store = fixture.store
+        let user = Fixtures.user()
+        let stranger = Fixtures.user()
+        try await store.insertUser(user, passwordHash: nil, apiKeyHash: "k")
+        try await store.insertUser(stranger, passwordHash: nil, apiKeyHash: "s")
+        let job = Fixtures.job(userId: user.id)
+        try await store.insertJob(job, shard: 0)
+        let alert = Fixtures.alert(userId: user.id, jobId: nil)
+        try await store.insertAlert(alert)
+        #expect(try await store.alert(id: alert.id, userId: user.id) == alert)
+        #expect(try await store.alert(id: alert.id, userId: stranger.id) == nil)
+        #expect(try await store.listAlerts(userId: stranger.id).isEmpty)
+        var disabled = alert
+        disabled.enabled = false
+        disabled.updatedAt = Fixtures.now + 1
+        #expect(try await store.updateAlert(disabled, expectedUpdatedAt: alert.updatedAt))
+        #expect(try await store.updateAlert(disabled, expectedUpdatedAt: alert.updatedAt) == false)
+
+        let key = AlertStateKey(alertId: alert.id, jobId: job.id)
+        let state = AlertState(consecutiveFailures: 3, lastFiredAt: Fixtures.now, alerting: true)
+        try await store.saveAlertState(state, for: key)
+        try await store.saveAlertState(state, for: AlertStateKey(alertId: alert.id, jobId: "gone"))
+        #expect(try await store.alertStates(userId: user.id) == [key: state])
+        #expect(try await store.alertStates(userId: stranger.id).isEmpty)
+
+        for offset in 0..<3 {
+            try await store.insertAlertDelivery(
+                AlertDelivery(
+                    id: Fixtures.ids.next(), alertId: alert.id, userId: user.id, jobId: job.id, channel: .webhook,
+                    notice: .failure, status: .sent, error: nil, attempts: 1, createdAt: Fixtures.now + Double(offset)))
+        }
+        let page = try await store.listAlertDeliveries(alertId: alert.id, userId: user.id, page: PageRequest(page: 1, limit: 2))
+        #expect(page.total == 3 && page.items.count == 2 && page.items.first?.createdAt == Fixtures.now + 2)
+        #expect(try await store.listAlertDeliveries(alertId: alert.id, userId: stranger.id, page: PageRequest()).total == 0)
+        #expect(try await store.deleteAlert(id: alert.id, userId: stranger.id) == false)
+        #expect(try await store.deleteAlert(id: alert.id, userId: user.id))
+        #expect(try await store.alertStates(userId: user.id).isEmpty)
+        await fixture.close()
+    }
+
+    @Test(arguments: Backend.available) func retentionPurgesOnlyOldFinishedRowsOfThePlan(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture.make(backend)
+        let store = fixture.store
+        let free = Fixtures.user(plan: .free)
+        let paid = Fixtures.user(plan: .growth)
+        for user in [free, paid] { try await store.insertUser(user, passwordHash: nil, apiKeyHash: user.id) }
+        let freeJob = Fixtures.job(userId: free.id)
+        let paidJob = Fixtures.job(userId: paid.id)
+        try await store.insertJob(freeJob, shard: 0)
+        try await store.insertJob(paidJob, shard: 0)
+        let old = Fixtures.execution(job: freeJob, offsetMs: -86_400_000)
+        let oldRunning = Fixtures.execution(job: freeJob, status: .running, offsetMs: -86_400_000 + 1)
+        let recent = Fixtures.execution(job: freeJob)
+        let oldPaid = Fixtures.execution(job: paidJob, offsetMs: -86_400_000)
+        for execution in [old, oldRunning, recent, oldPaid] { try await store.insertExecution(execution) }
+        #expect(try await store.purgeExecutions(plan: .free, createdBefore: Fixtures.now - 3600) == 1)
+        #expect(try await store.execution(id: old.id, userId: free.id) == nil)
+        #expect(try await store.execution(id: oldRunning.id, userId: free.id) != nil)
+        #expect(try await store.execution(id: recent.id, userId: free.id) != nil)
+        #expect(try await store.execution(id: oldPaid.id, userId: paid.id) != nil)
+        await fixture.close()
+    }
+
+    @Test(arguments: Backend.available) func runCountersAddUpPerDayAndMonthAndUser(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture.make(backend)
+        let store = fixture.store
+        let user = Fixtures.user()
+        let other = Fixtures.user()
+        try await store.insertUser(user, passwordHash: nil, apiKeyHash: "k")
+        try await store.insertUser(other, passwordHash: nil, apiKeyHash: "o")
+        try await store.addRuns(userId: user.id, count: 2, at: Fixtures.now)
+        try await store.addRuns(userId: user.id, count: 1, at: Fixtures.now + 86_400)
+        try await store.addRuns(userId: other.id, count: 5, at: Fixtures.now)
+        #expect(try await store.runCounts(userId: user.id, at: Fixtures.now) == RunCounts(daily: 2, monthly: 3))
+        #expect(try await store.runCounts(userId: user.id, at: Fixtures.now + 86_400) == RunCounts(daily: 1, monthly: 3))
+        #expect(try await store.runCounts(userId: other.id, at: Fixtures.now) == RunCounts(daily: 5, monthly: 5))
+        await fixture.close()
+    }
+
+    @Test(arguments: Backend.available) func replayRequestsAreHandledOnce(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture.make(backend)
+        let store = fixture.store
+        let user = Fixtures.user()
+        try await store.insertUser(user, passwordHash: nil, apiKeyHash: "k")
+        let job = Fixtures.job(userId: user.id)
+        try await store.insertJob(job, shard: 0)
+        let request = ReplayRequest(
+            id: Fixtures.ids.next(), userId: user.id, jobId: job.id, kind: .trigger, executionId: nil, requestedAt: Fixtures.now)
+        try await store.insertReplayRequest(request)
+        #expect(try await store.pendingReplayRequests(limit: 10) == [request])
+        #expect(try await store.apply([.requestHandled(id: request.id, at: Fixtures.now)]) == [true])
+        #expect(try await store.apply([.requestHandled(id: request.id, at: Fixtures.now)]) == [false])
+        #expect(try await store.pendingReplayRequests(limit: 10).isEmpty)
+        await fixture.close()
+    }
+
+    @Test(arguments: Backend.available) func idempotencyKeysReplayMismatchAndExpire(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture.make(backend)
+        let store = fixture.store
+        let key = IdempotencyKey(userId: "u", key: "k")
+        func reserve(_ fingerprint: String, at date: Date) async throws -> IdempotencyReservation {
+            try await store.reserveIdempotencyKey(key, fingerprint: fingerprint, at: date, window: 86_400, abandonAfter: 60)
+        }
+        #expect(try await reserve("a", at: Fixtures.now) == .reserved)
+        #expect(try await reserve("a", at: Fixtures.now) == .inProgress)
+        #expect(try await reserve("b", at: Fixtures.now) == .mismatch)
+        let response = StoredResponse(status: 201, contentType: "application/json", body: Data("{}".utf8))
+        try await store.completeIdempotencyKey(key, response: response)
+        #expect(try await reserve("a", at: Fixtures.now + 1) == .replay(response))
+        #expect(try await store.reserveIdempotencyKey(
+            IdempotencyKey(userId: "other", key: "k"), fingerprint: "a", at: Fixtures.now, window: 86_400, abandonAfter: 60)
+            == .reserved)
+        #expect(try await reserve("b", at: Fixtures.now + 86_401) == .reserved)
+        try await store.releaseIdempotencyKey(key)
+        #expect(try await reserve("c", at: Fixtures.now + 86_402) == .reserved)
+        #expect(try await store.purgeIdempotencyKeys(createdBefore: Fixtures.now + 86_403) == 2)
+        await fixture.close()
+    }
+
+    @Test(arguments: Backend.available) func sharedSettingsAgreeWhenNodesProposeAtOnce(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture.make(backend)
+        let second = try await fixture.reopen()
+        let stores: [any Store] = [fixture.store, second]
+        let values = try await withThrowingTaskGroup(of: String.self) { group in
+            for index in 0..<10 {
+                let store = stores[index % 2]
+                group.addTask { try await store.sharedSetting("jwt_secret", proposing: "secret-\(index)") }
+            }
+            return try await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        #expect(Set(values).count == 1)
+        #expect(try await second.shardCount(proposing: 16) == 16)
+        #expect(try await fixture.store.shardCount(proposing: 64) == 16)
+        await StoreFixture.close(second)
+        await fixture.close()
+    }
+
+    @Test(arguments: Backend.available) func dataSurvivesReopening(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture.make(backend)
+        let user = Fixtures.user()
+        try await fixture.store.insertUser(user, passwordHash: nil, apiKeyHash: "k")
+        let reopened = try await fixture.reopen()
+        #expect(try await reopened.user(id: user.id) == user)
+        _ = try await reopened.ping()
+        await StoreFixture.close(reopened)
+        await fixture.close()
+    }
+}

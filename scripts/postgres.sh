@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL server on loopback, for tests and local clusters.
+#
+#   scripts/postgres.sh start DIR [PORT]   install PostgreSQL if missing (Debian's package), create a
+#                                          cluster in DIR, start it on 127.0.0.1:PORT (default 54329),
+#                                          print its URL (postgres://runhooks:runhooks@127.0.0.1:PORT/runhooks)
+#   scripts/postgres.sh stop DIR           stop it (the data in DIR is kept; rm -rf DIR removes it)
+#   scripts/postgres.sh url DIR            print the URL of the server in DIR
+#
+# Run as root, the server runs as the `postgres` user (initdb refuses root); otherwise as you.
+set -euo pipefail
+
+find_bin() {
+    local dir
+    for dir in /usr/lib/postgresql/*/bin; do
+        [[ -x "$dir/initdb" ]] && { echo "$dir"; return; }
+    done
+    return 1
+}
+
+install_postgres() {
+    if ! find_bin >/dev/null; then
+        [[ $(id -u) -eq 0 ]] || { echo "PostgreSQL is not installed; run: sudo apt-get install postgresql" >&2; exit 1; }
+        echo "installing PostgreSQL (Debian's postgresql package)..." >&2
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq >&2
+        # The package's own cluster is not used: this script runs its own, in DIR.
+        apt-get install -y -qq postgresql >&2
+        service postgresql stop >/dev/null 2>&1 || true
+    fi
+}
+
+as_owner() {
+    if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+start() {
+    local dir="$1" port="${2:-54329}" bin
+    install_postgres
+    bin="$(find_bin)"
+    mkdir -p "$dir"
+    dir="$(cd "$dir" && pwd)"
+    if [[ $(id -u) -eq 0 ]]; then chown postgres "$dir"; fi
+    if [[ ! -f "$dir/data/PG_VERSION" ]]; then
+        as_owner "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
+            || { cat "$dir/initdb.log" >&2; exit 1; }
+    fi
+    echo "$port" >"$dir/port"
+    if as_owner "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then url "$dir"; return; fi
+    # Throwaway: no fsync (a test run, not data to keep); enough connections for parallel tests.
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+    as_owner "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qtA -v ON_ERROR_STOP=1 >/dev/null <<SQL
+SELECT count(*) > 0 AS present FROM pg_roles WHERE rolname = 'runhooks'
+\gset
+\if :present
+\else
+CREATE ROLE runhooks LOGIN SUPERUSER PASSWORD 'runhooks';
+CREATE DATABASE runhooks OWNER runhooks;
+\endif
+SQL
+    url "$dir"
+}
+
+stop() {
+    local dir="$1" bin
+    bin="$(find_bin)"
+    [[ -f "$dir/data/postmaster.pid" ]] || return 0
+    as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+}
+
+url() {
+    local dir="$1"
+    echo "postgres://runhooks:runhooks@127.0.0.1:$(cat "$dir/port")/runhooks?sslmode=disable"
+}
+
+case "${1:-}" in
+    start) shift; start "$@" ;;
+    stop) shift; stop "$@" ;;
+    url) shift; url "$@" ;;
+    *) sed -n '2,12p' "$0"; exit 2 ;;
+esac
