@@ -44,7 +44,7 @@ public final class ShardSupervisor: Sendable {
 
     public let node: String
     let engine: DeliveryEngine
-    let store: any Store
+    let store: any LeaseStore
     let clock: any WallClock
     let settings: Settings
     let logger: Logger
@@ -56,7 +56,7 @@ public final class ShardSupervisor: Sendable {
     private let renewalFailures: Counter
 
     public init(
-        node: String, engine: DeliveryEngine, store: any Store, clock: any WallClock, settings: Settings = Settings(),
+        node: String, engine: DeliveryEngine, store: any LeaseStore, clock: any WallClock, settings: Settings = Settings(),
         logger: Logger, metrics: any MetricsFactory = NOOPMetricsHandler.instance
     ) {
         self.node = node
@@ -116,8 +116,14 @@ public final class ShardSupervisor: Sendable {
         }
         let now = clock.now()
         do {
-            let leases = try await store.acquireLeases(
-                shards: wanted.sorted(), node: node, duration: settings.leaseDuration, at: now)
+            // A store that does not answer within the lease time (its link is down) counts as a
+            // failed renewal: the leases lapse here as they do in the store.
+            let store = store
+            let node = node
+            let duration = settings.leaseDuration
+            let leases = try await withDeadline(.milliseconds(Int(duration * 1000))) {
+                try await store.acquireLeases(shards: wanted.sorted(), node: node, duration: duration, at: now)
+            }
             state.withLock { $0.held = leases }
         } catch {
             renewalFailures.increment()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import RunhooksCore
 import RunhooksServer
 import RunhooksStore
@@ -12,17 +13,39 @@ struct Admin: AsyncParsableCommand {
 
 struct StoreOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "The server's data directory (RUNHOOKS_DATA_DIR).") var dataDir: String?
-    @Option(help: "Store URL: sqlite:PATH (RUNHOOKS_DATABASE).") var database: String?
+    @Option(help: "Store URL: sqlite:PATH or postgres://USER:PASS@HOST:PORT/DB[?sslmode=...] (RUNHOOKS_DATABASE).")
+    var database: String?
 
-    func openStore() throws -> SQLiteStore {
+    /// Opens the server's store, runs `body` on it, and closes it.
+    func withStore<T>(_ body: (any Store) async throws -> T) async throws -> T {
         var configuration = ServerConfiguration()
         configuration.dataDirectory = dataDir ?? Environment.value("DATA_DIR") ?? configuration.dataDirectory
         configuration.databaseURL = database ?? Environment.value("DATABASE")
-        let path = try configuration.sqlitePath()
-        guard FileManager.default.fileExists(atPath: path) else {
+        let location: StoreLocation
+        do {
+            location = try configuration.storeLocation()
+        } catch {
+            throw CommandFailure("\(error)")
+        }
+        if case .sqlite(let path) = location, !FileManager.default.fileExists(atPath: path) {
             throw CommandFailure("no Runhooks database at \(path); pass --data-dir or --database")
         }
-        return try SQLiteStore(path: path)
+        var logger = Logger(label: "runhooks.admin")
+        logger.logLevel = .warning
+        let store: any Store
+        do {
+            store = try await location.open(poolSize: 2, logger: logger)
+        } catch {
+            throw CommandFailure("\(error)")
+        }
+        do {
+            let result = try await body(store)
+            await (store as? PostgresStore)?.close()
+            return result
+        } catch {
+            await (store as? PostgresStore)?.close()
+            throw error
+        }
     }
 }
 
@@ -37,7 +60,7 @@ extension Admin {
             guard let parsed = Plan(rawValue: plan.lowercased()) else {
                 throw ValidationError("plan must be free, starter, production or growth, got '\(plan)'")
             }
-            guard let updated = try await store.openStore().setPlan(parsed, forUser: user, at: Date()) else {
+            guard let updated = try await store.withStore({ try await $0.setPlan(parsed, forUser: user, at: Date()) }) else {
                 throw CommandFailure("no user with id or email '\(user)'")
             }
             print("\(updated.id) \(updated.email ?? updated.name): plan \(updated.plan.rawValue)")
@@ -54,7 +77,7 @@ extension Admin {
             guard let parsed = User.Role(rawValue: role.lowercased()) else {
                 throw ValidationError("role must be user or admin, got '\(role)'")
             }
-            guard let updated = try await store.openStore().setRole(parsed, forUser: user, at: Date()) else {
+            guard let updated = try await store.withStore({ try await $0.setRole(parsed, forUser: user, at: Date()) }) else {
                 throw CommandFailure("no user with id or email '\(user)'")
             }
             print("\(updated.id) \(updated.email ?? updated.name): role \(updated.role.rawValue)")

@@ -12,7 +12,13 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "HTTP port; 0 picks a free one (RUNHOOKS_PORT).") var port: Int?
     @Option(name: .customLong("data-dir"), help: "Where the SQLite database and secrets live (RUNHOOKS_DATA_DIR).")
     var dataDir: String?
-    @Option(help: "Store URL: sqlite:PATH (RUNHOOKS_DATABASE).") var database: String?
+    @Option(
+        help: "Store URL: sqlite:PATH (default: DATA_DIR/runhooks.sqlite) or postgres://USER:PASS@HOST:PORT/DB[?sslmode=disable|prefer|require] (RUNHOOKS_DATABASE).")
+    var database: String?
+    @Option(
+        name: .customLong("database-pool"),
+        help: "Most connections to PostgreSQL, 1-200; default 10 (RUNHOOKS_DATABASE_POOL).")
+    var databasePool: Int?
     @Flag(name: .customLong("allow-private-targets"), help: "Allow targets on loopback and private networks.")
     var allowPrivateTargets = false
     @Option(name: .customLong("rate-limits"), help: "on or off (RUNHOOKS_RATE_LIMITS).") var rateLimits: String?
@@ -56,6 +62,10 @@ struct Serve: AsyncParsableCommand {
         }
         configuration.dataDirectory = dataDir ?? Environment.value("DATA_DIR") ?? configuration.dataDirectory
         configuration.databaseURL = database ?? Environment.value("DATABASE")
+        if let pool = try databasePool ?? Environment.value("DATABASE_POOL").map({ try parseInt($0, "database-pool") }) {
+            guard (1...200).contains(pool) else { throw ValidationError("--database-pool must be between 1 and 200") }
+            configuration.databasePoolSize = pool
+        }
         configuration.allowPrivateTargets = allowPrivateTargets || Environment.flag("ALLOW_PRIVATE_TARGETS")
         switch (rateLimits ?? Environment.value("RATE_LIMITS") ?? "on").lowercased() {
         case "on": configuration.rateLimitsEnabled = true

@@ -33,9 +33,11 @@ import Glibc
         return id
     }
 
-    @Test func aJobCreatedThroughOneNodeFiresOnceOnItsOwnerAndIsServedByEveryNode() async throws {
+    @Test(arguments: ServerBackend.available)
+    func aJobCreatedThroughOneNodeFiresOnceOnItsOwnerAndIsServedByEveryNode(_ backend: ServerBackend) async throws {
         let sink = try await SlotSink.start()
-        let cluster = TestCluster()
+        let database = try await backend.makeDatabase()
+        let cluster = TestCluster(database: database.url)
         defer { cluster.stopAll() }
         let running = try await cluster.startNodes(["a", "b", "c"])
         #expect(running.values.allSatisfy { !$0.isEmpty })
@@ -80,11 +82,14 @@ import Glibc
         #expect(executions.count >= 4)
         await cluster.shutDown()  // nothing may reach the sink while it shuts down
         await sink.stop()
+        await database.drop()
     }
 
-    @Test func theShardsOfAKilledNodeFireAgainOnTheOthersWithoutADoubledSlot() async throws {
+    @Test(arguments: ServerBackend.available)
+    func theShardsOfAKilledNodeFireAgainOnTheOthersWithoutADoubledSlot(_ backend: ServerBackend) async throws {
         let sink = try await SlotSink.start()
-        let cluster = TestCluster()
+        let database = try await backend.makeDatabase()
+        let cluster = TestCluster(database: database.url)
         defer { cluster.stopAll() }
         try await cluster.startNodes(["a", "b", "c"])
         // Two busy tenants on the node that will die, one on each survivor.
@@ -116,6 +121,7 @@ import Glibc
         }
         await cluster.shutDown()  // nothing may reach the sink while it shuts down
         await sink.stop()
+        await database.drop()
     }
 
     @Test func aFourthNodeTakesAboutAQuarterOfTheShards() async throws {

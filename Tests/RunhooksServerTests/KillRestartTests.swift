@@ -11,10 +11,12 @@ import FoundationNetworking
 /// data directory, and checks every slot at a counting sink: none lost (delivered, or counted
 /// as missed while the server was down), none delivered twice as a first attempt.
 @Suite(.serialized) struct KillRestartTests {
-    @Test func noSlotIsLostOrDoubledAcrossKillMinus9() async throws {
+    @Test(arguments: ServerBackend.available) func noSlotIsLostOrDoubledAcrossKillMinus9(_ backend: ServerBackend) async throws {
         let sink = try await SlotSink.start()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-kill-\(UUID().uuidString)").path
-        var server = try await ServerProcess.launch(dataDirectory: directory, arguments: ["--allow-private-targets", "--rate-limits", "off"])
+        let database = try await backend.makeDatabase()
+        let arguments = ["--allow-private-targets", "--rate-limits", "off"] + database.arguments
+        var server = try await ServerProcess.launch(dataDirectory: directory, arguments: arguments)
         var api = HTTPJSONClient(base: server.apiURL)
         let (_, registered) = try await api.send("POST", "/auth/register-anonymous", body: ["name": "kill test"])
         let key = try #require((registered["data"] as? [String: Any])?["apiKey"] as? String)
@@ -33,7 +35,7 @@ import FoundationNetworking
         await server.kill9()
         let beforeRestart = await sink.count()
 
-        server = try await ServerProcess.launch(dataDirectory: directory, arguments: ["--allow-private-targets", "--rate-limits", "off"])
+        server = try await ServerProcess.launch(dataDirectory: directory, arguments: arguments)
         api = HTTPJSONClient(base: server.apiURL)
         #expect(await sink.waitFor(beforeRestart + 9))
         await server.shutDown()
@@ -42,7 +44,7 @@ import FoundationNetworking
         #expect(await sink.firstAttemptsAreUnique(), "a slot was delivered twice")
 
         // Every slot from the first to the last is either delivered or recorded as missed.
-        let check = try await ServerProcess.launch(dataDirectory: directory, arguments: ["--allow-private-targets", "--rate-limits", "off"])
+        let check = try await ServerProcess.launch(dataDirectory: directory, arguments: arguments)
         defer { check.terminate() }
         let reader = HTTPJSONClient(base: check.apiURL)
         for jobId in jobIds {
@@ -53,6 +55,8 @@ import FoundationNetworking
             #expect(gaps.isEmpty, "job \(jobId): \(gaps)")
         }
         await sink.stop()
+        check.terminate()
+        await database.drop()
     }
 
     /// Between consecutive first attempts of an interval job, the gap must be one period plus

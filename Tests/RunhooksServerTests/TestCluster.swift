@@ -1,8 +1,8 @@
 import Foundation
 import RunhooksCore
 
-/// Several real `runhooks serve` processes on loopback sharing one SQLite store, each with
-/// its own data directory and a gossip port picked by the system.
+/// Several real `runhooks serve` processes on loopback sharing one store (a SQLite file, or a
+/// PostgreSQL database), each with its own data directory and a gossip port picked by the system.
 final class TestCluster: @unchecked Sendable {
     let directory: String
     private(set) var nodes: [String: ServerProcess] = [:]
@@ -10,11 +10,13 @@ final class TestCluster: @unchecked Sendable {
     /// The gossip key every node of this cluster shares.
     let key = "test-cluster-key-\(UUID().uuidString)"
 
-    init() {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-cluster-\(UUID().uuidString)").path
-    }
+    let database: String
 
-    var database: String { "sqlite:\(directory)/runhooks.sqlite" }
+    /// `database`: a store URL; nil means a SQLite file in the cluster's directory.
+    init(database: String? = nil) {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-cluster-\(UUID().uuidString)").path
+        self.database = database ?? "sqlite:\(directory)/runhooks.sqlite"
+    }
 
     /// Starts node `id`, joining the gossip addresses of `seeds`.
     @discardableResult

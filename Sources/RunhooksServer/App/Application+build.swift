@@ -98,13 +98,17 @@ public func buildApplication(configuration: ServerConfiguration) async throws ->
     var logger = Logger(label: "runhooks")
     logger.logLevel = configuration.logLevel
     let dataDirectory = try DataDirectory(path: configuration.dataDirectory)
-    let store = try SQLiteStore(path: try configuration.sqlitePath())
-    if let cluster = configuration.cluster, cluster.joinsRemoteHosts, (try? configuration.sqlitePath()) != nil {
+    let location = try configuration.storeLocation()
+    if let cluster = configuration.cluster, cluster.joinsRemoteHosts, !location.isShared {
         throw ConfigurationError(
             "--join names another machine, but the SQLite store is a file on this one that the other nodes cannot "
-                + "share; nodes on several machines need the PostgreSQL store (a later release). Run every node on "
-                + "this machine with the same --database, or join only 127.0.0.1 seeds")
+                + "share; nodes on several machines need the PostgreSQL store: give every node the same "
+                + "--database postgres://USER:PASS@HOST:PORT/DB (docs/OPERATIONS.md)")
     }
+    var storeLogger = logger
+    storeLogger[metadataKey: "store"] = "postgres"
+    let store = try await location.open(poolSize: configuration.databasePoolSize, logger: storeLogger)
+    logger.info("store: \(store.backendName)")
     // Every node of a store signs and checks tokens with the same secret.
     let secret: String
     if let configured = configuration.jwtSecret {
@@ -120,6 +124,8 @@ public func buildApplication(configuration: ServerConfiguration) async throws ->
     // Shut down in reverse order: the coordinator hands its shards over while the engine and
     // the gateway still run.
     var background: [any Service] = []
+    // The store's connection pool closes last, after everything that writes.
+    if let store = store as? PostgresStore { background.append(store) }
     if let gateway = services.gateway { background.append(gateway) }
     if let engine = services.engine { background.append(engine) }
     if let cluster = services.cluster { background.append(cluster) }

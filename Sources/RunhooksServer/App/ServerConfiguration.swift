@@ -1,13 +1,16 @@
 import Foundation
 import Logging
+import RunhooksStore
 
 /// How `runhooks serve` runs (see docs/OPERATIONS.md for each option).
 public struct ServerConfiguration: Sendable {
     public var host: String = "127.0.0.1"
     public var port: Int = 8080
     public var dataDirectory: String = "./runhooks-data"
-    /// `sqlite:PATH`; nil means `sqlite:<data-dir>/runhooks.sqlite`.
+    /// `sqlite:PATH` or `postgres://USER:PASS@HOST:PORT/DB`; nil means `sqlite:<data-dir>/runhooks.sqlite`.
     public var databaseURL: String?
+    /// Most connections the PostgreSQL store opens (ignored by SQLite).
+    public var databasePoolSize = 10
     public var allowPrivateTargets = false
     public var rateLimitsEnabled = true
     public var minIntervalMs = 1000
@@ -25,14 +28,52 @@ public struct ServerConfiguration: Sendable {
 
     public init() {}
 
-    /// The SQLite file the store lives in.
-    public func sqlitePath() throws -> String {
-        guard let databaseURL else { return (dataDirectory as NSString).appendingPathComponent("runhooks.sqlite") }
-        if databaseURL.hasPrefix("sqlite:") { return String(databaseURL.dropFirst("sqlite:".count)) }
-        if databaseURL.hasPrefix("postgres://") || databaseURL.hasPrefix("postgresql://") {
-            throw ConfigurationError("the PostgreSQL store is not available in this version; use sqlite:PATH")
+    /// Where the store lives, from `--database` (or the data directory's SQLite file).
+    public func storeLocation() throws -> StoreLocation {
+        guard let databaseURL else {
+            return .sqlite(path: (dataDirectory as NSString).appendingPathComponent("runhooks.sqlite"))
         }
-        throw ConfigurationError("--database must be sqlite:PATH or postgres://user:pass@host:port/db, got '\(databaseURL)'")
+        if databaseURL.hasPrefix("sqlite:") {
+            let path = String(databaseURL.dropFirst("sqlite:".count))
+            guard !path.isEmpty else { throw ConfigurationError("--database sqlite: needs a path, as in sqlite:./runhooks.sqlite") }
+            return .sqlite(path: path)
+        }
+        if databaseURL.hasPrefix("postgres://") || databaseURL.hasPrefix("postgresql://") {
+            do {
+                return .postgres(try PostgresURL(databaseURL))
+            } catch {
+                throw ConfigurationError("\(error)")
+            }
+        }
+        throw ConfigurationError(
+            "--database must be sqlite:PATH or postgres://USER:PASS@HOST:PORT/DB, got '\(databaseURL.prefix(40))'")
+    }
+}
+
+/// Which backend holds the store, and where.
+public enum StoreLocation: Sendable, Equatable {
+    case sqlite(path: String)
+    case postgres(PostgresURL)
+
+    /// Opens the store (for PostgreSQL: connects, then migrates). The caller closes it.
+    public func open(poolSize: Int, logger: Logger) async throws -> any Store {
+        switch self {
+        case .sqlite(let path):
+            return try SQLiteStore(path: path)
+        case .postgres(let url):
+            do {
+                return try await PostgresStore.open(url: url, poolSize: poolSize, logger: logger)
+            } catch let error as StoreError {
+                throw ConfigurationError("\(error)")
+            } catch {
+                throw ConfigurationError("cannot use the PostgreSQL store at \(url.redacted): \(String(reflecting: error))")
+            }
+        }
+    }
+
+    public var isShared: Bool {
+        if case .postgres = self { return true }
+        return false
     }
 }
 

@@ -20,6 +20,7 @@ public final class PostgresStore: Store, Service {
     public static func open(url: PostgresURL, poolSize: Int = 10, logger: Logger = Logger(label: "runhooks.postgres"))
         async throws -> PostgresStore
     {
+        try await checkReachable(url, logger: logger)
         let store = PostgresStore(url: url, poolSize: poolSize, logger: logger)
         do {
             try await PostgresSchema.migrate(store)
@@ -30,10 +31,27 @@ public final class PostgresStore: Store, Service {
         return store
     }
 
+    /// One direct connection first: the pool waits for a database that is down (as it should
+    /// while running), but at start a wrong address or password must fail fast and say why.
+    private static func checkReachable(_ url: PostgresURL, logger: Logger) async throws {
+        let configuration = PostgresConnection.Configuration(
+            host: url.host, port: url.port, username: url.username, password: url.password, database: url.database,
+            tls: try tls(url.sslMode).connectionTLS())
+        let connection: PostgresConnection
+        do {
+            connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+        } catch let error as PSQLError {
+            let reason = error.serverInfo?[.message] ?? "\(error.code)"
+            let underlying = error.underlying.map { ": \($0)" } ?? ""
+            throw StoreError.unavailable("cannot connect to PostgreSQL at \(url.redacted): \(reason)\(underlying)")
+        }
+        try? await connection.close()
+    }
+
     private init(url: PostgresURL, poolSize: Int, logger: Logger) {
         var configuration = PostgresClient.Configuration(
             host: url.host, port: url.port, username: url.username, password: url.password, database: url.database,
-            tls: Self.tls(url.sslMode))
+            tls: Self.tls(url.sslMode).clientTLS)
         configuration.options.maximumConnections = max(1, poolSize)
         configuration.options.minimumConnections = 0
         configuration.options.connectTimeout = .seconds(5)
@@ -44,18 +62,36 @@ public final class PostgresStore: Store, Service {
         self.client = client
         self.logger = logger
         self.url = url
-        runner = Task { await client.run() }
+        // Started at once, so the first query never finds the pool not yet running.
+        runner = Task.immediate { await client.run() }
     }
 
-    private static func tls(_ mode: PostgresURL.SSLMode) -> PostgresClient.Configuration.TLS {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        // As libpq's sslmode=require and prefer: encrypted, the server's certificate not verified.
-        tls.certificateVerification = .none
-        switch mode {
-        case .disable: return .disable
-        case .prefer: return .prefer(tls)
-        case .require: return .require(tls)
+    private struct TLSChoice {
+        var mode: PostgresURL.SSLMode
+        var configuration: TLSConfiguration
+
+        var clientTLS: PostgresClient.Configuration.TLS {
+            switch mode {
+            case .disable: .disable
+            case .prefer: .prefer(configuration)
+            case .require: .require(configuration)
+            }
         }
+
+        func connectionTLS() throws -> PostgresConnection.Configuration.TLS {
+            switch mode {
+            case .disable: .disable
+            case .prefer: .prefer(try NIOSSLContext(configuration: configuration))
+            case .require: .require(try NIOSSLContext(configuration: configuration))
+            }
+        }
+    }
+
+    private static func tls(_ mode: PostgresURL.SSLMode) -> TLSChoice {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        // As libpq's sslmode=require and prefer: encrypted, the server's certificate not verified.
+        configuration.certificateVerification = .none
+        return TLSChoice(mode: mode, configuration: configuration)
     }
 
     /// Runs until graceful shutdown, then closes the pool.
