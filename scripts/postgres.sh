@@ -8,6 +8,8 @@
 #   scripts/postgres.sh url DIR            print the URL of the server in DIR
 #
 # Run as root, the server runs as the `postgres` user (initdb refuses root); otherwise as you.
+# PG_LISTEN (default 127.0.0.1) sets the addresses it listens on; PG_ALLOW_NET (a CIDR, say
+# 198.18.0.0/24) lets clients from that network in with the password (scram-sha-256).
 set -euo pipefail
 
 find_bin() {
@@ -46,10 +48,13 @@ start() {
             || { cat "$dir/initdb.log" >&2; exit 1; }
     fi
     echo "$port" >"$dir/port"
+    if [[ -n "${PG_ALLOW_NET:-}" ]] && ! grep -q "$PG_ALLOW_NET" "$dir/data/pg_hba.conf"; then
+        echo "host all all $PG_ALLOW_NET scram-sha-256" >>"$dir/data/pg_hba.conf"
+    fi
     if as_owner "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then url "$dir"; return; fi
     # Throwaway: no fsync (a test run, not data to keep); enough connections for parallel tests.
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        -o "-c listen_addresses=${PG_LISTEN:-127.0.0.1} -p $port -k $dir -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
         >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
     as_owner "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qtA -v ON_ERROR_STOP=1 >/dev/null <<SQL
 SELECT count(*) > 0 AS present FROM pg_roles WHERE rolname = 'runhooks'

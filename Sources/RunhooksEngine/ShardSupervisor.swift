@@ -50,6 +50,8 @@ public final class ShardSupervisor: Sendable {
     let logger: Logger
     private let state = Mutex(State())
     private let handOvers = OwnedTasks()
+    /// The lease renewal query in flight (at most one, even when it outlives its deadline).
+    private let renewals = OwnedTasks()
     private let renewalWakeup = Wakeup()
     private let reconcileWakeup = Wakeup()
     private let leaseLosses: Counter
@@ -117,11 +119,13 @@ public final class ShardSupervisor: Sendable {
         let now = clock.now()
         do {
             // A store that does not answer within the lease time (its link is down) counts as a
-            // failed renewal: the leases lapse here as they do in the store.
+            // failed renewal: the leases lapse here as they do in the store. While that query is
+            // still stuck, no other one is sent.
+            guard renewals.count == 0 else { throw DeadlineExceeded() }
             let store = store
             let node = node
             let duration = settings.leaseDuration
-            let leases = try await withDeadline(.milliseconds(Int(duration * 1000))) {
+            let leases = try await renewals.result(within: .milliseconds(Int(duration * 1000))) {
                 try await store.acquireLeases(shards: wanted.sorted(), node: node, duration: duration, at: now)
             }
             state.withLock { $0.held = leases }
@@ -227,6 +231,7 @@ public final class ShardSupervisor: Sendable {
             renewalWakeup.signal()
         }
         await handOvers.finish(timeout: .seconds(60))
+        await renewals.finish(timeout: .seconds(5))
     }
 
     /// Graceful leave: hand every shard over, release the leases, then `run()` returns.

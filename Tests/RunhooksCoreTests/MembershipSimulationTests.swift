@@ -24,6 +24,29 @@ import Testing
         }
     }
 
+    @Test func aHealedPartitionBringsBothSidesBack() throws {
+        var simulation = MembershipSimulation(count: 5, seed: 11)
+        _ = simulation.run(untilMs: 2000) { _ in false }
+        simulation.partition(["n3", "n4"])
+        func sees(_ viewer: String, _ member: String, _ status: Membership.Status) -> (MembershipSimulation) -> Bool {
+            { $0.peers[viewer]!.membership.members[member]?.status == status }
+        }
+        // Each side declares the other dead...
+        let split = simulation.run(untilMs: 60_000) { sim in
+            ["n0", "n1", "n2"].allSatisfy { v in ["n3", "n4"].allSatisfy { sees(v, $0, .dead)(sim) } }
+                && ["n3", "n4"].allSatisfy { v in ["n0", "n1", "n2"].allSatisfy { sees(v, $0, .dead)(sim) } }
+        }
+        #expect(split != nil)
+        // ...and once the network heals, every member sees every other alive again.
+        simulation.heal()
+        let healed = simulation.run(untilMs: 30_000) { sim in
+            sim.peers.values.allSatisfy { $0.membership.aliveIds.count == 5 }
+                && sim.peers.values.allSatisfy { peer in peer.membership.members.values.allSatisfy { $0.status == .alive } }
+        }
+        let healedMs = try #require(healed)
+        #expect(healedMs <= 10_000, "took \(healedMs) ms")
+    }
+
     @Test func aJoinerIsKnownToAHundredMembersWithinAFewPeriods() throws {
         var simulation = MembershipSimulation(count: 100, seed: 7)
         simulation.join("late", through: "n0")

@@ -22,6 +22,9 @@ public struct GossipPeer: Sendable {
     public private(set) var membership: Membership
     let syncIntervalMs: Int64
     private var lastSync: Int64?
+    private var lastReconnect: Int64?
+    /// How long after its death a member is still asked to come back (a partition may heal).
+    public static let reconnectWindowMs: Int64 = 3_600_000
     /// When this member last answered a differing view with a sync, by peer.
     private var lastRepair: [String: Int64] = [:]
     private var random: SplitMix64
@@ -52,6 +55,7 @@ public struct GossipPeer: Sendable {
     public mutating func tick(now: Int64) -> Output {
         var output = Output()
         execute(membership.tick(now: now), into: &output)
+        reconnect(now: now, into: &output)
         if now - (lastSync ?? now - syncIntervalMs) >= syncIntervalMs {
             let peers = membership.aliveIds.filter { $0 != id }
             if !peers.isEmpty, let address = membership.members[peers[Int(random.next() % UInt64(peers.count))]]?.address {
@@ -77,6 +81,9 @@ public struct GossipPeer: Sendable {
             execute(membership.receivedPingRequest(from: from, target: target, sequence: sequence), into: &output)
         case .join(let update):
             merge([update], now: now, into: &output)
+            // A new incarnation of ours, in the sync that answers, brings us back to a joiner
+            // that had declared us dead (its side of a healed partition).
+            execute(membership.renewIncarnation(), into: &output)
             output.envelopes += syncEnvelopes(to: update.address)
         case .sync(let updates):
             merge(updates, now: now, into: &output)
@@ -84,6 +91,22 @@ public struct GossipPeer: Sendable {
             merge([update], now: now, into: &output)
         }
         return output
+    }
+
+    /// Members declared dead are asked, now and then, to take us back: after a partition heals,
+    /// each side holds the other dead and no probe would ever cross. A join with a new
+    /// incarnation of ours revives us there; their answer (a new incarnation of theirs) revives
+    /// them here. Every 2 s while a death is recent (a minute), every 15 s after that.
+    private mutating func reconnect(now: Int64, into output: inout Output) {
+        let dead = membership.recentlyDead(now: now, within: Self.reconnectWindowMs)
+        guard let latest = dead.first else { return }
+        let interval: Int64 = now - latest.since <= 60_000 ? 2000 : 15_000
+        guard now - (lastReconnect ?? now - interval) >= interval else { return }
+        lastReconnect = now
+        execute(membership.renewIncarnation(), into: &output)
+        for member in dead where !member.address.isEmpty {
+            output.envelopes.append(Envelope(address: member.address, message: .join(membership.selfUpdate)))
+        }
     }
 
     /// Views that differ give different shard tables: push ours to the peer at once (at most

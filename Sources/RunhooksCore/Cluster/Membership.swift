@@ -195,6 +195,22 @@ public struct Membership: Sendable {
             incarnation: update.incarnation, now: now)
     }
 
+    /// Starts a new life: a higher incarnation, gossiped, which beats every rumour of our death
+    /// (members that declared us dead across a healed partition take us back).
+    public mutating func renewIncarnation() -> [Directive] {
+        incarnation += 1
+        members[localId]?.incarnation = incarnation
+        refreshViewDigest()
+        disseminate(members[localId]!)
+        return [.changed(members[localId]!)]
+    }
+
+    /// Members declared dead (not those that left) within the last `window` ms, most recent
+    /// first: the ones a healed partition may give back.
+    public func recentlyDead(now: Int64, within window: Int64) -> [Member] {
+        members.values.filter { $0.status == .dead && now - $0.since <= window }.sorted { $0.since > $1.since }
+    }
+
     /// Our own state to gossip.
     public var selfUpdate: Update {
         let me = members[localId]!

@@ -7,7 +7,9 @@ public struct MembershipSimulation: Sendable {
     public private(set) var peers: [String: GossipPeer] = [:]
     public private(set) var down: Set<String> = []
     public private(set) var messagesSent = 0
-    private var inFlight: [GossipPeer.Envelope] = []
+    private var inFlight: [(from: String, envelope: GossipPeer.Envelope)] = []
+    /// Members cut off from the rest (both keep running; nothing crosses between them).
+    public private(set) var isolated: Set<String> = []
     private let settings: Membership.Settings
 
     /// `count` members named n0…n(count−1) that already know each other (a settled cluster).
@@ -31,23 +33,33 @@ public struct MembershipSimulation: Sendable {
         now += stepMs
         let arriving = inFlight
         inFlight = []
-        for envelope in arriving where !down.contains(envelope.address) {
+        for (from, envelope) in arriving where !down.contains(envelope.address) {
+            guard isolated.contains(from) == isolated.contains(envelope.address) else { continue }
             guard var peer = peers[envelope.address] else { continue }
             let output = peer.receive(envelope.message, now: now)
             peers[envelope.address] = peer
-            send(output.envelopes)
+            send(output.envelopes, from: envelope.address)
         }
         for id in peers.keys.sorted() where !down.contains(id) {
             var peer = peers[id]!
             let output = peer.tick(now: now)
             peers[id] = peer
-            send(output.envelopes)
+            send(output.envelopes, from: id)
         }
     }
 
-    private mutating func send(_ envelopes: [GossipPeer.Envelope]) {
+    private mutating func send(_ envelopes: [GossipPeer.Envelope], from sender: String) {
         messagesSent += envelopes.count
-        inFlight += envelopes
+        inFlight += envelopes.map { (sender, $0) }
+    }
+
+    /// Cuts `ids` off from the others (a network partition); `heal` joins them again.
+    public mutating func partition(_ ids: Set<String>) {
+        isolated = ids
+    }
+
+    public mutating func heal() {
+        isolated = []
     }
 
     /// Stops a member without a word (a crash or a cut cable).
@@ -59,7 +71,7 @@ public struct MembershipSimulation: Sendable {
     public mutating func join(_ id: String, through seed: String) {
         let membership = Membership(localId: id, address: id, incarnation: 1, settings: settings, seed: UInt64(now))
         let peer = GossipPeer(membership: membership, seed: UInt64(now) &+ 7)
-        send(peer.join(seeds: [seed]))
+        send(peer.join(seeds: [seed]), from: id)
         peers[id] = peer
     }
 

@@ -69,22 +69,7 @@ func withTimeout(_ timeout: Duration, _ body: @escaping @Sendable () async -> Vo
     }
 }
 
-/// Thrown by `withDeadline` when the work did not finish in time.
+/// Thrown when work did not finish in time.
 public struct DeadlineExceeded: Error, CustomStringConvertible {
     public var description: String { "no answer in time" }
-}
-
-/// Runs `body`, cancelled and reported as `DeadlineExceeded` if it has not finished within
-/// `timeout` (say, a store whose network link is down).
-func withDeadline<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try? await Task.sleep(for: timeout)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else { throw DeadlineExceeded() }
-        return value
-    }
 }
