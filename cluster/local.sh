@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Runs a Runhooks cluster on this machine: N `runhooks serve` nodes on loopback, each with its
-# own data directory, HTTP port and gossip port, all sharing one SQLite store.
+# own data directory, HTTP port and gossip port, all sharing one store: a SQLite file, or with
+# --postgres a throwaway PostgreSQL server (Debian's package, installed when missing).
 #
 #   cluster/local.sh up N        start nodes 1..N (node 1 starts the cluster, the others join)
+#   cluster/local.sh up N --postgres   the same on a local PostgreSQL (started in the cluster
+#                                directory on 127.0.0.1:PG_PORT, default 54330; `down` stops it)
 #   cluster/local.sh add         start one more node that joins the running ones
 #   cluster/local.sh start K     start node K again (after stop or kill)
 #   cluster/local.sh stop K      graceful leave (SIGTERM): node K hands its shards over, then exits
 #   cluster/local.sh kill K      kill -9 node K (its shards move when their leases expire)
 #   cluster/local.sh status      members, states and shard counts, as node views them
-#   cluster/local.sh down        stop every node (data is kept; `clean` removes it)
+#   cluster/local.sh down        stop every node, and the local PostgreSQL (data is kept;
+#                                `clean` removes it)
 #   cluster/local.sh clean       remove the cluster's data directory
 #
 # Environment: RUNHOOKS_CLUSTER_DIR (default ./cluster-data), RUNHOOKS_BIN (default: the
@@ -28,6 +32,14 @@ binary() {
         (cd "$ROOT" && swift build -c release --product runhooks >&2)
     fi
     echo "$ROOT/.build/release/runhooks"
+}
+
+PG_PORT="${PG_PORT:-54330}"
+
+# The store every node opens: the local PostgreSQL once `up --postgres` made it, else SQLite.
+database_url() {
+    if [[ -f "$DIR/postgres/port" ]]; then "$ROOT/scripts/postgres.sh" url "$DIR/postgres"; return; fi
+    echo "sqlite:$DIR/runhooks.sqlite"
 }
 
 http_port() { echo $((HTTP_BASE_PORT + $1 - 1)); }
@@ -64,7 +76,7 @@ start_node() {
     mkdir -p "$dir"
     seeds="$(seeds_for "$node")"
     local args=(serve --host 127.0.0.1 --port "$(http_port "$node")" --data-dir "$dir"
-        --database "sqlite:$DIR/runhooks.sqlite" --node-id "node$node" --cluster-port "$(gossip_port "$node")")
+        --database "$(database_url)" --node-id "node$node" --cluster-port "$(gossip_port "$node")")
     if [[ -n "$seeds" ]]; then args+=(--join "$seeds"); fi
     RUNHOOKS_CLUSTER_KEY="$(cluster_key)" nohup "$bin" "${args[@]}" >>"$dir/log" 2>&1 &
     echo $! >"$dir/pid"
@@ -112,8 +124,12 @@ status() {
 command="${1:-}"
 case "$command" in
     up)
-        count="${2:?usage: local.sh up N}"
+        count="${2:?usage: local.sh up N [--postgres]}"
         mkdir -p "$DIR"
+        if [[ "${3:-}" == "--postgres" ]]; then
+            chmod 755 "$DIR"
+            echo "PostgreSQL: $("$ROOT/scripts/postgres.sh" start "$DIR/postgres" "$PG_PORT")"
+        fi
         for node in $(seq 1 "$count"); do start_node "$node"; done
         ;;
     add)
@@ -125,13 +141,16 @@ case "$command" in
     stop) stop_node "${2:?usage: local.sh stop K}" TERM ;;
     kill) stop_node "${2:?usage: local.sh kill K}" KILL ;;
     status) status ;;
-    down) for node in $(known_nodes); do stop_node "$node" TERM; done ;;
+    down)
+        for node in $(known_nodes); do stop_node "$node" TERM; done
+        if [[ -f "$DIR/postgres/port" ]]; then "$ROOT/scripts/postgres.sh" stop "$DIR/postgres" && echo "PostgreSQL stopped"; fi
+        ;;
     clean)
         for node in $(known_nodes); do if is_running "$node"; then echo "run 'down' first" >&2; exit 1; fi; done
         rm -rf "$DIR"
         ;;
     *)
-        sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
         exit 2
         ;;
 esac

@@ -10,6 +10,7 @@
 # Run as root, the server runs as the `postgres` user (initdb refuses root); otherwise as you.
 # PG_LISTEN (default 127.0.0.1) sets the addresses it listens on; PG_ALLOW_NET (a CIDR, say
 # 198.18.0.0/24) lets clients from that network in with the password (scram-sha-256).
+# PG_OPTIONS replaces the default server options (no fsync: a throwaway server).
 set -euo pipefail
 
 find_bin() {
@@ -52,9 +53,22 @@ start() {
         echo "host all all $PG_ALLOW_NET scram-sha-256" >>"$dir/data/pg_hba.conf"
     fi
     if as_owner "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then url "$dir"; return; fi
-    # Throwaway: no fsync (a test run, not data to keep); enough connections for parallel tests.
+    # TLS with a self-signed certificate, so that sslmode=require can be tested.
+    local tls=""
+    if command -v openssl >/dev/null; then
+        if [[ ! -f "$dir/server.key" ]]; then
+            openssl req -new -x509 -days 3650 -nodes -subj "/CN=127.0.0.1" -keyout "$dir/server.key" \
+                -out "$dir/server.crt" >/dev/null 2>&1
+            chmod 600 "$dir/server.key"
+            if [[ $(id -u) -eq 0 ]]; then chown postgres "$dir/server.key" "$dir/server.crt"; fi
+        fi
+        tls="-c ssl=on -c ssl_cert_file=$dir/server.crt -c ssl_key_file=$dir/server.key"
+    fi
+    # Throwaway: no fsync (a test run, not data to keep) unless PG_OPTIONS says otherwise;
+    # enough connections for parallel tests.
+    local options="${PG_OPTIONS:--c fsync=off -c synchronous_commit=off -c full_page_writes=off}"
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
-        -o "-c listen_addresses=${PG_LISTEN:-127.0.0.1} -p $port -k $dir -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        -o "-c listen_addresses=${PG_LISTEN:-127.0.0.1} -p $port -k $dir -c max_connections=300 $tls $options" \
         >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
     as_owner "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qtA -v ON_ERROR_STOP=1 >/dev/null <<SQL
 SELECT count(*) > 0 AS present FROM pg_roles WHERE rolname = 'runhooks'

@@ -68,6 +68,9 @@ actor CountingSink {
 
     func reset() { window = Window() }
 
+    /// Distinct (job, slot, attempt) deliveries since the sink started.
+    var delivered: Int { seen.count }
+
     func takeWindow() -> Window {
         defer { window = Window() }
         return window

@@ -28,6 +28,7 @@ struct LoadGenerator: AsyncParsableCommand {
     @Option(help: "The runhooks executable used for `admin set-plan`.") var runhooks: String?
     @Option(help: "Address the sink binds; the server must be able to reach it.") var sinkHost = "127.0.0.1"
     @Option(help: "The server's Prometheus endpoint (default: the API URL's host, /metrics).") var metricsURL: String?
+    @Flag(help: "Leave the jobs (and their executions) in place at the end, to inspect the store.") var keepJobs = false
 
     func run() async throws {
         let sink = try await CountingSink.start(host: sinkHost)
@@ -72,6 +73,12 @@ struct LoadGenerator: AsyncParsableCommand {
             print(String(
                 format: "server-side lateness (send time − scheduled time, histogram bucket bounds): p50 ≤ %.0f ms  p90 ≤ %.0f ms  p99 ≤ %.0f ms over %.0f fires",
                 window.percentileMs(0.5), window.percentileMs(0.9), window.percentileMs(0.99), window.total))
+        }
+        print("delivered \(await sink.delivered) distinct (job, slot, attempt) requests in all")
+        if keepJobs {
+            print("kept \(jobIds.count) jobs")
+            await sink.stop()
+            return
         }
         print("deleting \(jobIds.count) jobs")
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -209,6 +209,22 @@ import Testing
         let scheduled = try #require(try await store.activeJobs(shard: 0).first)
         #expect(scheduled.lastSlot == next.scheduledFor)
         #expect(try await store.unfinishedExecutions(shard: 0).map(\.id) == [next.id])
+
+        // A start and its finish in one batch (a fast target) both take effect.
+        let quick = Fixtures.execution(job: job, status: .pending, offsetMs: 120_000)
+        #expect(try await store.apply([.claim(quick, advancesSlot: true)]) == [true])
+        let startedAt = Fixtures.now + 120
+        #expect(
+            try await store.apply([
+                .start(executionId: quick.id, at: startedAt),
+                .finish(
+                    ExecutionResult(
+                        executionId: quick.id, status: .failed, startedAt: nil, completedAt: startedAt + 0.5,
+                        durationMs: 500, httpStatusCode: nil, responseBody: nil, error: "HTTP 503", retryAt: startedAt + 60)),
+            ]) == [true, true])
+        let quickly = try #require(try await store.execution(id: quick.id, userId: user.id))
+        #expect(quickly.status == .failed && quickly.startedAt == startedAt && quickly.retryAt == startedAt + 60)
+        #expect(try await store.dueRetries(shard: 0).map(\.id) == [quick.id])
         await fixture.close()
     }
 

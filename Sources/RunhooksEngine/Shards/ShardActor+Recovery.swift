@@ -7,7 +7,7 @@ extension ShardActor {
     static let missedSlotCountLimit = 100_000
 
     /// Settles attempts a crash left pending or running, and puts pending retries back on the wheel.
-    func recover(store: any Store) async throws {
+    func recover(store: any ExecutionLog & JobStore) async throws {
         try await settleUnfinished(store: store, reason: "interrupted: the server stopped during this attempt")
         for failed in try await store.dueRetries(shard: shard) {
             guard let retryAt = failed.retryAt else { continue }
@@ -18,7 +18,7 @@ extension ShardActor {
     /// Records every attempt of this shard left pending or running as interrupted, under the
     /// shard's lease, with a retry due now where the policy has one left (the next owner sends
     /// it as the next attempt, never again as the same one).
-    func settleUnfinished(store: any Store, reason: String) async throws {
+    func settleUnfinished(store: any ExecutionLog & JobStore, reason: String) async throws {
         let now = clock.now()
         for execution in try await store.unfinishedExecutions(shard: shard) {
             guard let job = try await store.job(id: execution.jobId, userId: execution.userId) else { continue }

@@ -4,13 +4,13 @@ import RunhooksStore
 
 /// Accounts, credentials and sessions.
 public struct AuthService: Sendable {
-    let store: any Store
+    let store: any AccountStore
     let tokens: TokenService
     let passwords: PasswordHasher
     let ids: ObjectIDGenerator
     let clock: any WallClock
 
-    public init(store: any Store, tokens: TokenService, passwords: PasswordHasher, ids: ObjectIDGenerator, clock: any WallClock) {
+    public init(store: any AccountStore, tokens: TokenService, passwords: PasswordHasher, ids: ObjectIDGenerator, clock: any WallClock) {
         self.store = store
         self.tokens = tokens
         self.passwords = passwords

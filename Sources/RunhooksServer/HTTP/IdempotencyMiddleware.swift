@@ -21,7 +21,7 @@ struct IdempotencyMiddleware: RouterMiddleware {
     /// A request still marked in progress after this long lost its node; its key is reusable.
     static let abandonAfter: TimeInterval = 300
 
-    let store: any Store
+    let store: any IdempotencyStore
     let clock: any WallClock
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws

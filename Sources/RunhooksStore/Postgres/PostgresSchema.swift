@@ -172,7 +172,7 @@ enum PostgresSchema {
         let logger = store.logger
         let known = migrations.last?.version ?? 0
         for migration in migrations {
-            try await store.client.withTransaction(logger: logger) { connection in
+            try await store.transaction { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(\(lockId))", logger: logger)
                 try await connection.query(
                     """

@@ -130,3 +130,16 @@ public final class PostgresStore: Store, Service {
         return Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
     }
 }
+
+extension PostgresStore {
+    /// `body` in one transaction (committed when it returns, rolled back when it throws); its
+    /// own error is rethrown as is, not wrapped in postgres-nio's transaction error.
+    func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let error as PostgresTransactionError {
+            if let closureError = error.closureError { throw closureError }
+            throw error
+        }
+    }
+}

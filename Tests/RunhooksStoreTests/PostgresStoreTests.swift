@@ -1,0 +1,75 @@
+import Foundation
+import PostgresNIO
+import RunhooksCore
+import RunhooksTestSupport
+import Testing
+
+@testable import RunhooksStore
+
+/// What only the PostgreSQL store has to show: the database's clock decides leases, its schema
+/// version is guarded, and TLS is used when the URL asks for it.
+@Suite(.enabled(if: PostgresTestDatabase.serverURL != nil, "\(PostgresTestDatabase.skipReason)"))
+struct PostgresStoreTests {
+    @Test func nodesWhoseClocksDisagreeStillNeverHoldOneLeaseTogether() async throws {
+        let fixture = try await StoreFixture.make(.postgres)
+        let store = fixture.store
+        let now = Date()
+        // Node a's clock runs an hour fast, node b's an hour slow: neither clock matters.
+        let held = try #require(try await store.acquireLease(shard: 1, node: "a", duration: 30, at: now + 3600))
+        #expect(try await store.acquireLease(shard: 1, node: "b", duration: 30, at: now + 7200) == nil)
+        #expect(try await store.acquireLease(shard: 1, node: "b", duration: 30, at: now - 3600) == nil)
+        // Each node is told the expiry in its own clock.
+        #expect(abs(held.expiresAt.timeIntervalSince(now + 3630)) < 0.01)
+        let seenByB = try #require(try await store.leases(at: now - 3600).first)
+        #expect(seenByB.expiresAt > now - 3600 + 25 && seenByB.expiresAt <= now - 3600 + 30.5)
+        // A claim fenced by a's lease is accepted whatever a's clock says.
+        let user = Fixtures.user()
+        try await store.insertUser(user, passwordHash: nil, apiKeyHash: "k")
+        let job = Fixtures.job(userId: user.id)
+        try await store.insertJob(job, shard: 1)
+        var claim = Fixtures.execution(job: job, status: .pending)
+        claim.createdAt = now + 3600
+        let fence = LeaseFence(shard: 1, owner: "a", epoch: held.epoch)
+        #expect(try await store.apply([.claim(claim, advancesSlot: true, fence: fence)]) == [true])
+        await fixture.close()
+    }
+
+    @Test func aSchemaNewerThanTheBinaryIsRefused() async throws {
+        let fixture = try await StoreFixture.make(.postgres)
+        let store = try #require(fixture.store as? PostgresStore)
+        try await store.client.query(
+            "INSERT INTO runhooks_migrations (version, name) VALUES (999, 'from-the-future')", logger: store.logger)
+        await #expect {
+            _ = try await fixture.reopen()
+        } throws: { error in
+            guard case .schemaTooNew(let detail) = error as? StoreError else { return false }
+            return detail.contains("999")
+        }
+        await fixture.close()
+    }
+
+    @Test func sslmodeRequireConnectsOverTLS() async throws {
+        let plain = try await PostgresTestDatabase.create()
+        var components = try #require(URLComponents(string: plain))
+        components.queryItems = [URLQueryItem(name: "sslmode", value: "require")]
+        let store = try await PostgresStore.open(url: try PostgresURL(components.string!))
+        let encrypted = try await store.client.query(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", logger: store.logger
+        ).first { try $0.decode(Bool.self) }
+        #expect(encrypted == true)
+        await store.close()
+        await PostgresTestDatabase.drop(plain)
+    }
+
+    @Test func urlsAreCheckedAndPasswordsNeverShown() throws {
+        let url = try PostgresURL("postgresql://rh:s%40cret@db.example:6543/runhooks?sslmode=require")
+        #expect(url.host == "db.example" && url.port == 6543 && url.username == "rh" && url.password == "s@cret")
+        #expect(url.database == "runhooks" && url.sslMode == .require)
+        #expect(!url.redacted.contains("cret"))
+        #expect(try PostgresURL("postgres://rh@localhost/db").sslMode == .prefer)
+        for bad in ["mysql://u@h/db", "postgres://u@h/", "postgres://@h/db", "postgres://u@h/db?sslmode=verify-ca",
+                    "postgres://u@h/db?pool=3", "postgres://u:p@h:70000/db"] {
+            #expect(throws: PostgresURLError.self, "\(bad)") { try PostgresURL(bad) }
+        }
+    }
+}
