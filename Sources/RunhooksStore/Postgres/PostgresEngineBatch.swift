@@ -4,30 +4,11 @@ import PostgresNIO
 import RunhooksCore
 
 /// Applies a batch of engine writes in one transaction and a handful of round trips, whatever
-/// the batch's size: one statement per kind of write, its rows passed as one array or JSON
-/// parameter. A claim that loses its race (`ON CONFLICT DO NOTHING`) or whose job was deleted
+/// the batch's size: one statement per kind of write, its rows passed as arrays (`unnest`). A claim that loses its race (`ON CONFLICT DO NOTHING`) or whose job was deleted
 /// meanwhile does not abort the transaction, unlike an error would under PostgreSQL's rules.
 struct PostgresEngineBatch {
     let connection: PostgresConnection
     let logger: Logger
-
-    private struct ClaimRow: Encodable {
-        var id, user_id, job_id, status: String
-        var scheduled_for, attempt: Int64
-        var started_at, completed_at, duration_ms, http_status_code: Int64?
-        var response_body, error, replay_of: String?
-        var retry_at: Int64?
-        var missed_slots, created_at: Int64
-    }
-
-    private struct FinishRow: Encodable {
-        var id, status: String
-        var started_at: Int64?
-        var completed_at: Int64
-        var duration_ms, http_status_code: Int64?
-        var response_body, error: String?
-        var retry_at: Int64?
-    }
 
     private struct RunKey: Hashable {
         var userId: String
@@ -185,63 +166,83 @@ struct PostgresEngineBatch {
     }
 
     private func insertClaimRows(_ executions: [Execution]) async throws -> Set<String> {
-        let rows = executions.map { execution in
-            ClaimRow(
-                id: execution.id, user_id: execution.userId, job_id: execution.jobId, status: execution.status.rawValue,
-                scheduled_for: PostgresRows.ms(execution.scheduledFor), attempt: Int64(execution.attempt),
-                started_at: PostgresRows.ms(execution.startedAt), completed_at: PostgresRows.ms(execution.completedAt),
-                duration_ms: execution.durationMs.map(Int64.init), http_status_code: execution.httpStatusCode.map(Int64.init),
-                response_body: PostgresRows.text(execution.responseBody), error: PostgresRows.text(execution.error),
-                replay_of: execution.replayOf, retry_at: PostgresRows.ms(execution.retryAt),
-                missed_slots: Int64(execution.missedSlots), created_at: PostgresRows.ms(execution.createdAt))
+        var rows = ColumnArrays(capacity: executions.count)
+        for execution in executions {
+            rows.text(0, execution.id)
+            rows.text(1, execution.userId)
+            rows.text(2, execution.jobId)
+            rows.text(3, execution.status.rawValue)
+            rows.bigint(0, execution.scheduledFor.millisecondsSince1970)
+            rows.bigint(1, Int64(execution.attempt))
+            rows.bigint(2, PostgresRows.ms(execution.startedAt))
+            rows.bigint(3, PostgresRows.ms(execution.completedAt))
+            rows.bigint(4, execution.durationMs.map(Int64.init))
+            rows.bigint(5, execution.httpStatusCode.map(Int64.init))
+            rows.nullableText(0, PostgresRows.text(execution.responseBody))
+            rows.nullableText(1, PostgresRows.text(execution.error))
+            rows.nullableText(2, execution.replayOf)
+            rows.bigint(6, PostgresRows.ms(execution.retryAt))
+            rows.bigint(7, Int64(execution.missedSlots))
+            rows.bigint(8, execution.createdAt.millisecondsSince1970)
         }
-        let json = try Self.json(rows)
+        // Orphans (a job deleted meanwhile) fail the foreign key; `insertClaims` redoes the
+        // batch one by one then, which is rare enough to spare every row an existence check.
         return try await ids(
             """
             INSERT INTO executions (\(unescaped: PostgresStore.executionColumns))
-            SELECT r.id, r.user_id, r.job_id, r.status, r.scheduled_for, r.attempt, r.started_at, r.completed_at,
-                   r.duration_ms, r.http_status_code, r.response_body, r.error, r.replay_of, r.retry_at,
-                   r.missed_slots, r.created_at
-            FROM jsonb_to_recordset(\(json)::JSONB) AS r(
-                id TEXT, user_id TEXT, job_id TEXT, status TEXT, scheduled_for BIGINT, attempt BIGINT, started_at BIGINT,
-                completed_at BIGINT, duration_ms BIGINT, http_status_code BIGINT, response_body TEXT, error TEXT,
-                replay_of TEXT, retry_at BIGINT, missed_slots BIGINT, created_at BIGINT)
-            WHERE EXISTS (SELECT 1 FROM jobs j WHERE j.id = r.job_id)
+            SELECT u.id, u.user_id, u.job_id, u.status, u.scheduled_for, u.attempt, NULLIF(u.started_at, -1),
+                   NULLIF(u.completed_at, -1), NULLIF(u.duration_ms, -1), NULLIF(u.http_status_code, -1),
+                   CASE WHEN u.body_null THEN NULL ELSE u.body END, CASE WHEN u.error_null THEN NULL ELSE u.error END,
+                   CASE WHEN u.replay_null THEN NULL ELSE u.replay_of END, NULLIF(u.retry_at, -1), u.missed_slots,
+                   u.created_at
+            FROM unnest(\(rows.texts[0])::TEXT[], \(rows.texts[1])::TEXT[], \(rows.texts[2])::TEXT[],
+                        \(rows.texts[3])::TEXT[], \(rows.bigints[0])::BIGINT[], \(rows.bigints[1])::BIGINT[],
+                        \(rows.bigints[2])::BIGINT[], \(rows.bigints[3])::BIGINT[], \(rows.bigints[4])::BIGINT[],
+                        \(rows.bigints[5])::BIGINT[], \(rows.nullableTexts[0])::TEXT[], \(rows.nulls[0])::BOOL[],
+                        \(rows.nullableTexts[1])::TEXT[], \(rows.nulls[1])::BOOL[], \(rows.nullableTexts[2])::TEXT[],
+                        \(rows.nulls[2])::BOOL[], \(rows.bigints[6])::BIGINT[], \(rows.bigints[7])::BIGINT[],
+                        \(rows.bigints[8])::BIGINT[])
+                AS u(id, user_id, job_id, status, scheduled_for, attempt, started_at, completed_at, duration_ms,
+                     http_status_code, body, body_null, error, error_null, replay_of, replay_null, retry_at,
+                     missed_slots, created_at)
             ON CONFLICT (job_id, scheduled_for, attempt) DO NOTHING
             RETURNING id
             """)
     }
 
     private func finish(_ results: [ExecutionResult], startedAt: [String: Int64]) async throws -> Set<String> {
-        let rows = results.map { result in
-            FinishRow(
-                id: result.executionId, status: result.status.rawValue,
-                started_at: PostgresRows.ms(result.startedAt) ?? startedAt[result.executionId],
-                completed_at: PostgresRows.ms(result.completedAt), duration_ms: result.durationMs.map(Int64.init),
-                http_status_code: result.httpStatusCode.map(Int64.init),
-                response_body: PostgresRows.text(result.responseBody), error: PostgresRows.text(result.error),
-                retry_at: PostgresRows.ms(result.retryAt))
+        var rows = ColumnArrays(capacity: results.count)
+        for result in results {
+            rows.text(0, result.executionId)
+            rows.text(1, result.status.rawValue)
+            rows.bigint(0, PostgresRows.ms(result.startedAt) ?? startedAt[result.executionId])
+            rows.bigint(1, result.completedAt.millisecondsSince1970)
+            rows.bigint(2, result.durationMs.map(Int64.init))
+            rows.bigint(3, result.httpStatusCode.map(Int64.init))
+            rows.nullableText(0, PostgresRows.text(result.responseBody))
+            rows.nullableText(1, PostgresRows.text(result.error))
+            rows.bigint(4, PostgresRows.ms(result.retryAt))
         }
-        let json = try Self.json(rows)
         return try await ids(
             """
-            UPDATE executions e SET status = r.status, started_at = coalesce(r.started_at, e.started_at),
-                completed_at = r.completed_at, duration_ms = r.duration_ms, http_status_code = r.http_status_code,
-                response_body = r.response_body, error = r.error, retry_at = r.retry_at
-            FROM jsonb_to_recordset(\(json)::JSONB) AS r(
-                id TEXT, status TEXT, started_at BIGINT, completed_at BIGINT, duration_ms BIGINT, http_status_code BIGINT,
-                response_body TEXT, error TEXT, retry_at BIGINT)
-            WHERE e.id = r.id
+            UPDATE executions e SET status = u.status, started_at = coalesce(NULLIF(u.started_at, -1), e.started_at),
+                completed_at = u.completed_at, duration_ms = NULLIF(u.duration_ms, -1),
+                http_status_code = NULLIF(u.http_status_code, -1),
+                response_body = CASE WHEN u.body_null THEN NULL ELSE u.body END,
+                error = CASE WHEN u.error_null THEN NULL ELSE u.error END, retry_at = NULLIF(u.retry_at, -1)
+            FROM unnest(\(rows.texts[0])::TEXT[], \(rows.texts[1])::TEXT[], \(rows.bigints[0])::BIGINT[],
+                        \(rows.bigints[1])::BIGINT[], \(rows.bigints[2])::BIGINT[], \(rows.bigints[3])::BIGINT[],
+                        \(rows.nullableTexts[0])::TEXT[], \(rows.nulls[0])::BOOL[], \(rows.nullableTexts[1])::TEXT[],
+                        \(rows.nulls[1])::BOOL[], \(rows.bigints[4])::BIGINT[])
+                AS u(id, status, started_at, completed_at, duration_ms, http_status_code, body, body_null, error,
+                     error_null, retry_at)
+            WHERE e.id = u.id
             RETURNING e.id
             """)
     }
 
     private func ids(_ query: PostgresQuery) async throws -> Set<String> {
         Set(try await connection.query(query, logger: logger).all { try $0.decode(String.self) })
-    }
-
-    private static func json(_ rows: some Encodable) throws -> String {
-        String(decoding: try JSONEncoder().encode(rows), as: UTF8.self)
     }
 }
 
