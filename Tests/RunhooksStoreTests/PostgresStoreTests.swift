@@ -60,7 +60,10 @@ struct PostgresStoreTests {
         await store.close()
         await PostgresTestDatabase.drop(plain)
     }
+}
 
+/// Parsing a `--database postgres://…` URL needs no server.
+@Suite struct PostgresURLTests {
     @Test func urlsAreCheckedAndPasswordsNeverShown() throws {
         let url = try PostgresURL("postgresql://rh:s%40cret@db.example:6543/runhooks?sslmode=require")
         #expect(url.host == "db.example" && url.port == 6543 && url.username == "rh" && url.password == "s@cret")
