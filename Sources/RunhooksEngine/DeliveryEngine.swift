@@ -36,7 +36,10 @@ public final class DeliveryEngine: Service, Sendable {
         self.logger = logger
         self.drainTimeout = drainTimeout
         self.sweepInterval = sweepInterval
-        journal = WriteJournal(store: writes ?? context.store, logger: logger)
+        // Claims are made `claimLead` before their slot, so a quarter of that (at most 10 ms)
+        // spent gathering writes into fewer transactions costs no lateness.
+        journal = WriteJournal(
+            store: writes ?? context.store, logger: logger, linger: min(.milliseconds(10), claimLead / 4))
         dispatcher = Dispatcher(targets: targets)
         let notifier = AlertNotifier(
             context: context, dispatcher: dispatcher, smtp: smtp, events: events, logger: logger,

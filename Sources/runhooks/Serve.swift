@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
+import NIOPosix
 import RunhooksCluster
 import RunhooksServer
 
@@ -144,6 +146,9 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try configuration()
+        // Swift concurrency's jobs run on NIO's event loops: actors, sockets and the store share
+        // threads, instead of every fire hopping between two thread pools.
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         do {
             let app = try await buildApplication(configuration: configuration)
             try await app.runService()
