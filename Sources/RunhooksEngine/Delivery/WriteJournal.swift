@@ -103,7 +103,7 @@ public actor WriteJournal {
     }
 
     private func flushLoop() async {
-        if linger > .zero { try? await Task.sleep(for: linger) }
+        if linger > .zero { try? await EventLoopTimer.sleep(for: linger) }
         while !buffer.isEmpty {
             let batch = buffer
             buffer = []

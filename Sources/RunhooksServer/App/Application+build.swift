@@ -118,7 +118,8 @@ public func buildApplication(configuration: ServerConfiguration) async throws ->
     }
     let nodeId = try configuration.cluster.map { try $0.nodeId ?? dataDirectory.nodeId() } ?? "local"
     let services = try await buildServices(
-        configuration: configuration, store: store, jwtSecret: secret, withEngine: true, logger: logger,
+        configuration: configuration, store: store, jwtSecret: secret, clock: EventLoopWallClock(), withEngine: true,
+        logger: logger,
         metrics: PrometheusCollectorRegistry(), nodeId: nodeId)
     let router = buildRouter(services: services)
     // Shut down in reverse order: the coordinator hands its shards over while the engine and
