@@ -29,20 +29,25 @@ struct LoadGenerator: AsyncParsableCommand {
     @Option(help: "Address the sink binds; the server must be able to reach it.") var sinkHost = "127.0.0.1"
     @Option(help: "The server's Prometheus endpoint (default: the API URL's host, /metrics).") var metricsURL: String?
     @Flag(help: "Leave the jobs (and their executions) in place at the end, to inspect the store.") var keepJobs = false
+    @Option(
+        help: "Aim the jobs at this base URL (say an nginx sink) instead of the built-in sink; fires are then counted from the server's /metrics.")
+    var targetURL: String?
 
     func run() async throws {
         let sink = try await CountingSink.start(host: sinkHost)
         let client = HTTPClient.shared
         let api = APIClient(client: client, base: apiURL)
         let tenantCount = (jobs + jobsPerTenant - 1) / jobsPerTenant
-        print("creating \(tenantCount) tenant(s) and \(jobs) job(s) every \(intervalMs) ms aimed at \(await sink.url)")
+        let sinkURL = await sink.url
+        let target = targetURL ?? sinkURL
+        print("creating \(tenantCount) tenant(s) and \(jobs) job(s) every \(intervalMs) ms aimed at \(target)")
         var keys: [String] = []
         for index in 0..<tenantCount {
             let (key, userId) = try await api.registerTenant(name: "load-\(index)")
             try liftLimits(userId: userId)
             keys.append(key)
         }
-        let jobIds = try await createJobs(api: api, keys: keys, sinkURL: await sink.url)
+        let jobIds = try await createJobs(api: api, keys: keys, sinkURL: target)
         print("created \(jobIds.count) jobs; holding the load for \(duration) s")
 
         await sink.reset()

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# CPU per fire, side by side in one run: runhooks (release) on SQLite, optionally an older
+# runhooks binary (BASELINE_BIN, say a release build of an earlier commit), and APScheduler 3 +
+# aiohttp (persisting nothing), each firing JOBS interval jobs every second at the same nginx
+# sink on loopback (Debian's nginx-light, installed when missing). For runhooks: server CPU
+# seconds (utime + stime from /proc) over WINDOW seconds divided by the fires counted by
+# `runhooks_fires_total` in that window; every execution is persisted.
+#
+#   Benchmarks/cpu-per-fire.sh                                 # JOBS=2000 WINDOW=15 ROUNDS=2
+#   BASELINE_BIN=/tmp/base/.build-base/release/runhooks Benchmarks/cpu-per-fire.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JOBS="${JOBS:-2000}"
+WINDOW="${WINDOW:-15}"
+ROUNDS="${ROUNDS:-2}"
+SINK_PORT="${SINK_PORT:-18999}"
+PORT="${PORT:-18290}"
+
+command -v nginx >/dev/null || { export DEBIAN_FRONTEND=noninteractive; apt-get update -qq; apt-get install -y -qq nginx-light; }
+python3 -c "import apscheduler, aiohttp" 2>/dev/null \
+  || python3 -m pip install -q --disable-pip-version-check 'apscheduler>=3.10,<4' 'aiohttp>=3.9,<4'
+swift build -c release --product runhooks >&2
+swift build -c release --product runhooks-load >&2
+BIN="$PWD/.build/release/runhooks"
+LOAD="$PWD/.build/release/runhooks-load"
+WORK="$(mktemp -d /tmp/runhooks-cpu.XXXXXX)"
+mkdir -p "$WORK/nginx"
+cat >"$WORK/nginx/nginx.conf" <<CONF
+worker_processes 1;
+daemon on;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+events { worker_connections 8192; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    keepalive_timeout 300s;
+    server { listen 127.0.0.1:$SINK_PORT backlog=4096; location / { return 204; } }
+}
+CONF
+nginx -c "$WORK/nginx/nginx.conf"
+cleanup() { nginx -c "$WORK/nginx/nginx.conf" -s stop 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+SINK="http://127.0.0.1:$SINK_PORT"
+
+runhooks_run() { # label binary
+  local label="$1" bin="$2" data="$WORK/data-$1-$RANDOM" server load
+  "$bin" serve --port "$PORT" --data-dir "$data" --rate-limits off --allow-private-targets --log-level warning \
+    >"$data.log" 2>&1 &
+  server=$!
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/api/v1/health" >/dev/null && break; sleep 0.1; done
+  "$LOAD" --api-url "http://127.0.0.1:$PORT/api/v1" --data-dir "$data" --runhooks "$bin" --jobs "$JOBS" \
+    --duration $((WINDOW + 15)) --keep-jobs --target-url "$SINK" >"$data.load" 2>&1 &
+  load=$!
+  while ! grep -q 'holding the load' "$data.load" 2>/dev/null; do sleep 0.2; done
+  sleep 8
+  local f0 t0 s0 f1 t1 s1
+  f0=$(curl -s "http://127.0.0.1:$PORT/metrics" | awk '/^runhooks_fires_total/ {s+=$2} END {print s}')
+  t0=$(awk '{print $14+$15}' "/proc/$server/stat"); s0=$(date +%s.%N)
+  sleep "$WINDOW"
+  f1=$(curl -s "http://127.0.0.1:$PORT/metrics" | awk '/^runhooks_fires_total/ {s+=$2} END {print s}')
+  t1=$(awk '{print $14+$15}' "/proc/$server/stat"); s1=$(date +%s.%N)
+  wait "$load" || true
+  kill "$server"; wait "$server" 2>/dev/null || true
+  python3 -c "
+f=$f1-$f0; cpu=($t1-$t0)/$(getconf CLK_TCK); wall=$s1-$s0
+print(f'$label fires/s {f/wall:.0f}  cores {cpu/wall:.2f}  CPU per fire {cpu/f*1e6:.0f} us')"
+}
+
+for round in $(seq "$ROUNDS"); do
+  echo "round $round"
+  if [[ -n "${BASELINE_BIN:-}" ]]; then runhooks_run baseline "$BASELINE_BIN"; fi
+  runhooks_run runhooks "$BIN"
+  python3 Benchmarks/peers/apscheduler_peer.py --jobs "$JOBS" --url "$SINK/hit" --duration $((WINDOW + 8)) --warmup 8
+done
