@@ -42,21 +42,7 @@ extension PostgresStore {
             conditions.append("status = $\(bindings.count)")
         }
         let whereClause = conditions.joined(separator: " AND ")
-        let total = try await client.query(
-            PostgresQuery(unsafeSQL: "SELECT count(*) FROM executions WHERE \(whereClause)", binds: bindings),
-            logger: logger
-        ).first { try $0.decode(Int.self) } ?? 0
-        var pageBindings = bindings
-        pageBindings.append(page.limit)
-        pageBindings.append(page.offset)
-        let items = try await client.query(
-            PostgresQuery(
-                unsafeSQL: """
-                    SELECT * FROM executions WHERE \(whereClause) ORDER BY created_at DESC, id DESC
-                    LIMIT $\(bindings.count + 1) OFFSET $\(bindings.count + 2)
-                    """, binds: pageBindings), logger: logger
-        ).all(PostgresRows.execution)
-        return Page(items: items, total: total, request: page)
+        return try await self.page(of: "executions", where: whereClause, bindings: bindings, request: page, PostgresRows.execution)
     }
 
     public func insertReplayRequest(_ request: ReplayRequest) async throws {

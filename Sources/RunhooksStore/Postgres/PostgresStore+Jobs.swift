@@ -44,20 +44,7 @@ extension PostgresStore {
         }
         let whereClause = conditions.joined(separator: " AND ")
         guard let pattern = filter.namePattern else {
-            let total = try await client.query(
-                PostgresQuery(unsafeSQL: "SELECT count(*) FROM jobs WHERE \(whereClause)", binds: bindings), logger: logger
-            ).first { try $0.decode(Int.self) } ?? 0
-            var pageBindings = bindings
-            pageBindings.append(page.limit)
-            pageBindings.append(page.offset)
-            let jobs = try await client.query(
-                PostgresQuery(
-                    unsafeSQL: """
-                        SELECT * FROM jobs WHERE \(whereClause) ORDER BY created_at DESC, id DESC
-                        LIMIT $\(bindings.count + 1) OFFSET $\(bindings.count + 2)
-                        """, binds: pageBindings), logger: logger
-            ).all(PostgresRows.job)
-            return Page(items: jobs, total: total, request: page)
+            return try await self.page(of: "jobs", where: whereClause, bindings: bindings, request: page, PostgresRows.job)
         }
         // The name filter is the same regular expression dialect (ICU, case-insensitive) as on
         // SQLite, matched here rather than with PostgreSQL's POSIX `~*`, so both backends agree.
