@@ -23,10 +23,7 @@ struct PostgresStoreTests {
         let seenByB = try #require(try await store.leases(at: now - 3600).first)
         #expect(seenByB.expiresAt > now - 3600 + 25 && seenByB.expiresAt <= now - 3600 + 30.5)
         // A claim fenced by a's lease is accepted whatever a's clock says.
-        let user = Fixtures.user()
-        try await store.insertUser(user, passwordHash: nil, apiKeyHash: "k")
-        let job = Fixtures.job(userId: user.id)
-        try await store.insertJob(job, shard: 1)
+        let (_, job) = try await fixture.userWithJob(shard: 1)
         var claim = Fixtures.execution(job: job, status: .pending)
         claim.createdAt = now + 3600
         let fence = LeaseFence(shard: 1, owner: "a", epoch: held.epoch)

@@ -124,10 +124,7 @@ import Testing
     @Test(arguments: Backend.available) func jobUpdatesAreCompareAndSetAndScoped(_ backend: Backend) async throws {
         let fixture = try await StoreFixture.make(backend)
         let store = fixture.store
-        let user = Fixtures.user()
-        try await store.insertUser(user, passwordHash: nil, apiKeyHash: "k")
-        let job = Fixtures.job(userId: user.id)
-        try await store.insertJob(job, shard: 0)
+        let (user, job) = try await fixture.userWithJob(shard: 0)
         var changed = job
         changed.name = "Renamed"
         changed.tags = ["x"]
@@ -150,10 +147,7 @@ import Testing
     @Test(arguments: Backend.available) func executionsAreScopedFilteredAndUniquePerSlotAndAttempt(_ backend: Backend) async throws {
         let fixture = try await StoreFixture.make(backend)
         let store = fixture.store
-        let user = Fixtures.user()
-        try await store.insertUser(user, passwordHash: nil, apiKeyHash: "k")
-        let job = Fixtures.job(userId: user.id)
-        try await store.insertJob(job, shard: 0)
+        let (user, job) = try await fixture.userWithJob(shard: 0)
         let first = Fixtures.execution(job: job)
         try await store.insertExecution(first)
         var duplicate = first
@@ -174,10 +168,7 @@ import Testing
     @Test(arguments: Backend.available) func aBatchKeepsItsOtherWritesWhenAClaimLosesOrItsJobIsGone(_ backend: Backend) async throws {
         let fixture = try await StoreFixture.make(backend)
         let store = fixture.store
-        let user = Fixtures.user()
-        try await store.insertUser(user, passwordHash: nil, apiKeyHash: "k")
-        let job = Fixtures.job(userId: user.id)
-        try await store.insertJob(job, shard: 0)
+        let (user, job) = try await fixture.userWithJob(shard: 0)
         let taken = Fixtures.execution(job: job, status: .pending)
         #expect(try await store.apply([.claim(taken, advancesSlot: true)]) == [true])
 
@@ -231,10 +222,7 @@ import Testing
     @Test(arguments: Backend.available) func fencedWritesNeedTheLease(_ backend: Backend) async throws {
         let fixture = try await StoreFixture.make(backend)
         let store = fixture.store
-        let user = Fixtures.user()
-        try await store.insertUser(user, passwordHash: nil, apiKeyHash: "k")
-        let job = Fixtures.job(userId: user.id)
-        try await store.insertJob(job, shard: 5)
+        let (user, job) = try await fixture.userWithJob(shard: 5)
         let now = Date()
         let lease = try #require(try await store.acquireLease(shard: 5, node: "a", duration: 30, at: now))
         let fence = LeaseFence(shard: 5, owner: "a", epoch: lease.epoch)
@@ -289,10 +277,7 @@ import Testing
     @Test(arguments: Backend.available) func deletingAJobDeletesItsExecutionsAndScopedAlerts(_ backend: Backend) async throws {
         let fixture = try await StoreFixture.make(backend)
         let store = fixture.store
-        let user = Fixtures.user()
-        try await store.insertUser(user, passwordHash: nil, apiKeyHash: "k")
-        let job = Fixtures.job(userId: user.id)
-        try await store.insertJob(job, shard: 0)
+        let (user, job) = try await fixture.userWithJob(shard: 0)
         try await store.insertExecution(Fixtures.execution(job: job))
         try await store.insertAlert(Fixtures.alert(userId: user.id, jobId: job.id))
         #expect(try await store.deleteJob(id: job.id, userId: user.id))
@@ -385,10 +370,7 @@ import Testing
     @Test(arguments: Backend.available) func replayRequestsAreHandledOnce(_ backend: Backend) async throws {
         let fixture = try await StoreFixture.make(backend)
         let store = fixture.store
-        let user = Fixtures.user()
-        try await store.insertUser(user, passwordHash: nil, apiKeyHash: "k")
-        let job = Fixtures.job(userId: user.id)
-        try await store.insertJob(job, shard: 0)
+        let (user, job) = try await fixture.userWithJob(shard: 0)
         let request = ReplayRequest(
             id: Fixtures.ids.next(), userId: user.id, jobId: job.id, kind: .trigger, executionId: nil, requestedAt: Fixtures.now)
         try await store.insertReplayRequest(request)

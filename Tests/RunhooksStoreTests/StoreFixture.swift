@@ -61,6 +61,15 @@ struct StoreFixture: Sendable {
     }
 
     var url: String { location }
+
+    /// A user with one active job on `shard`, both stored.
+    func userWithJob(shard: Int) async throws -> (User, Job) {
+        let user = Fixtures.user()
+        try await store.insertUser(user, passwordHash: nil, apiKeyHash: "key-\(user.id)")
+        let job = Fixtures.job(userId: user.id)
+        try await store.insertJob(job, shard: shard)
+        return (user, job)
+    }
 }
 
 enum Fixtures {
