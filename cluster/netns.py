@@ -27,7 +27,6 @@ namespaces (the reason is printed).
 
 import argparse
 import http.server
-import json
 import os
 import secrets
 import shutil
@@ -37,19 +36,15 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
+
+from chaos import fnv1a64, log, request  # the same helpers as the chaos soak beside this file
 
 SUBNET = "198.18.0"
 BRIDGE_ADDRESS = f"{SUBNET}.1"
 LEASE_SECONDS = 4
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def log(message):
-    print(f"{datetime.now().strftime('%H:%M:%S')} {message}", flush=True)
 
 
 def run(*command, check=True, quiet=False):
@@ -59,27 +54,6 @@ def run(*command, check=True, quiet=False):
     if not quiet and result.returncode != 0:
         log(f"(ignored) {' '.join(command)}: {result.stderr.strip()}")
     return result
-
-
-def request(method, url, body=None, key=None, timeout=5):
-    data = json.dumps(body).encode() if body is not None else None
-    headers = {"Content-Type": "application/json"} if data else {}
-    if key:
-        headers["Authorization"] = f"Bearer {key}"
-    req = urllib.request.Request(url, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as response:
-            return response.status, json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
-
-
-def fnv1a64(text):
-    value = 0xCBF29CE484222325
-    for byte in text.encode():
-        value ^= byte
-        value = (value * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return value
 
 
 def parse_time(text):
