@@ -115,9 +115,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(name: "MallocStats", path: "Benchmarks/MallocStats"),
         .executableTarget(
             name: "TimingWheelBenchmark",
-            dependencies: ["RunhooksCore", .product(name: "HeapModule", package: "swift-collections")],
+            dependencies: ["RunhooksCore", "MallocStats", .product(name: "HeapModule", package: "swift-collections")],
             path: "Benchmarks/TimingWheelBenchmark",
             swiftSettings: swiftSettings
         ),
@@ -194,6 +195,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

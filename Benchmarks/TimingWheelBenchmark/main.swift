@@ -1,11 +1,16 @@
 // Timing wheel vs. binary heap (swift-collections `Heap`), in the same run and process.
-// Two scenarios of N timers each (default 10^6):
+// Two scenarios of N timers each:
 //  - saturated: deadlines spread over 60 s, time advanced 1 ms at a time (a shard at full load);
-//  - sparse: deadlines spread over an hour, the owner waking at each next expiration.
-// Each figure is the best of 3 runs of schedule-all then fire-all, divided by N.
-// Run: swift run -c release TimingWheelBenchmark [N]
+//  - sparse: deadlines spread over an hour, the owner waking at each next expiration (a node
+//    holding jobs that run every minute or hour).
+// Each figure is the median of 3 runs of schedule-all then fire-all, divided by N; memory is
+// the heap bytes in use (glibc mallinfo2) once every timer is scheduled, divided by N.
+// Run: swift run -c release TimingWheelBenchmark [N ...]   (default 1000000)
+// Each result is also printed as one `RESULT structure scenario N ns-per-timer bytes-per-timer`
+// line for Benchmarks/run.sh.
 import Foundation
 import HeapModule
+import MallocStats
 import RunhooksCore
 
 struct HeapTimer: Comparable {
@@ -14,29 +19,40 @@ struct HeapTimer: Comparable {
     static func < (lhs: Self, rhs: Self) -> Bool { lhs.deadline < rhs.deadline }
 }
 
-let count = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 1_000_000
+func heapBytesInUse() -> Int { Int(malloc_stats_bytes_in_use()) }
 
-func measure(_ name: String, _ body: () -> Int) -> Double {
-    var best = Double.infinity
-    for _ in 0..<3 {
-        let start = ContinuousClock.now
-        let fired = body()
-        let elapsed = ContinuousClock.now - start
-        precondition(fired == count, "\(name) fired \(fired) of \(count)")
-        best = min(best, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-    }
-    let perTimer = best / Double(count) * 1e9
-    print(String(format: "  %-13@ %8.1f ms  %6.1f ns per timer", name as NSString, best * 1000, perTimer))
-    return perTimer
+struct Measurement {
+    var nanosecondsPerTimer: Double
+    var bytesPerTimer: Double
 }
 
-func scenario(_ title: String, span: Int64, stepMs: Int64?) {
+/// Runs `body` three times; it schedules every timer, calls `scheduled` once they are all in,
+/// fires them all, and returns how many fired.
+func measure(_ name: String, count: Int, _ body: (_ scheduled: () -> Void) -> Int) -> Measurement {
+    var times: [Double] = []
+    var bytes = 0.0
+    for _ in 0..<3 {
+        let before = heapBytesInUse()
+        let start = ContinuousClock.now
+        let fired = body { bytes = Double(heapBytesInUse() - before) / Double(count) }
+        let elapsed = ContinuousClock.now - start
+        precondition(fired == count, "\(name) fired \(fired) of \(count)")
+        times.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+    let median = times.sorted()[1]
+    let perTimer = median / Double(count) * 1e9
+    print(String(format: "  %-13@ %9.1f ms  %6.1f ns per timer  %5.1f bytes per timer", name as NSString, median * 1000, perTimer, bytes))
+    return Measurement(nanosecondsPerTimer: perTimer, bytesPerTimer: bytes)
+}
+
+func scenario(_ title: String, count: Int, span: Int64, stepMs: Int64?) {
     var random = SplitMix64(seed: 42)
     let deadlines = (0..<count).map { _ in Int64.random(in: 1...span, using: &random) }
     print("\(title): \(count) timers over \(span / 1000) s, " + (stepMs.map { "advancing \($0) ms at a time" } ?? "waking at each next expiration"))
-    let wheel = measure("timing wheel") {
-        var wheel = TimingWheel<Int>(startTime: 0)
+    let wheel = measure("timing wheel", count: count) { scheduled in
+        var wheel = TimingWheel<Int>(startTime: 0, slotsPerLevel: slotsPerLevel)
         for (payload, deadline) in deadlines.enumerated() { _ = wheel.schedule(at: deadline, payload) }
+        scheduled()
         var fired = 0
         var batch: [TimingWheel<Int>.Timer] = []
         var now: Int64 = 0
@@ -48,9 +64,14 @@ func scenario(_ title: String, span: Int64, stepMs: Int64?) {
         }
         return fired
     }
-    let heap = measure("binary heap") {
+    let heap = measure("binary heap", count: count) { scheduled in
+        if ProcessInfo.processInfo.environment["WHEEL_ONLY"] != nil {
+            scheduled()
+            return count
+        }
         var heap = Heap<HeapTimer>()
         for (payload, deadline) in deadlines.enumerated() { heap.insert(HeapTimer(deadline: deadline, payload: payload)) }
+        scheduled()
         var fired = 0
         var now: Int64 = 0
         while let next = heap.min {
@@ -62,8 +83,17 @@ func scenario(_ title: String, span: Int64, stepMs: Int64?) {
         }
         return fired
     }
-    print(String(format: "  the timing wheel is %.1fx as fast as the heap\n", heap / wheel))
+    print(String(format: "  the timing wheel is %.1fx as fast as the heap\n", heap.nanosecondsPerTimer / wheel.nanosecondsPerTimer))
+    for (name, result) in [("wheel", wheel), ("heap", heap)] {
+        print(String(format: "RESULT %@ %@ %d %.1f %.1f", name as NSString, title as NSString, count, result.nanosecondsPerTimer, result.bytesPerTimer))
+    }
 }
 
-scenario("saturated", span: 60_000, stepMs: 1)
-scenario("sparse", span: 3_600_000, stepMs: nil)
+let slotsPerLevel = ProcessInfo.processInfo.environment["SLOTS"].flatMap(Int.init) ?? 256
+let counts = CommandLine.arguments.dropFirst().compactMap(Int.init)
+/// SCENARIO=saturated or sparse runs one of them (for a profile).
+let only = ProcessInfo.processInfo.environment["SCENARIO"]
+for count in counts.isEmpty ? [1_000_000] : counts {
+    if only != "sparse" { scenario("saturated", count: count, span: 60_000, stepMs: 1) }
+    if only != "saturated" { scenario("sparse", count: count, span: 3_600_000, stepMs: nil) }
+}

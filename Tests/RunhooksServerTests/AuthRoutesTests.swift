@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RunhooksCore
 import Testing
 
@@ -169,8 +170,34 @@ import Testing
         }
     }
 
-    @Test func planChangesByAdminApplyToTheNextRequest() async throws {
+    /// Another node rotated the key in the shared store: this node stops taking the old key as
+    /// soon as it reads the credentials generation.
+    @Test func aKeyRotatedByAnotherNodeStopsWorkingHereOnTheNextGenerationCheck() async throws {
         let environment = try await TestEnvironment.make()
+        let refresh = AccountCacheRefresh(
+            cache: environment.services.auth.accounts, store: environment.store, logger: Logger(label: "test"))
+        await refresh.refreshOnce()
+        try await environment.test { api in
+            let old = try await api.anonymousKey()
+            let me = try await api.get("/auth/me", token: old)
+            #expect(me.status == .ok)
+            let userId = try #require(me.data["id"]?.string)
+            let new = "rh_live_" + String(repeating: "b", count: 40)
+            #expect(
+                try await environment.store.replaceAPIKey(
+                    userId: userId, hash: SecretDigest.sha256Hex(new), prefix: APIKey.displayPrefix(of: new), at: Date()))
+            await refresh.refreshOnce()
+            #expect(try await api.get("/auth/me", token: old).status == .unauthorized)
+            #expect(try await api.get("/auth/me", token: new).status == .ok)
+        }
+    }
+
+    /// `runhooks admin set-plan` writes to the store from another process: the node notices
+    /// when it next reads the credentials generation (every second while it serves).
+    @Test func planChangesByAdminApplyOnceTheNodeSeesThem() async throws {
+        let environment = try await TestEnvironment.make()
+        let refresh = AccountCacheRefresh(
+            cache: environment.services.auth.accounts, store: environment.store, logger: Logger(label: "test"))
         try await environment.test { api in
             _ = try await api.post("/auth/register", json: ["email": .string(email), "password": "securepass", "name": "n"])
             let login = try await api.post("/auth/login", json: ["email": .string(email), "password": "securepass"])
@@ -178,6 +205,7 @@ import Testing
             #expect(try await api.get("/usage/me", token: access).data["plan"]?.string == "free")
             _ = try await environment.store.setPlan(.growth, forUser: email, at: Date())
             _ = try await environment.store.setRole(.admin, forUser: email, at: Date())
+            await refresh.refreshOnce()
             let usage = try await api.get("/usage/me", token: access)
             #expect(usage.data["plan"]?.string == "growth")
             #expect(usage.data["limits"]?["maxJobs"]?.int == 100)

@@ -37,6 +37,29 @@ import Testing
         await fixture.close()
     }
 
+    @Test(arguments: Backend.available) func everyAccountChangeGrowsTheCredentialsGeneration(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture.make(backend)
+        let store = fixture.store
+        let user = Fixtures.user()
+        try await store.insertUser(user, passwordHash: nil, apiKeyHash: "old")
+        let start = try await store.credentialsGeneration()
+        #expect(try await store.replaceAPIKey(userId: user.id, hash: "new", prefix: "rh_live_new1", at: Fixtures.now))
+        let afterRotation = try await store.credentialsGeneration()
+        _ = try await store.setPlan(.growth, forUser: user.id, at: Fixtures.now)
+        let afterPlan = try await store.credentialsGeneration()
+        _ = try await store.setRole(.admin, forUser: user.id, at: Fixtures.now)
+        let afterRole = try await store.credentialsGeneration()
+        #expect(start < afterRotation && afterRotation < afterPlan && afterPlan < afterRole)
+        // Another node of the same store sees the same number; a change that matched nobody
+        // leaves it alone.
+        let other = try await fixture.reopen()
+        _ = try await other.setPlan(.starter, forUser: "nobody", at: Fixtures.now)
+        #expect(try await other.replaceAPIKey(userId: "nobody", hash: "x", prefix: "rh_live_x", at: Fixtures.now) == false)
+        #expect(try await other.credentialsGeneration() == afterRole)
+        await StoreFixture.close(other)
+        await fixture.close()
+    }
+
     @Test(arguments: Backend.available) func refreshTokensWorkOnceAndReuseIsReported(_ backend: Backend) async throws {
         let fixture = try await StoreFixture.make(backend)
         let store = fixture.store

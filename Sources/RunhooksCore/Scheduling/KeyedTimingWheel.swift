@@ -14,6 +14,7 @@ public struct KeyedTimingWheel<Key: Hashable, Payload> {
 
     @usableFromInline var wheel: TimingWheel<(key: Key, payload: Payload)>
     @usableFromInline var pending: [Key: (handle: TimingWheel<(key: Key, payload: Payload)>.Handle, deadline: Int64)] = [:]
+    @usableFromInline var due: [TimingWheel<(key: Key, payload: Payload)>.Timer] = []
 
     @inlinable
     public init(startTime: Int64, slotsPerLevel: Int = 256) {
@@ -44,9 +45,20 @@ public struct KeyedTimingWheel<Key: Hashable, Payload> {
 
     @inlinable
     public mutating func advance(to now: Int64) -> [Timer] {
-        wheel.advance(to: now).map { timer in
+        var expired: [Timer] = []
+        advance(to: now, into: &expired)
+        return expired
+    }
+
+    /// Appends the timers due at `now` to `expired` (an owner that keeps the array between
+    /// wake-ups allocates nothing per wake-up).
+    @inlinable
+    public mutating func advance(to now: Int64, into expired: inout [Timer]) {
+        wheel.advance(to: now, into: &due)
+        for timer in due {
             pending.removeValue(forKey: timer.payload.key)
-            return Timer(key: timer.payload.key, deadline: timer.deadline, payload: timer.payload.payload)
+            expired.append(Timer(key: timer.payload.key, deadline: timer.deadline, payload: timer.payload.payload))
         }
+        due.removeAll(keepingCapacity: true)
     }
 }

@@ -2,8 +2,10 @@
 /// of 1 ms; each bucket of a higher level spans a whole turn of the level below, and levels
 /// are added when a deadline lies beyond the top one. Buckets are contiguous arrays that keep
 /// their capacity, so scheduling is an append, a cascade is a sequential scan, and a warmed-up
-/// wheel does not allocate. Each level keeps a bitmap of its non-empty buckets, so
-/// `nextExpiration` is a few bit scans and nothing ticks while nothing is due.
+/// wheel does not allocate. Each level keeps a bitmap of its non-empty buckets, so finding the
+/// next due bucket is a few bit scans and nothing ticks while nothing is due; the earliest
+/// expiration is kept up to date by `schedule` and `advance`, so reading it costs nothing.
+/// Bucket spans are powers of two: every time calculation is a shift or a mask.
 ///
 /// Cancelling is O(1) and lazy: the timer's id goes into a set and the entry is dropped when
 /// its bucket is reached. A handle may be cancelled only while its timer is pending (the
@@ -43,9 +45,15 @@ public struct TimingWheel<Payload> {
 
     public let slotsPerLevel: Int
     @usableFromInline let slotMask: Int
+    @usableFromInline let slotBits: Int
     @usableFromInline let wordsPerLevel: Int
-    @usableFromInline var ticks: [Int64] = []
+    /// Level L's buckets span 2^(L × slotBits) ms.
+    @usableFromInline var levelCount = 0
+    /// The start of the bucket each level is at.
     @usableFromInline var currentTimes: [Int64] = []
+    /// The earliest expiration of a non-empty bucket (or the overdue list), never later than
+    /// the truth; nil when nothing is stored.
+    @usableFromInline var earliest: Int64?
     /// Level × slotsPerLevel + bucket.
     @usableFromInline var buckets: [[Entry]] = []
     /// Level × wordsPerLevel + word: one bit per non-empty bucket.
@@ -63,17 +71,23 @@ public struct TimingWheel<Payload> {
         precondition(slotsPerLevel >= 2 && slotsPerLevel & (slotsPerLevel - 1) == 0, "slots per level must be a power of two")
         self.slotsPerLevel = slotsPerLevel
         slotMask = slotsPerLevel - 1
+        slotBits = slotsPerLevel.trailingZeroBitCount
         wordsPerLevel = (slotsPerLevel + 63) / 64
-        addLevel(tick: 1, time: startTime)
+        addLevel(time: startTime)
     }
 
     @inlinable
-    mutating func addLevel(tick: Int64, time: Int64) {
-        ticks.append(tick)
-        currentTimes.append(time - time % tick)
+    mutating func addLevel(time: Int64) {
+        levelCount += 1
+        currentTimes.append(time & ~tickMask(levelCount - 1))
         buckets += Array(repeating: [], count: slotsPerLevel)
         occupied += Array(repeating: 0, count: wordsPerLevel)
     }
+
+    @inlinable func shift(_ level: Int) -> Int64 { Int64(level * slotBits) }
+    @inlinable func tickMask(_ level: Int) -> Int64 { (1 << shift(level)) - 1 }
+    /// How far ahead of its current time a level reaches.
+    @inlinable func span(_ level: Int) -> Int64 { 1 << (shift(level) + Int64(slotBits)) }
 
     public var count: Int { storedCount }
     public var isEmpty: Bool { storedCount == 0 }
@@ -101,10 +115,7 @@ public struct TimingWheel<Payload> {
     /// earlier only when a higher level's bucket must cascade first (or a cancelled timer's
     /// bucket is still to be cleared).
     @inlinable
-    public var nextExpiration: Int64? {
-        if !overdue.isEmpty { return currentTimes[0] }
-        return nextBucket(fromLevel: 0, toLevel: ticks.count)?.expiration
-    }
+    public var nextExpiration: Int64? { earliest }
 
     /// Moves time to `now`; returns every timer whose deadline is ≤ `now`, in deadline order.
     @inlinable
@@ -125,30 +136,38 @@ public struct TimingWheel<Payload> {
             for entry in entries { expire(entry, into: &expired) }
             expired[first...].sort { $0.deadline < $1.deadline }
         }
-        var higher = nextBucket(fromLevel: 1, toLevel: ticks.count)
+        var higher = nextBucket(fromLevel: 1, toLevel: levelCount)
+        var lower: (level: Int, bucket: Int, expiration: Int64)?
         while true {
-            let lower = nextBucket(fromLevel: 0, toLevel: 1)
+            lower = nextBucket(fromLevel: 0, toLevel: 1)
             // On a tie the higher bucket goes first: its timers due at that instant join the
             // level-0 bucket before it is emptied.
             if let higherBucket = higher, higherBucket.expiration <= now,
                 lower.map({ higherBucket.expiration <= $0.expiration }) ?? true
             {
                 advanceLevels(to: higherBucket.expiration)
-                let entries = takeBucket(level: higherBucket.level, bucket: higherBucket.bucket)
+                var entries = takeBucket(level: higherBucket.level, bucket: higherBucket.bucket)
                 for entry in entries {
                     if entry.deadline < currentTimes[0] + 1 { expire(entry, into: &expired) } else { place(entry) }
                 }
-                recycle(entries)
-                higher = nextBucket(fromLevel: 1, toLevel: ticks.count)
+                recycle(&entries)
+                higher = nextBucket(fromLevel: 1, toLevel: levelCount)
                 continue
             }
             guard let bucket = lower, bucket.expiration <= now else { break }
             advanceLevels(to: bucket.expiration)
-            let entries = takeBucket(level: 0, bucket: bucket.bucket)
+            var entries = takeBucket(level: 0, bucket: bucket.bucket)
             for entry in entries { expire(entry, into: &expired) }
-            recycle(entries)
+            recycle(&entries)
         }
         advanceLevels(to: now)
+        // Both searches ended past `now`, and moving to `now` leaves their buckets in place.
+        switch (lower?.expiration, higher?.expiration) {
+        case (let low?, let high?): earliest = min(low, high)
+        case (let low?, nil): earliest = low
+        case (nil, let high?): earliest = high
+        case (nil, nil): earliest = nil
+        }
     }
 
     @inlinable
@@ -158,26 +177,29 @@ public struct TimingWheel<Payload> {
         expired.append(Timer(handle: Handle(id: entry.id), deadline: entry.deadline, payload: entry.payload))
     }
 
+    /// Empties a bucket, giving it the spare array's capacity; nothing is copied or allocated.
     @inlinable
     mutating func takeBucket(level: Int, bucket: Int) -> [Entry] {
-        let index = level * slotsPerLevel + bucket
-        var entries = spare
-        swap(&entries, &buckets[index])
+        var entries: [Entry] = []
+        swap(&entries, &spare)
+        swap(&entries, &buckets[level * slotsPerLevel + bucket])
         occupied[level * wordsPerLevel + bucket >> 6] &= ~(1 << UInt64(bucket & 63))
         return entries
     }
 
+    /// Keeps an emptied bucket's capacity as the next spare (the array must be the only
+    /// reference to its storage, or clearing it would copy).
     @inlinable
-    mutating func recycle(_ entries: [Entry]) {
-        var entries = entries
+    mutating func recycle(_ entries: inout [Entry]) {
         entries.removeAll(keepingCapacity: true)
-        spare = entries
+        swap(&entries, &spare)
     }
 
     @inlinable
     mutating func advanceLevels(to time: Int64) {
-        for level in 0..<ticks.count where time >= currentTimes[level] + ticks[level] {
-            currentTimes[level] = time - time % ticks[level]
+        for level in 0..<levelCount {
+            let start = time & ~tickMask(level)
+            if start > currentTimes[level] { currentTimes[level] = start }
         }
     }
 
@@ -187,11 +209,10 @@ public struct TimingWheel<Payload> {
         var best: (level: Int, bucket: Int, expiration: Int64)?
         var level = fromLevel
         while level < toLevel {
-            let tick = ticks[level]
-            let currentSlot = currentTimes[level] / tick
+            let currentSlot = currentTimes[level] >> shift(level)
             let start = Int(currentSlot & Int64(slotMask))
             if let distance = nextOccupied(level: level, from: start) {
-                let expiration = (currentSlot + Int64(distance)) * tick
+                let expiration = (currentSlot + Int64(distance)) << shift(level)
                 if best.map({ expiration < $0.expiration }) ?? true {
                     best = (level, (start + distance) & slotMask, expiration)
                 }
@@ -227,17 +248,18 @@ public struct TimingWheel<Payload> {
         let deadline = entry.deadline
         if deadline < currentTimes[0] + 1 {
             overdue.append(entry)
+            earliest = currentTimes[0]
             return
         }
         var level = 0
-        while deadline >= currentTimes[level] + ticks[level] * Int64(slotsPerLevel) {
+        while deadline >= currentTimes[level] + span(level) {
             level += 1
-            if level == ticks.count {
-                addLevel(tick: ticks[level - 1] * Int64(slotsPerLevel), time: currentTimes[level - 1])
-            }
+            if level == levelCount { addLevel(time: currentTimes[level - 1]) }
         }
-        let bucket = Int((deadline / ticks[level]) & Int64(slotMask))
+        let bucket = Int((deadline >> shift(level)) & Int64(slotMask))
         buckets[level * slotsPerLevel + bucket].append(entry)
         occupied[level * wordsPerLevel + bucket >> 6] |= 1 << UInt64(bucket & 63)
+        let expiration = deadline & ~tickMask(level)
+        if earliest.map({ expiration < $0 }) ?? true { earliest = expiration }
     }
 }

@@ -127,6 +127,7 @@ public func buildApplication(configuration: ServerConfiguration) async throws ->
     var background: [any Service] = []
     // The store's connection pool closes last, after everything that writes.
     if let store = store as? PostgresStore { background.append(store) }
+    background.append(AccountCacheRefresh(cache: services.auth.accounts, store: store, logger: logger))
     if let gateway = services.gateway { background.append(gateway) }
     if let engine = services.engine { background.append(engine) }
     if let cluster = services.cluster { background.append(cluster) }

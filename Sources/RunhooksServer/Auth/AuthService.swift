@@ -9,6 +9,7 @@ public struct AuthService: Sendable {
     let passwords: PasswordHasher
     let ids: ObjectIDGenerator
     let clock: any WallClock
+    public let accounts: AccountCache
 
     public init(store: any AccountStore, tokens: TokenService, passwords: PasswordHasher, ids: ObjectIDGenerator, clock: any WallClock) {
         self.store = store
@@ -16,6 +17,7 @@ public struct AuthService: Sendable {
         self.passwords = passwords
         self.ids = ids
         self.clock = clock
+        self.accounts = AccountCache(clock: clock)
     }
 
     struct NewAccount: Sendable {
@@ -97,12 +99,22 @@ public struct AuthService: Sendable {
 
     /// The user a bearer credential (API key or access token) belongs to, or nil.
     func authenticate(bearer credential: String) async throws -> User? {
+        let cacheKey: String
+        let lookUp: @Sendable () async throws -> User?
         if APIKey.looksLikeKey(credential) {
             let digest = SecretDigest.sha256Hex(credential)
-            return try await store.user(apiKeyHash: digest)
+            cacheKey = "key " + digest
+            lookUp = { [store] in try await store.user(apiKeyHash: digest) }
+        } else {
+            guard let userId = await tokens.verifyAccess(credential) else { return nil }
+            cacheKey = "user " + userId
+            lookUp = { [store] in try await store.user(id: userId) }
         }
-        guard let userId = await tokens.verifyAccess(credential) else { return nil }
-        return try await store.user(id: userId)
+        if let cached = accounts.user(forKey: cacheKey) { return cached }
+        let lookup = accounts.beginLookup()
+        guard let found = try await lookUp() else { return nil }
+        accounts.store(found, forKey: cacheKey, lookup: lookup)
+        return found
     }
 
     /// Replaces the user's API key; the old one stops working with this write.
@@ -111,6 +123,7 @@ public struct AuthService: Sendable {
         let replaced = try await store.replaceAPIKey(
             userId: user.id, hash: SecretDigest.sha256Hex(apiKey), prefix: APIKey.displayPrefix(of: apiKey),
             at: clock.now())
+        accounts.removeAll()
         return replaced ? apiKey : nil
     }
 }

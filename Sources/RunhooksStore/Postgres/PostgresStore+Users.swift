@@ -37,17 +37,37 @@ extension PostgresStore {
     public func replaceAPIKey(userId: String, hash: String, prefix: String, at date: Date) async throws -> Bool {
         try await client.query(
             """
-            UPDATE users SET api_key_hash = \(hash), api_key_prefix = \(prefix), updated_at = \(PostgresRows.ms(date))
-            WHERE id = \(userId) RETURNING id
+            WITH changed AS (
+                UPDATE users SET api_key_hash = \(hash), api_key_prefix = \(prefix), updated_at = \(PostgresRows.ms(date))
+                WHERE id = \(userId) RETURNING id
+            ), \(unescaped: Self.bumpCredentialsGeneration)
+            SELECT id FROM changed
             """, logger: logger
         ).first { _ in true } ?? false
     }
 
+    public func credentialsGeneration() async throws -> Int64 {
+        try await client.query(
+            "SELECT value::bigint FROM meta WHERE key = 'credentials_generation'", logger: logger
+        ).first { try $0.decode(Int64.self) } ?? 0
+    }
+
+    /// A CTE that grows the credentials generation when the statement's `changed` CTE changed a row.
+    static let bumpCredentialsGeneration = """
+        bumped AS (
+            INSERT INTO meta (key, value) SELECT 'credentials_generation', '1' WHERE EXISTS (SELECT 1 FROM changed)
+            ON CONFLICT (key) DO UPDATE SET value = (meta.value::bigint + 1)::text
+        )
+        """
+
     public func setPlan(_ plan: Plan, forUser idOrEmail: String, at date: Date) async throws -> User? {
         try await client.query(
             """
-            UPDATE users SET plan = \(plan.rawValue), updated_at = \(PostgresRows.ms(date))
-            WHERE id = \(idOrEmail) OR email = \(idOrEmail.lowercased()) RETURNING *
+            WITH changed AS (
+                UPDATE users SET plan = \(plan.rawValue), updated_at = \(PostgresRows.ms(date))
+                WHERE id = \(idOrEmail) OR email = \(idOrEmail.lowercased()) RETURNING *
+            ), \(unescaped: Self.bumpCredentialsGeneration)
+            SELECT * FROM changed
             """, logger: logger
         ).first(PostgresRows.user)
     }
@@ -55,8 +75,11 @@ extension PostgresStore {
     public func setRole(_ role: User.Role, forUser idOrEmail: String, at date: Date) async throws -> User? {
         try await client.query(
             """
-            UPDATE users SET role = \(role.rawValue), updated_at = \(PostgresRows.ms(date))
-            WHERE id = \(idOrEmail) OR email = \(idOrEmail.lowercased()) RETURNING *
+            WITH changed AS (
+                UPDATE users SET role = \(role.rawValue), updated_at = \(PostgresRows.ms(date))
+                WHERE id = \(idOrEmail) OR email = \(idOrEmail.lowercased()) RETURNING *
+            ), \(unescaped: Self.bumpCredentialsGeneration)
+            SELECT * FROM changed
             """, logger: logger
         ).first(PostgresRows.user)
     }

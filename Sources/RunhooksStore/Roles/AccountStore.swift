@@ -10,6 +10,9 @@ public protocol AccountStore: Sendable {
     func replaceAPIKey(userId: String, hash: String, prefix: String, at: Date) async throws -> Bool
     func setPlan(_ plan: Plan, forUser idOrEmail: String, at: Date) async throws -> User?
     func setRole(_ role: User.Role, forUser idOrEmail: String, at: Date) async throws -> User?
+    /// A number that grows with every change to an account's API key, plan or role, on any node
+    /// of the store: a node that keeps accounts in memory forgets them when it moves.
+    func credentialsGeneration() async throws -> Int64
 
     // Refresh tokens (rotation and reuse detection)
     func insertRefreshToken(_ token: RefreshTokenRecord) async throws

@@ -51,8 +51,24 @@ extension SQLiteStore {
             try db.execute(
                 sql: "UPDATE users SET api_key_hash = ?, api_key_prefix = ?, updated_at = ? WHERE id = ?",
                 arguments: [hash, prefix, SQLiteRows.ms(date), userId])
-            return db.changesCount > 0
+            let replaced = db.changesCount > 0
+            if replaced { try Self.bumpCredentialsGeneration(db) }
+            return replaced
         }
+    }
+
+    public func credentialsGeneration() async throws -> Int64 {
+        try await pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'credentials_generation'") ?? 0
+        }
+    }
+
+    static func bumpCredentialsGeneration(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO meta (key, value) VALUES ('credentials_generation', '1')
+                ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)
+                """)
     }
 
     public func setPlan(_ plan: Plan, forUser idOrEmail: String, at date: Date) async throws -> User? {
@@ -68,6 +84,7 @@ extension SQLiteStore {
             try db.execute(
                 sql: "UPDATE users SET \(column) = ?, updated_at = ? WHERE id = ? OR email = ?",
                 arguments: [value, SQLiteRows.ms(date), idOrEmail, idOrEmail.lowercased()])
+            if db.changesCount > 0 { try Self.bumpCredentialsGeneration(db) }
             return try Row.fetchOne(
                 db, sql: "SELECT * FROM users WHERE id = ? OR email = ?", arguments: [idOrEmail, idOrEmail.lowercased()]
             ).map(SQLiteRows.user)
