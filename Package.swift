@@ -123,6 +123,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "BareHummingbird",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            path: "Benchmarks/BareHummingbird",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "MembershipSimulation",
             dependencies: ["RunhooksCore"],
             path: "Benchmarks/MembershipSimulation",

@@ -31,6 +31,7 @@ public struct AccountCacheRefresh: Service {
             cache.observe(generation: try await store.credentialsGeneration())
         } catch {
             // The time to live still bounds what the cache serves.
+            guard !Task.isCancelled else { return }
             logger.warning("could not read the credentials generation: \(error)")
         }
     }

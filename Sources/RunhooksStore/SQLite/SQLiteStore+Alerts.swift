@@ -21,13 +21,13 @@ extension SQLiteStore {
 
     public func countAlerts(userId: String) async throws -> Int {
         try await pool.read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM alert_configs WHERE user_id = ?", arguments: [userId]) ?? 0
+            try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM alert_configs WHERE user_id = ?"), arguments: [userId]) ?? 0
         }
     }
 
     public func alert(id: String, userId: String) async throws -> AlertConfig? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM alert_configs WHERE id = ? AND user_id = ?", arguments: [id, userId])
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM alert_configs WHERE id = ? AND user_id = ?"), arguments: [id, userId])
                 .map(SQLiteRows.alert)
         }
     }

@@ -5,7 +5,7 @@ import RunhooksCore
 extension SQLiteStore {
     public func activeJobs(shard: Int) async throws -> [ScheduledJob] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM jobs WHERE shard = ? AND status = 'active'", arguments: [shard])
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM jobs WHERE shard = ? AND status = 'active'"), arguments: [shard])
                 .map { ScheduledJob(job: SQLiteRows.job($0), lastSlot: SQLiteRows.optionalDate($0, "last_slot_at")) }
         }
     }

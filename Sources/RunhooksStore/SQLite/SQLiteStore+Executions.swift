@@ -20,7 +20,7 @@ extension SQLiteStore {
 
     public func execution(id: String, userId: String) async throws -> Execution? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM executions WHERE id = ? AND user_id = ?", arguments: [id, userId])
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM executions WHERE id = ? AND user_id = ?"), arguments: [id, userId])
                 .map(SQLiteRows.execution)
         }
     }

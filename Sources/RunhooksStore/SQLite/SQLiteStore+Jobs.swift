@@ -24,13 +24,13 @@ extension SQLiteStore {
 
     public func countJobs(userId: String) async throws -> Int {
         try await pool.read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM jobs WHERE user_id = ?", arguments: [userId]) ?? 0
+            try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM jobs WHERE user_id = ?"), arguments: [userId]) ?? 0
         }
     }
 
     public func job(id: String, userId: String) async throws -> Job? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ? AND user_id = ?", arguments: [id, userId])
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM jobs WHERE id = ? AND user_id = ?"), arguments: [id, userId])
                 .map(SQLiteRows.job)
         }
     }

@@ -26,13 +26,13 @@ extension SQLiteStore {
 
     public func user(id: String) async throws -> User? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(SQLiteRows.user)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE id = ?"), arguments: [id]).map(SQLiteRows.user)
         }
     }
 
     public func userWithPassword(email: String) async throws -> (user: User, passwordHash: String?)? {
         try await pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE email = ?", arguments: [email]) else {
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE email = ?"), arguments: [email]) else {
                 return nil
             }
             return (SQLiteRows.user(row), row["password_hash"])
@@ -41,7 +41,7 @@ extension SQLiteStore {
 
     public func user(apiKeyHash: String) async throws -> User? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE api_key_hash = ?", arguments: [apiKeyHash])
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE api_key_hash = ?"), arguments: [apiKeyHash])
                 .map(SQLiteRows.user)
         }
     }
@@ -59,7 +59,7 @@ extension SQLiteStore {
 
     public func credentialsGeneration() async throws -> Int64 {
         try await pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'credentials_generation'") ?? 0
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'credentials_generation'")) ?? 0
         }
     }
 
@@ -104,7 +104,7 @@ extension SQLiteStore {
     /// Marks a refresh token used, exactly once: a second use is reported as reuse.
     public func consumeRefreshToken(id: String, at date: Date) async throws -> RefreshTokenUse {
         try await pool.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM refresh_tokens WHERE id = ?", arguments: [id]) else {
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM refresh_tokens WHERE id = ?"), arguments: [id]) else {
                 return .unknown
             }
             let family: String = row["family"]

@@ -30,7 +30,7 @@ public final class SQLiteStore: Store {
         pool = try DatabasePool(path: path, configuration: configuration)
         let migrator = SQLiteSchema.migrator
         if try pool.read(migrator.hasBeenSuperseded) {
-            let applied = try pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
+            let applied = try pool.read { db in try String.fetchAll(db.cachedStatement(sql: "SELECT identifier FROM grdb_migrations")) }
             throw StoreError.schemaTooNew("\(path) has migrations \(applied.joined(separator: ", "))")
         }
         try migrator.migrate(pool)
@@ -38,7 +38,7 @@ public final class SQLiteStore: Store {
 
     public func sharedSetting(_ key: String, proposing proposed: String) async throws -> String {
         try await pool.write { db in
-            if let existing = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) {
+            if let existing = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = ?"), arguments: [key]) {
                 return existing
             }
             try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?)", arguments: [key, proposed])
@@ -51,7 +51,7 @@ public final class SQLiteStore: Store {
         guard FileManager.default.fileExists(atPath: path) else {
             throw StoreError.unavailable("database file \(path) is missing")
         }
-        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM meta") }
+        _ = try await pool.read { db in try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM meta")) }
         let elapsed = ContinuousClock.now - start
         return Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
     }
