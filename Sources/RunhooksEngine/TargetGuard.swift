@@ -16,6 +16,8 @@ public struct TargetGuard: Sendable {
 
     public let allowPrivateTargets: Bool
     let resolve: Resolver
+    /// Verdicts on targets given as literal addresses: they need no DNS, so they cannot change.
+    let literalVerdicts = LiteralTargetVerdicts()
 
     public init(allowPrivateTargets: Bool, resolve: @escaping Resolver = TargetGuard.systemResolve) {
         self.allowPrivateTargets = allowPrivateTargets
@@ -89,14 +91,19 @@ public struct TargetRefusal: Error, Sendable, Equatable {
 extension TargetGuard {
     /// Checks a target at delivery time against the addresses it resolves to now.
     public func pin(_ urlText: String) async -> Result<PinnedTarget, TargetRefusal> {
+        if let verdict = literalVerdicts[urlText] { return verdict }
         guard let target = try? TargetURL(urlText, field: "url"),
             var components = URLComponents(string: urlText)
         else { return .failure(TargetRefusal(message: "invalid target URL", isPolicy: true)) }
         if let literal = target.literalAddress {
+            let verdict: Result<PinnedTarget, TargetRefusal>
             if !allowPrivateTargets, let reason = literal.nonPublicReason {
-                return .failure(TargetRefusal(message: "refused: target is \(reason) (\(literal))", isPolicy: true))
+                verdict = .failure(TargetRefusal(message: "refused: target is \(reason) (\(literal))", isPolicy: true))
+            } else {
+                verdict = .success(PinnedTarget(url: urlText, hostHeader: nil))
             }
-            return .success(PinnedTarget(url: urlText, hostHeader: nil))
+            literalVerdicts[urlText] = verdict
+            return verdict
         }
         if !allowPrivateTargets, let reason = target.nonPublicReasonWithoutDNS {
             return .failure(TargetRefusal(message: "refused: target is \(reason) (\(target.host))", isPolicy: true))

@@ -149,6 +149,7 @@ struct Serve: AsyncParsableCommand {
         // Swift concurrency's jobs run on NIO's event loops: actors, sockets and the store share
         // threads, instead of every fire hopping between two thread pools.
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        MallocTuning.keepFreedMemory()
         do {
             let app = try await buildApplication(configuration: configuration)
             try await app.runService()

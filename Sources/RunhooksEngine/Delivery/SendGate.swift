@@ -1,16 +1,22 @@
 import Foundation
 import HeapModule
 import RunhooksCore
+import Synchronization
 
 /// Holds claimed attempts until their send time, with one sleeping task for the whole engine
 /// instead of one timer per attempt: waiters are grouped by millisecond and released together.
-actor SendGate {
+/// A lock, not an actor, so an attempt passing through costs no hop between threads.
+final class SendGate: Sendable {
+    private struct State {
+        var waiters: [Int64: [CheckedContinuation<Void, Never>]] = [:]
+        var times = Heap<Int64>()
+        var driver: Task<Void, Never>?
+        var driverTarget: Int64?
+        var generation = 0
+    }
+
     private let clock: any WallClock
-    private var waiters: [Int64: [CheckedContinuation<Void, Never>]] = [:]
-    private var times = Heap<Int64>()
-    private var driver: Task<Void, Never>?
-    private var driverTarget: Int64?
-    private var generation = 0
+    private let state = Mutex(State())
 
     init(clock: any WallClock) {
         self.clock = clock
@@ -20,37 +26,49 @@ actor SendGate {
     func wait(until deadline: Int64) async {
         guard deadline > clock.now().millisecondsSince1970 else { return }
         await withCheckedContinuation { continuation in
-            if waiters[deadline] == nil { times.insert(deadline) }
-            waiters[deadline, default: []].append(continuation)
-            if driverTarget.map({ deadline < $0 }) ?? true { startDriver(at: deadline) }
+            state.withLock { state in
+                if state.waiters[deadline] == nil { state.times.insert(deadline) }
+                state.waiters[deadline, default: []].append(continuation)
+                // A driver that sleeps until `deadline` or earlier releases this waiter too, since
+                // it looks again when it wakes; a deadline that passes meanwhile is released at once.
+                if state.driverTarget.map({ deadline < $0 }) ?? true { startDriver(at: deadline, in: &state) }
+            }
         }
     }
 
-    private func startDriver(at target: Int64) {
-        driver?.cancel()
-        generation += 1
-        let generation = self.generation
+    private func startDriver(at target: Int64, in state: inout State) {
+        state.driver?.cancel()
+        state.generation += 1
+        let generation = state.generation
         let clock = self.clock
-        driverTarget = target
-        driver = Task { [weak self] in
+        state.driverTarget = target
+        state.driver = Task { [weak self] in
             do {
                 try await clock.sleep(until: Date(milliseconds: target))
             } catch {
                 return
             }
-            await self?.releaseDue(generation: generation)
+            self?.releaseDue(generation: generation)
         }
     }
 
+    /// Resumes every waiter whose time has come; the driver (`generation`) then sleeps until
+    /// the next one.
     private func releaseDue(generation: Int) {
         let now = clock.now().millisecondsSince1970
-        while let first = times.min, first <= now {
-            times.removeMin()
-            for waiter in waiters.removeValue(forKey: first) ?? [] { waiter.resume() }
+        let due = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            var due: [CheckedContinuation<Void, Never>] = []
+            while let first = state.times.min, first <= now {
+                state.times.removeMin()
+                due += state.waiters.removeValue(forKey: first) ?? []
+            }
+            if generation == state.generation {
+                state.driver = nil
+                state.driverTarget = nil
+                if let next = state.times.min { startDriver(at: next, in: &state) }
+            }
+            return due
         }
-        guard generation == self.generation else { return }
-        driver = nil
-        driverTarget = nil
-        if let next = times.min { startDriver(at: next) }
+        for waiter in due { waiter.resume() }
     }
 }

@@ -1,10 +1,19 @@
+import Synchronization
+
 /// Bounds how many runs the engine has in progress and counts them, so a saturated node
 /// fires late rather than piling up unbounded work, and a shutdown can wait for the rest.
-public actor InFlightRuns {
+/// A lock, not an actor: every fire takes and gives back a place, and a visit to an actor
+/// would cost each fire a hop between threads.
+public final class InFlightRuns: Sendable {
     public let capacity: Int
-    private(set) var count = 0
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
+
+    private struct State {
+        var count = 0
+        var waiters: [CheckedContinuation<Void, Never>] = []
+        var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
 
     public static let defaultCapacity = 4096
 
@@ -12,42 +21,68 @@ public actor InFlightRuns {
         self.capacity = capacity
     }
 
+    var count: Int { state.withLock { $0.count } }
+
     /// Takes a place, waiting (first come, first served) while all are taken.
     func acquire() async {
-        if count < capacity && waiters.isEmpty {
-            count += 1
-            return
+        let taken = state.withLock { state -> Bool in
+            guard state.count < capacity && state.waiters.isEmpty else { return false }
+            state.count += 1
+            return true
         }
-        await withCheckedContinuation { waiters.append($0) }
+        if taken { return }
+        await withCheckedContinuation { continuation in
+            let now = state.withLock { state -> Bool in
+                // A place may have come free since the first look.
+                if state.count < capacity && state.waiters.isEmpty {
+                    state.count += 1
+                    return true
+                }
+                state.waiters.append(continuation)
+                return false
+            }
+            if now { continuation.resume() }
+        }
     }
 
     /// Takes up to `count` places at once without waiting; returns how many it took.
     func acquire(upTo count: Int) -> Int {
-        guard waiters.isEmpty else { return 0 }
-        let granted = max(0, min(count, capacity - self.count))
-        self.count += granted
-        return granted
+        state.withLock { state in
+            guard state.waiters.isEmpty else { return 0 }
+            let granted = max(0, min(count, capacity - state.count))
+            state.count += granted
+            return granted
+        }
     }
 
     /// Takes a place even when all are taken (runs a user asked for: replay, trigger).
-    func acquireNow() { count += 1 }
+    func acquireNow() {
+        state.withLock { $0.count += 1 }
+    }
 
     func end() {
-        if !waiters.isEmpty, count <= capacity {
-            waiters.removeFirst().resume()  // the place passes straight to the next waiter
-            return
+        let (next, idle) = state.withLock { state -> (CheckedContinuation<Void, Never>?, [CheckedContinuation<Void, Never>]) in
+            if !state.waiters.isEmpty, state.count <= capacity {
+                return (state.waiters.removeFirst(), [])  // the place passes straight to the next waiter
+            }
+            state.count -= 1
+            guard state.count == 0 else { return (nil, []) }
+            defer { state.idleWaiters = [] }
+            return (nil, state.idleWaiters)
         }
-        count -= 1
-        if count == 0 {
-            let waiting = idleWaiters
-            idleWaiters = []
-            for waiter in waiting { waiter.resume() }
-        }
+        next?.resume()
+        for waiter in idle { waiter.resume() }
     }
 
     /// Returns when no run is in progress.
     func waitUntilIdle() async {
-        guard count > 0 else { return }
-        await withCheckedContinuation { idleWaiters.append($0) }
+        await withCheckedContinuation { continuation in
+            let idle = state.withLock { state -> Bool in
+                guard state.count > 0 else { return true }
+                state.idleWaiters.append(continuation)
+                return false
+            }
+            if idle { continuation.resume() }
+        }
     }
 }

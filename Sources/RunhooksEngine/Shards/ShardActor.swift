@@ -147,7 +147,7 @@ public actor ShardActor {
         let attempt = DeliveryRunner.Attempt(
             job: job, slot: clock.now(), number: 1, replayOf: request.executionId, missedSlots: 0,
             isScheduledSlot: false, requestId: request.id, sendAt: nil)
-        await inFlight.acquireNow()
+        inFlight.acquireNow()
         launch(attempt)
     }
 
@@ -194,7 +194,7 @@ public actor ShardActor {
     private func fireDue() async {
         let due = wheel.advance(to: nowMs + claimLeadMs)
         guard !due.isEmpty else { return }
-        var places = await inFlight.acquire(upTo: due.count)  // one visit for the usual case
+        var places = inFlight.acquire(upTo: due.count)
         for timer in due {
             if case .slot(let jobId) = timer.payload, let job = jobs[jobId] {
                 scheduleNextSlot(of: job, after: Date(milliseconds: timer.deadline))
@@ -222,7 +222,7 @@ public actor ShardActor {
                         missedSlots: 0, isScheduledSlot: false, requestId: nil, sendAt: Date(milliseconds: timer.deadline))
                 }
             }
-            if let attempt { launch(attempt) } else { await inFlight.end() }
+            if let attempt { launch(attempt) } else { inFlight.end() }
         }
     }
 
@@ -262,7 +262,7 @@ public actor ShardActor {
             if case .retry(let at, let previous) = next, !Task.isCancelled {
                 self.schedule(.retry(previous.id), at: at.millisecondsSince1970, .retry(RetryOf(previous)))
             }
-            await inFlight.end()
+            inFlight.end()
             self.attemptEnded(launch)
         }
     }
