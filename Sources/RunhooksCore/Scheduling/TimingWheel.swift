@@ -58,6 +58,9 @@ public struct TimingWheel<Payload> {
     @usableFromInline var buckets: [[Entry]] = []
     /// Level × wordsPerLevel + word: one bit per non-empty bucket.
     @usableFromInline var occupied: [UInt64] = []
+    /// One word per level: one bit per non-zero word of `occupied`, so finding the next
+    /// non-empty bucket is two bit scans however many buckets lie empty in between.
+    @usableFromInline var summaries: [UInt64] = []
     @usableFromInline var overdue: [Entry] = []
     @usableFromInline var cancelled: Set<UInt64> = []
     @usableFromInline var nextId: UInt64 = 0
@@ -65,10 +68,12 @@ public struct TimingWheel<Payload> {
     /// A spare array handed to each bucket as it is emptied, so capacities are recycled.
     @usableFromInline var spare: [Entry] = []
 
-    /// `slotsPerLevel` must be a power of two (64 or 256 suit a shard).
+    /// `slotsPerLevel` must be a power of two, at most 4096.
     @inlinable
     public init(startTime: Int64, slotsPerLevel: Int = 256) {
-        precondition(slotsPerLevel >= 2 && slotsPerLevel & (slotsPerLevel - 1) == 0, "slots per level must be a power of two")
+        precondition(
+            slotsPerLevel >= 2 && slotsPerLevel <= 4096 && slotsPerLevel & (slotsPerLevel - 1) == 0,
+            "slots per level must be a power of two from 2 to 4096")
         self.slotsPerLevel = slotsPerLevel
         slotMask = slotsPerLevel - 1
         slotBits = slotsPerLevel.trailingZeroBitCount
@@ -82,6 +87,7 @@ public struct TimingWheel<Payload> {
         currentTimes.append(time & ~tickMask(levelCount - 1))
         buckets += Array(repeating: [], count: slotsPerLevel)
         occupied += Array(repeating: 0, count: wordsPerLevel)
+        summaries.append(0)
     }
 
     @inlinable func shift(_ level: Int) -> Int64 { Int64(level * slotBits) }
@@ -183,7 +189,9 @@ public struct TimingWheel<Payload> {
         var entries: [Entry] = []
         swap(&entries, &spare)
         swap(&entries, &buckets[level * slotsPerLevel + bucket])
-        occupied[level * wordsPerLevel + bucket >> 6] &= ~(1 << UInt64(bucket & 63))
+        let word = level * wordsPerLevel + bucket >> 6
+        occupied[word] &= ~(1 << UInt64(bucket & 63))
+        if occupied[word] == 0 { summaries[level] &= ~(1 << UInt64(bucket >> 6)) }
         return entries
     }
 
@@ -227,18 +235,23 @@ public struct TimingWheel<Payload> {
     func nextOccupied(level: Int, from start: Int) -> Int? {
         let base = level * wordsPerLevel
         let startWord = start >> 6
-        var wordIndex = startWord
-        var word = occupied[base + wordIndex] & (~UInt64(0) << UInt64(start & 63))
-        for step in 0...wordsPerLevel {
-            if word != 0 {
-                let bucket = wordIndex << 6 + word.trailingZeroBitCount
-                return (bucket - start + slotsPerLevel) & slotMask
-            }
-            guard step < wordsPerLevel else { break }
-            wordIndex = wordIndex + 1 == wordsPerLevel ? 0 : wordIndex + 1
-            word = occupied[base + wordIndex]
-            if wordIndex == startWord { word &= ~(~UInt64(0) << UInt64(start & 63)) }
+        let startBit = UInt64(start & 63)
+        let first = occupied[base + startWord] & (~UInt64(0) << startBit)
+        if first != 0 { return startWord << 6 + first.trailingZeroBitCount - start }
+        let summary = summaries[level]
+        // Words after the start word, then (wrapping round) the words before it.
+        let later = summary & (~UInt64(0) << UInt64(startWord + 1))
+        if later != 0 {
+            let word = later.trailingZeroBitCount
+            return word << 6 + occupied[base + word].trailingZeroBitCount - start
         }
+        let earlier = summary & ((1 << UInt64(startWord)) - 1)
+        if earlier != 0 {
+            let word = earlier.trailingZeroBitCount
+            return word << 6 + occupied[base + word].trailingZeroBitCount - start + slotsPerLevel
+        }
+        let wrapped = occupied[base + startWord] & ((1 << startBit) - 1)
+        if wrapped != 0 { return startWord << 6 + wrapped.trailingZeroBitCount - start + slotsPerLevel }
         return nil
     }
 
@@ -259,6 +272,7 @@ public struct TimingWheel<Payload> {
         let bucket = Int((deadline >> shift(level)) & Int64(slotMask))
         buckets[level * slotsPerLevel + bucket].append(entry)
         occupied[level * wordsPerLevel + bucket >> 6] |= 1 << UInt64(bucket & 63)
+        summaries[level] |= 1 << UInt64(bucket >> 6)
         let expiration = deadline & ~tickMask(level)
         if earliest.map({ expiration < $0 }) ?? true { earliest = expiration }
     }
