@@ -5,6 +5,7 @@
 #   Benchmarks/run.sh            # full: 3 rounds, 10^5..10^7 timers, 1k..20k jobs/s, PostgreSQL too (~40 min)
 #   Benchmarks/run.sh --quick    # one round, smaller sizes, 2k and 10k jobs/s (≤ 5 minutes once built)
 #   Benchmarks/run.sh --sections wheel,api --rounds 5
+#   Benchmarks/run.sh --baseline-bin /tmp/base/.build-base/release/runhooks   # an older build beside this one
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

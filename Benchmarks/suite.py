@@ -166,10 +166,11 @@ def wheel_section(sizes, rounds, netty_window):
 # MARK: (b, d) end to end
 
 class RunhooksServer:
-    def __init__(self, work, label, database=None):
+    def __init__(self, work, label, database=None, binary=None):
         self.data = os.path.join(work, f"data-{label}-{time.time_ns()}")
         os.makedirs(self.data)
-        command = [os.path.join(RELEASE, "runhooks"), "serve", "--port", str(SERVER_PORT), "--data-dir", self.data,
+        self.binary = binary or os.path.join(RELEASE, "runhooks")
+        command = [self.binary, "serve", "--port", str(SERVER_PORT), "--data-dir", self.data,
                    "--rate-limits", "off", "--allow-private-targets", "--log-level", "warning"]
         self.database = database
         if database:
@@ -181,7 +182,7 @@ class RunhooksServer:
 
     def add_jobs(self, count, target):
         command = [os.path.join(RELEASE, "runhooks-load"), "--api-url", self.api, "--data-dir", self.data,
-                   "--runhooks", os.path.join(RELEASE, "runhooks"), "--jobs", str(count), "--duration", "1",
+                   "--runhooks", self.binary, "--jobs", str(count), "--duration", "1",
                    "--warmup", "0", "--keep-jobs", "--target-url", target]
         if self.database:
             command += ["--database", self.database]
@@ -210,10 +211,10 @@ def measure_window(pid, sink, settle, window):
             "lateness_max_ms": max(lateness) if lateness else float("nan")}
 
 
-def runhooks_rates(work, sink, rates, settle, window, database_factory=None, label="sqlite"):
+def runhooks_rates(work, sink, rates, settle, window, database_factory=None, label="sqlite", binary=None):
     """One server, jobs added rate by rate (ascending); a window measured at each rate."""
     database = database_factory() if database_factory else None
-    server = RunhooksServer(work, label, database)
+    server = RunhooksServer(work, label, database, binary)
     results = []
     try:
         current = 0
@@ -258,11 +259,13 @@ def postgres_factory(work):
     return make
 
 
-def end_to_end_section(work, sink, rates, rounds, settle, window, with_postgres):
+def end_to_end_section(work, sink, rates, rounds, settle, window, with_postgres, baseline):
     results = []
     for round_number in range(rounds):
         log(f"end to end, round {round_number + 1} of {rounds}")
         results += runhooks_rates(work, sink, rates, settle, window)
+        if baseline:
+            results += runhooks_rates(work, sink, rates, settle, window, label="baseline", binary=baseline)
         for rate in rates:
             results.append(apscheduler_rate(sink, rate, settle, window))
         if with_postgres:
@@ -410,10 +413,71 @@ def render(results, arguments):
                   f"| runhooks `GET /api/v1/jobs/:id` (API key, SQLite) | {fmt(ours)} |",
                   f"| ratio | {fmt(ours / bare, 2)} |", ""]
 
+    lines += targets(results)
     notes = os.path.join(ROOT, "Benchmarks", "RESULTS-notes.md")
     if os.path.exists(notes):
         lines += [open(notes).read().rstrip(), ""]
     return "\n".join(lines)
+
+
+def targets(results):
+    """Issue 12's targets that this run's figures can decide, each marked met or missed."""
+    rows = []
+
+    def add(target, figure, met):
+        rows.append(f"| {target} | {figure} | {'met' if met else '**missed**'} |")
+
+    wheel = {(r["structure"], r["scenario"], r["timers"]): r for r in results.get("wheel", [])}
+    for size in sorted({r["timers"] for r in results.get("wheel", [])}):
+        ours, heap = wheel.get(("wheel", "saturated", size)), wheel.get(("heap", "saturated", size))
+        if ours and heap:
+            ratio = heap["ns_per_timer"] / ours["ns_per_timer"]
+            add(f"wheel ≥ 3× the heap, saturated, {size:,} timers", f"{ratio:.2f}×", ratio >= 3)
+        ours, heap = wheel.get(("wheel", "sparse", size)), wheel.get(("heap", "sparse", size))
+        if ours and heap:
+            ratio = heap["ns_per_timer"] / ours["ns_per_timer"]
+            add(f"wheel ≥ 2× the heap, sparse, {size:,} timers", f"{ratio:.2f}×", ratio >= 2)
+        if ours:
+            add(f"wheel ≤ 64 bytes per timer, {size:,} timers", f"{ours['bytes_per_timer']:.1f} B", ours["bytes_per_timer"] <= 64)
+
+    e2e = results.get("end_to_end", [])
+    def medians(system):
+        table = {}
+        for rate in sorted({r["offered"] for r in e2e}):
+            runs = [r for r in e2e if r["system"] == system and r["offered"] == rate]
+            if runs:
+                table[rate] = {k: median([r[k] for r in runs]) for k in runs[0] if k not in ("system", "offered")}
+        return table
+    ours, peer, base = medians("runhooks (sqlite)"), medians("APScheduler 3 + aiohttp"), medians("runhooks (baseline)")
+    if 2000 in ours and 2000 in base:
+        ratio = ours[2000]["cpu_us_per_fire"] / base[2000]["cpu_us_per_fire"]
+        add("CPU per fire ≤ ⅕ of the baseline build's at 2,000 fires/s", f"{ratio:.2f} of it", ratio <= 0.2)
+    if ours and base:
+        ratio = max(r["fires_per_s"] for r in ours.values()) / max(r["fires_per_s"] for r in base.values())
+        add("peak fires/s ≥ 3× the baseline build's", f"{ratio:.2f}×", ratio >= 3)
+    if 2000 in ours and 2000 in peer:
+        ratio = ours[2000]["cpu_us_per_fire"] / peer[2000]["cpu_us_per_fire"]
+        add("CPU per fire ≤ ¼ of APScheduler's at 2,000 fires/s", f"{ratio:.2f} of it", ratio <= 0.25)
+    if ours:
+        peak_rate, peak = max(ours.items(), key=lambda item: item[1]["fires_per_s"])
+        late = [(rate, row) for rate, row in ours.items() if rate <= 0.8 * peak["fires_per_s"]]
+        worst = max((row["lateness_p99_ms"] for _, row in late), default=float("nan"))
+        add("lateness p99 ≤ 20 ms up to 80 % of the peak", f"peak {peak['fires_per_s']:,.0f}/s; worst p99 below 80 %: {fmt(worst, 1)} ms",
+            worst <= 20)
+        top_rate = max(ours)
+        if top_rate > peak_rate or ours[top_rate]["fires_per_s"] < 0.999 * top_rate:
+            held = ours[top_rate]["fires_per_s"] / peak["fires_per_s"]
+            add("past saturation ≥ 90 % of the peak", f"{held:.2f} of the peak at {top_rate:,} offered", held >= 0.9)
+
+    api = results.get("api")
+    if api:
+        ratio = median(api["api"]) / median(api["bare"])
+        add("GET /jobs/:id ≥ 50 % of a bare Hummingbird route", f"{ratio:.2f}", ratio >= 0.5)
+    if not rows:
+        return []
+    return ["## Issue 12's targets, decided by this run", "", "| target | this run | verdict |", "|---|---|---|"] + rows + [
+        "", "Targets set against an older build (5× less CPU per fire, 3× the saturation point) are decided only",
+        "when that build runs beside this one: `Benchmarks/run.sh --baseline-bin PATH`.", ""]
 
 
 def main():
@@ -422,6 +486,7 @@ def main():
     parser.add_argument("--rounds", type=int)
     parser.add_argument("--rates", type=lambda s: [int(x) for x in s.split(",")])
     parser.add_argument("--sections", default="wheel,e2e,api,postgres")
+    parser.add_argument("--baseline-bin", help="an older runhooks release binary to run beside this one (SQLite)")
     parser.add_argument("--output", default=os.path.join(ROOT, "Benchmarks", "RESULTS.md"))
     arguments = parser.parse_args()
     if arguments.quick:
@@ -447,7 +512,7 @@ def main():
             results["sink_capacity"] = sink.raw_capacity(4 if arguments.quick else 8)
             log(f"sink capacity {results['sink_capacity']:.0f} requests/s")
             results["end_to_end"] = end_to_end_section(work, sink, arguments.rates, arguments.rounds, arguments.settle,
-                                                       arguments.window, "postgres" in sections)
+                                                       arguments.window, "postgres" in sections, arguments.baseline_bin)
         if "api" in sections:
             log("(c) the API")
             results["api"] = api_section(work, arguments.rounds, arguments.api_seconds)

@@ -47,24 +47,46 @@ public struct SMTPClient: Sendable {
     /// Sends one message. A slow server is cut off by closing the connection at the timeout
     /// (never by cancelling the task that owns the channel, which must close it itself).
     public func send(_ message: EmailMessage) async throws {
-        let connection = NIOLockedValueBox<(any Channel)?>(nil)
-        let timedOut = NIOLockedValueBox(false)
+        let connection = Connection()
         let timeout = self.timeout
         let watchdog = Task {
             guard (try? await Task.sleep(for: timeout)) != nil else { return }
-            timedOut.withLockedValue { $0 = true }
-            connection.withLockedValue { $0 }?.close(promise: nil)
+            connection.timeOut()
         }
         defer { watchdog.cancel() }
         do {
             try await deliver(message, connection: connection)
         } catch {
-            if timedOut.withLockedValue({ $0 }) { throw SMTPError("SMTP server did not finish within \(timeout)") }
+            if connection.timedOut { throw SMTPError("SMTP server did not finish within \(timeout)") }
             throw error
         }
     }
 
-    private func deliver(_ message: EmailMessage, connection: NIOLockedValueBox<(any Channel)?>) async throws {
+    /// The channel of one send and whether its time ran out: whichever comes second of the
+    /// two closes the channel, so a connection made after the timeout is cut off too.
+    private final class Connection: Sendable {
+        private let state = NIOLockedValueBox<(channel: (any Channel)?, timedOut: Bool)>((nil, false))
+
+        var timedOut: Bool { state.withLockedValue { $0.timedOut } }
+
+        func timeOut() {
+            let channel = state.withLockedValue { state -> (any Channel)? in
+                state.timedOut = true
+                return state.channel
+            }
+            channel?.close(promise: nil)
+        }
+
+        func connected(_ channel: any Channel) {
+            let late = state.withLockedValue { state -> Bool in
+                state.channel = channel
+                return state.timedOut
+            }
+            if late { channel.close(promise: nil) }
+        }
+    }
+
+    private func deliver(_ message: EmailMessage, connection: Connection) async throws {
         let configuration = self.configuration
         // SNI carries names only; for an address literal the certificate chain is still checked.
         let serverName: String? = IPAddress(host: configuration.host) == nil ? configuration.host : nil
@@ -81,7 +103,7 @@ public struct SMTPClient: Sendable {
                     return try NIOAsyncChannel<SMTPReply, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
-        connection.withLockedValue { $0 = channel.channel }
+        connection.connected(channel.channel)
         try await channel.executeThenClose { inbound, outbound in
             var replies = inbound.makeAsyncIterator()
             func expect(_ codes: Set<Int>, after command: String) async throws -> SMTPReply {

@@ -1,5 +1,6 @@
 import Logging
 import RunhooksStore
+import Synchronization
 
 /// Group commit for the engine's writes: writes that arrive while a transaction is running
 /// wait and go together in the next one, so the store sees one transaction per batch of fires
@@ -12,10 +13,22 @@ import RunhooksStore
 /// at the head of the buffer, in order, and are tried again with backoff until the store is
 /// back. The buffer is bounded: once `capacity` writes wait, new ones wait for room, which
 /// slows the engine down instead of growing memory without limit.
-public actor WriteJournal {
+///
+/// A lock, not an actor: every fire hands it a claim and a result, and a visit to an actor
+/// would cost each of them a hop between threads.
+public final class WriteJournal: Sendable {
     private struct Entry {
         var write: EngineWrite
         var waiter: CheckedContinuation<Bool, any Error>?
+    }
+
+    private struct State {
+        var buffer: [Entry] = []
+        var flusher: Task<Void, Never>?
+        var drainWaiters: [CheckedContinuation<Void, Never>] = []
+        var roomWaiters: [CheckedContinuation<Void, Never>] = []
+        /// Consecutive failed batches (for the backoff and the log).
+        var failures = 0
     }
 
     private let store: any EngineWriteApplying
@@ -24,12 +37,7 @@ public actor WriteJournal {
     let retryDelays: RetryDelays
     let linger: Duration
     private let sleep: @Sendable (Duration) async throws -> Void
-    private var buffer: [Entry] = []
-    private var flusher: Task<Void, Never>?
-    private var drainWaiters: [CheckedContinuation<Void, Never>] = []
-    private var roomWaiters: [CheckedContinuation<Void, Never>] = []
-    /// Consecutive failed batches (for the backoff and the log).
-    private(set) var failures = 0
+    private let state = Mutex(State())
 
     /// Backoff between tries of a failed batch: `initial`, doubling up to `maximum`.
     public struct RetryDelays: Sendable {
@@ -66,57 +74,102 @@ public actor WriteJournal {
     public func commit(_ write: EngineWrite) async throws -> Bool {
         await waitForRoom()
         return try await withCheckedThrowingContinuation { continuation in
-            buffer.append(Entry(write: write, waiter: continuation))
-            startFlushingIfIdle()
+            state.withLock { state in
+                state.buffer.append(Entry(write: write, waiter: continuation))
+                startFlushingIfIdle(&state)
+            }
         }
     }
 
     /// Writes without waiting for the commit (but for room in the buffer); the write is
     /// committed in order with the others.
     public func enqueue(_ write: EngineWrite) async {
-        await waitForRoom()
-        buffer.append(Entry(write: write, waiter: nil))
-        startFlushingIfIdle()
-    }
-
-    /// Writes waiting to be committed.
-    public var pendingCount: Int { buffer.count }
-
-    /// Writers waiting for room in a full buffer.
-    public var writersWaitingForRoom: Int { roomWaiters.count }
-
-    /// Returns once everything submitted so far is committed.
-    public func drain() async {
-        guard flusher != nil || !buffer.isEmpty else { return }
-        await withCheckedContinuation { drainWaiters.append($0) }
-    }
-
-    private func waitForRoom() async {
-        while buffer.count >= capacity {
-            await withCheckedContinuation { roomWaiters.append($0) }
+        while true {
+            let added = state.withLock { state -> Bool in
+                guard state.buffer.count < capacity else { return false }
+                state.buffer.append(Entry(write: write, waiter: nil))
+                startFlushingIfIdle(&state)
+                return true
+            }
+            if added { return }
+            await waitForRoom()
         }
     }
 
-    private func startFlushingIfIdle() {
-        guard flusher == nil else { return }
-        flusher = Task { await flushLoop() }
+    /// Writes waiting to be committed.
+    public var pendingCount: Int { state.withLock { $0.buffer.count } }
+
+    /// Writers waiting for room in a full buffer.
+    public var writersWaitingForRoom: Int { state.withLock { $0.roomWaiters.count } }
+
+    var failures: Int { state.withLock { $0.failures } }
+
+    /// Returns once everything submitted so far is committed.
+    public func drain() async {
+        await withCheckedContinuation { continuation in
+            let idle = state.withLock { state -> Bool in
+                guard state.flusher != nil || !state.buffer.isEmpty else { return true }
+                state.drainWaiters.append(continuation)
+                return false
+            }
+            if idle { continuation.resume() }
+        }
+    }
+
+    private func waitForRoom() async {
+        while state.withLock({ $0.buffer.count >= capacity }) {
+            await withCheckedContinuation { continuation in
+                let room = state.withLock { state -> Bool in
+                    guard state.buffer.count >= capacity else { return true }
+                    state.roomWaiters.append(continuation)
+                    return false
+                }
+                if room { continuation.resume() }
+            }
+        }
+    }
+
+    private func startFlushingIfIdle(_ state: inout State) {
+        guard state.flusher == nil else { return }
+        state.flusher = Task { await self.flushLoop() }
     }
 
     private func flushLoop() async {
         if linger > .zero { try? await EventLoopTimer.sleep(for: linger) }
-        while !buffer.isEmpty {
-            let batch = buffer
-            buffer = []
+        while true {
+            // Taking the batch and, when there is none, ending this flusher are one decision
+            // under the lock: a write that comes after it starts the next flusher.
+            let next = state.withLock { state -> FlushStep in
+                guard !state.buffer.isEmpty else {
+                    state.flusher = nil
+                    defer { state.drainWaiters = [] }
+                    return .finished(drainWaiters: state.drainWaiters)
+                }
+                defer { state.buffer = [] }
+                return .batch(state.buffer)
+            }
+            guard case .batch(let batch) = next else {
+                if case .finished(let waiters) = next { for waiter in waiters { waiter.resume() } }
+                return
+            }
+            // The batch left the buffer: writers waiting for room may come in while it commits.
+            wakeRoomWaiters()
             do {
                 let results = try await store.apply(batch.map(\.write))
-                if failures > 0 { logger.notice("engine writes committed again after \(failures) failed batch(es)") }
-                failures = 0
+                let recovered = state.withLock { state -> Int in
+                    defer { state.failures = 0 }
+                    return state.failures
+                }
+                if recovered > 0 { logger.notice("engine writes committed again after \(recovered) failed batch(es)") }
                 for (entry, result) in zip(batch, results) { entry.waiter?.resume(returning: result) }
             } catch {
-                failures += 1
                 let kept = batch.filter { $0.waiter == nil }
                 for entry in batch { entry.waiter?.resume(throwing: error) }
-                buffer = kept.map { Entry(write: $0.write, waiter: nil) } + buffer
+                let failures = state.withLock { state -> Int in
+                    state.failures += 1
+                    state.buffer = kept.map { Entry(write: $0.write, waiter: nil) } + state.buffer
+                    return state.failures
+                }
                 let delay = retryDelays.delay(afterFailures: failures)
                 logger.error(
                     "engine write batch of \(batch.count) failed (\(failures) in a row), keeping \(kept.count) write(s) to retry in \(delay): \(error)")
@@ -125,17 +178,21 @@ public actor WriteJournal {
             }
             wakeRoomWaiters()
         }
-        flusher = nil
-        let waiters = drainWaiters
-        drainWaiters = []
-        for waiter in waiters { waiter.resume() }
+    }
+
+    private enum FlushStep {
+        case batch([Entry])
+        case finished(drainWaiters: [CheckedContinuation<Void, Never>])
     }
 
     private func wakeRoomWaiters() {
-        guard buffer.count < capacity, !roomWaiters.isEmpty else { return }
-        let room = capacity - buffer.count
-        let woken = roomWaiters.prefix(room)
-        roomWaiters.removeFirst(woken.count)
+        let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            guard state.buffer.count < capacity, !state.roomWaiters.isEmpty else { return [] }
+            let room = capacity - state.buffer.count
+            let woken = Array(state.roomWaiters.prefix(room))
+            state.roomWaiters.removeFirst(woken.count)
+            return woken
+        }
         for waiter in woken { waiter.resume() }
     }
 }
