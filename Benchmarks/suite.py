@@ -519,7 +519,8 @@ def main():
     finally:
         sink.stop()
         shutil.rmtree(work, ignore_errors=True)
-    with open(os.path.join(os.path.dirname(arguments.output), "results.json"), "w") as raw:
+    os.makedirs(os.path.dirname(os.path.abspath(arguments.output)), exist_ok=True)
+    with open(os.path.join(os.path.dirname(os.path.abspath(arguments.output)), "results.json"), "w") as raw:
         json.dump(results, raw, indent=1)
     with open(arguments.output, "w") as report:
         report.write(render(results, arguments))
