@@ -146,9 +146,11 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try configuration()
-        // Swift concurrency's jobs run on NIO's event loops: actors, sockets and the store share
-        // threads, instead of every fire hopping between two thread pools.
-        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        // Swift concurrency keeps its own thread pool. Running it on NIO's event loops
+        // (`NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()`)
+        // saved about 18 % of CPU per fire at moderate load, but at saturation the engine's jobs
+        // crowded out every socket: 7,068 fires/s instead of 10,234 and an API that answered a
+        // few requests a second (Benchmarks/RESULTS-notes.md).
         MallocTuning.keepFreedMemory()
         do {
             let app = try await buildApplication(configuration: configuration)
