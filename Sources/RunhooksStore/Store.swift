@@ -6,7 +6,7 @@ import RunhooksCore
 /// user's data takes the user id and scopes its query by it, so one tenant can never read or
 /// change another's rows.
 public protocol Store: SettingsStore, AccountStore, JobStore, ExecutionLog, AlertStore, LeaseStore,
-    IdempotencyStore
+    IdempotencyStore, WebhookSecretStore
 {
     /// Which backend this is, for logs and the health endpoint ("sqlite", "postgres").
     var backendName: String { get }

@@ -11,6 +11,6 @@ struct Runhooks: AsyncParsableCommand {
             """,
         subcommands: [
             Serve.self, Admin.self, InitCommand.self, WhoAmI.self, RotateKey.self, UsageCommand.self, JobsCommand.self,
-            ExecutionsCommand.self, AlertsCommand.self, ClusterCommand.self,
+            ExecutionsCommand.self, AlertsCommand.self, WebhookSecretCommand.self, ClusterCommand.self,
         ])
 }

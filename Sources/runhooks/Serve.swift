@@ -94,6 +94,10 @@ struct Serve: AsyncParsableCommand {
             configuration.claimLeadMs = lead
         }
         configuration.jwtSecret = Environment.value("JWT_SECRET")
+        configuration.secretsKey = Environment.value("SECRETS_KEY")
+        if let key = configuration.secretsKey, key.utf8.count < 32 {
+            throw ValidationError("RUNHOOKS_SECRETS_KEY must be at least 32 bytes long (for example: openssl rand -base64 32)")
+        }
         configuration.cluster = try clusterConfiguration(httpHost: configuration.host)
         return configuration
     }

@@ -25,7 +25,9 @@ struct EngineHarness {
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-engine-\(UUID().uuidString)")
         let store = try SQLiteStore(path: directory.appendingPathComponent("runhooks.sqlite").path)
         let clock = reuse?.clock ?? ManualWallClock(Date(milliseconds: 1_736_942_400_000))
-        let context = EngineContext(store: store, ids: ObjectIDGenerator(), clock: clock, shards: ShardMap(shardCount: 4))
+        let context = EngineContext(
+            store: store, ids: ObjectIDGenerator(), clock: clock, shards: ShardMap(shardCount: 4),
+            secretBox: SecretBox(keyMaterial: "engine tests"))
         let tenants = TenantDirectory(context: context)
         var logger = Logger(label: "engine-test")
         logger.logLevel = .warning

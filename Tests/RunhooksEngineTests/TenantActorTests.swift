@@ -10,7 +10,10 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-engine-\(UUID().uuidString)")
         let store = try SQLiteStore(path: directory.appendingPathComponent("runhooks.sqlite").path)
         let clock = ManualWallClock()
-        return (EngineContext(store: store, ids: ObjectIDGenerator(), clock: clock, shards: ShardMap(shardCount: 8)), clock)
+        return (
+            EngineContext(
+                store: store, ids: ObjectIDGenerator(), clock: clock, shards: ShardMap(shardCount: 8),
+                secretBox: SecretBox(keyMaterial: "tenant tests")), clock)
     }
 
     func makeUser(_ context: EngineContext) async throws -> User {

@@ -60,6 +60,32 @@ import Testing
         await fixture.close()
     }
 
+    @Test(arguments: Backend.available) func webhookSecretsAreMadeOnceAndRotateInOneStep(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture.make(backend)
+        let store = fixture.store
+        let user = Fixtures.user()
+        try await store.insertUser(user, passwordHash: nil, apiKeyHash: "k")
+        #expect(try await store.webhookSecrets(userId: user.id) == nil)
+        #expect(try await store.usersWithoutWebhookSecret(limit: 10) == [user.id])
+        #expect(try await store.ensureWebhookSecret(userId: "nobody", sealed: "s0", at: Fixtures.now) == nil)
+        let made = try await store.ensureWebhookSecret(userId: user.id, sealed: "s1", at: Fixtures.now)
+        #expect(made == SealedWebhookSecrets(current: "s1", createdAt: Fixtures.now))
+        // A second node making one at the same time keeps the first.
+        #expect(try await store.ensureWebhookSecret(userId: user.id, sealed: "s2", at: Fixtures.now + 1) == made)
+        #expect(try await store.usersWithoutWebhookSecret(limit: 10).isEmpty)
+        let rotated = try await store.rotateWebhookSecret(
+            userId: user.id, sealed: "s3", at: Fixtures.now + 5, previousExpiresAt: Fixtures.now + 86_405)
+        #expect(
+            rotated
+                == SealedWebhookSecrets(
+                    current: "s3", createdAt: Fixtures.now + 5, previous: "s1", previousExpiresAt: Fixtures.now + 86_405))
+        #expect(try await store.webhookSecrets(userId: user.id) == rotated)
+        #expect(
+            try await store.rotateWebhookSecret(userId: "nobody", sealed: "x", at: Fixtures.now, previousExpiresAt: Fixtures.now)
+                == nil)
+        await fixture.close()
+    }
+
     @Test(arguments: Backend.available) func refreshTokensWorkOnceAndReuseIsReported(_ backend: Backend) async throws {
         let fixture = try await StoreFixture.make(backend)
         let store = fixture.store

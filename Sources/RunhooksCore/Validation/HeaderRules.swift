@@ -4,6 +4,8 @@ public enum HeaderRules {
     static let reserved: Set<String> = [
         "host", "content-length", "transfer-encoding", "connection", "upgrade", "te", "trailer",
         "keep-alive", "proxy-connection", "proxy-authorization", "expect",
+        // Standard Webhooks signing headers, set on every delivery.
+        "webhook-id", "webhook-timestamp", "webhook-signature",
     ]
 
     static func isTokenCharacter(_ byte: UInt8) -> Bool {

@@ -96,10 +96,21 @@ public struct AlertNotifier: Sendable {
             }
         case .webhook, .slack:
             let body = event.alert.channel == .webhook ? AlertMessages.webhookJSON(event) : AlertMessages.slackJSON(event)
+            var signing: Dispatcher.Signing?
+            if event.alert.channel == .webhook {
+                do {
+                    signing = Dispatcher.Signing(
+                        messageId: WebhookSignature.messageId(
+                            of: "alert:\(event.alert.id):\(event.lastExecution.id):\(event.notice)"),
+                        secrets: try await context.webhookSecrets.signingSecrets(userId: event.alert.userId))
+                } catch {
+                    return "not sent: the account's signing secret could not be read (\(error))"
+                }
+            }
             let outcome = await dispatcher.send(
                 url: event.alert.target, method: .POST,
                 headers: ["Content-Type": "application/json", "User-Agent": Dispatcher.userAgent], body: body,
-                timeoutMs: timeoutMs)
+                timeoutMs: timeoutMs, signing: signing)
             return outcome.isSuccess ? nil : (outcome.error ?? "failed")
         }
     }

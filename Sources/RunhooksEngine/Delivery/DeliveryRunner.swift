@@ -111,8 +111,20 @@ public struct DeliveryRunner: Sendable {
         }
         if attempt.isScheduledSlot { metrics.recordFire(lateness: context.clock.now().timeIntervalSince(attempt.slot)) }
         metrics.inFlight.increment()
-        let outcome = await dispatcher.deliver(
-            Dispatcher.Request(job: job, executionId: execution.id, attempt: attempt.number, scheduledFor: attempt.slot))
+        let outcome: DeliveryOutcome
+        do {
+            let signing = Dispatcher.Signing(
+                messageId: await messageId(of: attempt),
+                secrets: try await context.webhookSecrets.signingSecrets(userId: job.userId))
+            outcome = await dispatcher.deliver(
+                Dispatcher.Request(
+                    job: job, executionId: execution.id, attempt: attempt.number, scheduledFor: attempt.slot,
+                    signing: signing))
+        } catch {
+            logger.error("cannot read the signing secrets of account \(job.userId): \(error)")
+            outcome = DeliveryOutcome(
+                kind: .networkError, durationMs: 0, error: "not sent: the account's signing secret could not be read (\(error))")
+        }
         metrics.inFlight.decrement()
         if Task.isCancelled {
             await tenant.releaseSlot(plan: plan)
@@ -154,6 +166,24 @@ public struct DeliveryRunner: Sendable {
         try await tenant.finishAttempt(
             plan: plan, endedRun: next == .done ? (job, result.status == .success, final) : nil, notifier: notifier)
         return next
+    }
+
+    /// The Standard Webhooks message id of an attempt: that of the scheduled slot it delivers.
+    /// A replay (or a retry of one) delivers the slot of the execution it replays.
+    func messageId(of attempt: Attempt) async -> String {
+        var slot = attempt.slot
+        var replayed = attempt.replayOf
+        var hops = 0
+        while let executionId = replayed, hops < 16 {
+            guard let original = try? await context.store.execution(id: executionId, userId: attempt.job.userId) else {
+                // Purged by retention: the replayed execution's id still names the message.
+                return WebhookSignature.messageId(of: "\(attempt.job.id)@replay:\(executionId)")
+            }
+            slot = original.scheduledFor
+            replayed = original.replayOf
+            hops += 1
+        }
+        return WebhookSignature.messageId(jobId: attempt.job.id, slot: slot)
     }
 
     /// Backoff for retry number `retry`, stretched to honour a `Retry-After` (capped at an hour).

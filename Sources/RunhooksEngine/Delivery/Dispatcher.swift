@@ -25,8 +25,9 @@ public final class Dispatcher: Sendable {
         public var executionId: String
         public var attempt: Int
         public var scheduledFor: Date
+        public var signing: Signing?
 
-        public init(job: Job, executionId: String, attempt: Int, scheduledFor: Date) {
+        public init(job: Job, executionId: String, attempt: Int, scheduledFor: Date, signing: Signing? = nil) {
             url = job.httpConfig.url
             method = job.httpConfig.method
             headers = job.httpConfig.headers ?? [:]
@@ -36,6 +37,19 @@ public final class Dispatcher: Sendable {
             self.executionId = executionId
             self.attempt = attempt
             self.scheduledFor = scheduledFor
+            self.signing = signing
+        }
+    }
+
+    /// What a request is signed with (Standard Webhooks): its message id and the account's
+    /// active secrets. The timestamp is taken as the request leaves.
+    public struct Signing: Sendable {
+        public var messageId: String
+        public var secrets: [WebhookSecret]
+
+        public init(messageId: String, secrets: [WebhookSecret]) {
+            self.messageId = messageId
+            self.secrets = secrets
         }
     }
 
@@ -96,12 +110,14 @@ public final class Dispatcher: Sendable {
         headers["Runhooks-Attempt"] = String(request.attempt)
         headers["Runhooks-Scheduled-At"] = request.scheduledFor.iso8601Milliseconds
         return await send(
-            url: request.url, method: request.method, headers: headers, body: request.body, timeoutMs: request.timeoutMs)
+            url: request.url, method: request.method, headers: headers, body: request.body, timeoutMs: request.timeoutMs,
+            signing: request.signing)
     }
 
     /// Sends one HTTP request to a target that passes the SSRF guard now.
     public func send(
-        url: String, method: HTTPConfig.Method, headers: [String: String], body: String?, timeoutMs: Int
+        url: String, method: HTTPConfig.Method, headers: [String: String], body: String?, timeoutMs: Int,
+        signing: Signing? = nil
     ) async -> DeliveryOutcome {
         let start = ContinuousClock.now
         func elapsed() -> Int {
@@ -119,6 +135,14 @@ public final class Dispatcher: Sendable {
         for (name, value) in headers { outgoing.headers.replaceOrAdd(name: name, value: value) }
         if let host = pinned.hostHeader { outgoing.headers.replaceOrAdd(name: "Host", value: host) }
         if let body { outgoing.body = .bytes(ByteBuffer(string: body)) }
+        if let signing, !signing.secrets.isEmpty {
+            let timestamp = Int64(Date().timeIntervalSince1970)
+            for (name, value) in WebhookSignature.headers(
+                id: signing.messageId, timestamp: timestamp, body: Array((body ?? "").utf8), secrets: signing.secrets)
+            {
+                outgoing.headers.replaceOrAdd(name: name, value: value)
+            }
+        }
         let deadline = NIODeadline.now() + .milliseconds(Int64(timeoutMs))
         guard let client else {
             return DeliveryOutcome(kind: .networkError, durationMs: elapsed(), error: "not sent: the server is shutting down")

@@ -20,6 +20,7 @@ public struct AppServices: Sendable {
     public let clock: any WallClock
     public let ids: ObjectIDGenerator
     public let startedAt: Date
+    public let webhookSecrets: WebhookSecrets
     /// The delivery engine; nil when the routes run without one (router tests).
     public let engine: DeliveryEngine?
     /// Where `/metrics` reads from; nil serves no `/metrics`.
@@ -32,7 +33,8 @@ public struct AppServices: Sendable {
     public init(
         store: any Store, auth: AuthService, tenants: TenantDirectory, ownership: ShardOwnership, targets: TargetGuard,
         jobRules: JobRules, alertRules: AlertRules, limiter: RateLimiter, rateLimitsEnabled: Bool,
-        clock: any WallClock, ids: ObjectIDGenerator, engine: DeliveryEngine?, metrics: PrometheusCollectorRegistry? = nil
+        clock: any WallClock, ids: ObjectIDGenerator, webhookSecrets: WebhookSecrets, engine: DeliveryEngine?,
+        metrics: PrometheusCollectorRegistry? = nil
     ) {
         self.store = store
         self.auth = auth
@@ -46,6 +48,7 @@ public struct AppServices: Sendable {
         self.clock = clock
         self.ids = ids
         self.startedAt = clock.now()
+        self.webhookSecrets = webhookSecrets
         self.engine = engine
         self.metrics = metrics
     }

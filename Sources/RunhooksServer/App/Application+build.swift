@@ -24,6 +24,7 @@ public func buildRouter(services: AppServices) -> Router<RunhooksRequestContext>
     ExecutionsController(services: services).addRoutes(to: api)
     AlertsController(services: services).addRoutes(to: api)
     UsageController(services: services).addRoutes(to: api)
+    WebhookSecretController(services: services).addRoutes(to: api)
     HealthController(services: services).addRoutes(to: api)
     let document = OpenAPIDocument.make(version: HealthController.version)
     api.get("openapi.json") { _, _ in JSONResponse.make(status: .ok, body: document) }
@@ -41,12 +42,13 @@ public func buildRouter(services: AppServices) -> Router<RunhooksRequestContext>
 public func buildServices(
     configuration: ServerConfiguration, store: any Store, jwtSecret: String, clock: any WallClock = SystemWallClock(),
     withEngine: Bool = false, logger: Logger = Logger(label: "runhooks"), metrics: PrometheusCollectorRegistry? = nil,
-    nodeId: String = "local"
+    nodeId: String = "local", secretsKey: String? = nil
 ) async throws -> AppServices {
     let ids = ObjectIDGenerator()
     let shardCount = try await store.shardCount(proposing: configuration.shardCount)
     let shards = ShardMap(shardCount: shardCount)
-    let context = EngineContext(store: store, ids: ids, clock: clock, shards: shards)
+    let context = EngineContext(
+        store: store, ids: ids, clock: clock, shards: shards, secretBox: SecretBox(keyMaterial: secretsKey ?? jwtSecret))
     let tokens = try await TokenService(secret: jwtSecret, clock: clock)
     let tenants = TenantDirectory(context: context)
     let targets = TargetGuard(allowPrivateTargets: configuration.allowPrivateTargets)
@@ -74,7 +76,7 @@ public func buildServices(
         jobRules: JobRules(minIntervalMs: configuration.minIntervalMs),
         alertRules: AlertRules(allowPlainHTTPSlack: configuration.allowPrivateTargets),
         limiter: RateLimiter(clock: clock), rateLimitsEnabled: configuration.rateLimitsEnabled, clock: clock, ids: ids,
-        engine: engine, metrics: metrics)
+        webhookSecrets: context.webhookSecrets, engine: engine, metrics: metrics)
     if let cluster = configuration.cluster, let engine {
         services.gateway = ClusterGateway(ownership: ownership, clusterSecret: jwtSecret, metrics: metricsFactory)
         var gossipLogger = logger
@@ -116,11 +118,13 @@ public func buildApplication(configuration: ServerConfiguration) async throws ->
     } else {
         secret = try await store.sharedSetting("jwt_secret", proposing: try dataDirectory.jwtSecret())
     }
+    let secretsKey = try await SecretsKey.resolve(configured: configuration.secretsKey, store: store)
     let nodeId = try configuration.cluster.map { try $0.nodeId ?? dataDirectory.nodeId() } ?? "local"
     let services = try await buildServices(
         configuration: configuration, store: store, jwtSecret: secret, clock: EventLoopWallClock(), withEngine: true,
         logger: logger,
-        metrics: PrometheusCollectorRegistry(), nodeId: nodeId)
+        metrics: PrometheusCollectorRegistry(), nodeId: nodeId, secretsKey: secretsKey)
+    _ = try await services.webhookSecrets.backfill(logger: logger)
     let router = buildRouter(services: services)
     // Shut down in reverse order: the coordinator hands its shards over while the engine and
     // the gateway still run.

@@ -146,6 +146,32 @@ extension OpenAPIDocument {
                         "attempts": ["type": "integer"], "createdAt": timestamp,
                     ],
                 ],
+                "WebhookSecret": [
+                    "type": "object",
+                    "description": """
+                        The account's Standard Webhooks signing secret. Every delivery (job requests and webhook \
+                        alerts) carries `webhook-id`, `webhook-timestamp` and `webhook-signature` (one `v1,<base64>` \
+                        HMAC-SHA256 over `id.timestamp.body` per active secret: the current one, and the previous one \
+                        until it expires).
+                        """,
+                    "required": ["secret", "createdAt", "previous"],
+                    "properties": [
+                        "secret": ["type": "string", "pattern": "^whsec_[A-Za-z0-9+/]+={0,2}$"],
+                        "createdAt": timestamp,
+                        "previous": [
+                            "oneOf": [
+                                ["type": "null"],
+                                [
+                                    "type": "object", "required": ["secret", "expiresAt"],
+                                    "properties": [
+                                        "secret": ["type": "string", "pattern": "^whsec_[A-Za-z0-9+/]+={0,2}$"],
+                                        "expiresAt": timestamp,
+                                    ],
+                                ],
+                            ]
+                        ],
+                    ],
+                ],
                 "Usage": [
                     "type": "object",
                     "properties": [

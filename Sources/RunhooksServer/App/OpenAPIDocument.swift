@@ -201,6 +201,16 @@ enum OpenAPIDocument {
                     "List an alert's notices", tag: "Alerts", parameters: [idParameter] + pageParameters,
                     ok: (200, paged("AlertDelivery"), "A page of notices"))
             ],
+            "/webhook-secret": [
+                "get": operation(
+                    "The account's webhook signing secret", tag: "Account",
+                    ok: (200, envelope(ref("WebhookSecret")), "The current secret, and the previous one until it expires"))
+            ],
+            "/webhook-secret/rotate": [
+                "post": operation(
+                    "Replace the webhook signing secret (the previous one keeps signing for 24 hours)", tag: "Account",
+                    ok: (200, envelope(ref("WebhookSecret")), "The new secret and the previous one"), idempotent: true)
+            ],
             "/usage/me": ["get": operation("Plan, limits and usage", tag: "Usage", ok: (200, envelope(ref("Usage")), "Usage"))],
             "/health": [
                 "get": operation(

@@ -22,6 +22,9 @@ public struct ServerConfiguration: Sendable {
     public var claimLeadMs = 50
     /// The JWT signing secret; nil means the one kept in the data directory (made on first start).
     public var jwtSecret: String?
+    /// The key that seals webhook signing secrets in the store; nil means one kept in the store
+    /// itself (made on first start). Set it (`RUNHOOKS_SECRETS_KEY`) to keep it out of the database.
+    public var secretsKey: String?
     public var bcryptCost: UInt8 = 10
     /// Set when this node is part of a cluster (`--cluster-port` or `--join`).
     public var cluster: ClusterConfiguration?

@@ -42,6 +42,7 @@ struct AuthController {
         let password = try body.requiredString("password", length: 8...128)
         let name = try body.requiredLine("name", length: 1...255)
         let account = try await services.auth.register(email: email, password: password, name: name)
+        _ = try await services.webhookSecrets.revealed(userId: account.user.id)
         let tokens = try await services.auth.issueTokens(for: account.user.id)
         return JSONResponse.success(
             .created, data: RegisterData(user: UserSummaryDTO(account.user), tokens: tokens, apiKey: account.apiKey),
@@ -53,6 +54,7 @@ struct AuthController {
         try body.rejectUnknown(allowed: ["name"])
         let name = try body.line("name", length: 1...255) ?? "Anonymous"
         let account = try await services.auth.registerAnonymous(name: name)
+        _ = try await services.webhookSecrets.revealed(userId: account.user.id)
         return JSONResponse.success(
             .created, data: RegisterData(user: UserSummaryDTO(account.user), tokens: nil, apiKey: account.apiKey),
             message: "Anonymous account created. Save the API key -- it cannot be retrieved again.")

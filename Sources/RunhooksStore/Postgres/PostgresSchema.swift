@@ -166,6 +166,19 @@ enum PostgresSchema {
                 );
                 CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
                 """),
+        // Accounts made before this migration get their secret at the next start
+        // (`WebhookSecrets.backfill`): sealing needs the server's secrets key.
+        Migration(
+            version: 2, name: "webhook secrets",
+            sql: """
+                CREATE TABLE webhook_secrets (
+                    user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+                    secret TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    previous_secret TEXT,
+                    previous_expires_at BIGINT
+                );
+                """),
     ]
 
     static func migrate(_ store: PostgresStore) async throws {

@@ -167,6 +167,20 @@ enum SQLiteSchema {
                     CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
                     """)
         }
+        // Accounts made before this migration get their secret at the next start
+        // (`WebhookSecrets.backfill`): sealing needs the server's secrets key.
+        migrator.registerMigration("v5-webhook-secrets") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE webhook_secrets (
+                        user_id TEXT PRIMARY KEY NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        secret TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        previous_secret TEXT,
+                        previous_expires_at INTEGER
+                    );
+                    """)
+        }
         return migrator
     }
 }

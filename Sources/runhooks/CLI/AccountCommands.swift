@@ -58,3 +58,29 @@ struct UsageCommand: AsyncParsableCommand {
         options.output.fields(reply.data?["limits"])
     }
 }
+
+/// `runhooks webhook-secret [--rotate]`: the secret deliveries are signed with.
+struct WebhookSecretCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "webhook-secret",
+        abstract: "Show the account's webhook signing secret (Standard Webhooks), or replace it.",
+        discussion: """
+            Every delivery carries webhook-id, webhook-timestamp and webhook-signature headers; a receiver \
+            verifies them with this secret (see docs/SIGNING.md). After --rotate, deliveries are signed with \
+            both the new and the previous secret for 24 hours, so receivers can switch without losing any.
+            """)
+    @OptionGroup var options: ClientOptions
+    @Flag(help: "Replace the secret; the previous one keeps signing for 24 hours.") var rotate = false
+
+    func run() async throws {
+        let client = try options.client()
+        let reply = rotate ? try await client.send(.POST, "/webhook-secret/rotate") : try await client.send(.GET, "/webhook-secret")
+        if options.json { return options.output.printJSON(reply.data) }
+        if rotate { options.output.message(reply.message ?? "Signing secret rotated") }
+        print("secret:     \(Output.text(reply.data?["secret"]))")
+        print("created at: \(Output.text(reply.data?["createdAt"]))")
+        if let previous = reply.data?["previous"], previous != .null {
+            print("previous:   \(Output.text(previous["secret"])) (signs until \(Output.text(previous["expiresAt"])))")
+        }
+    }
+}
