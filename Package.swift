@@ -164,7 +164,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RunhooksCoreTests",
-            dependencies: ["RunhooksCore"],
+            dependencies: ["RunhooksCore", "RunhooksTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

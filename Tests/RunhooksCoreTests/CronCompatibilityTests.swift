@@ -1,4 +1,5 @@
 import Foundation
+import RunhooksTestSupport
 import Testing
 
 @testable import RunhooksCore
@@ -75,8 +76,8 @@ import Testing
 
     static func cronsim(_ cases: [Case]) throws -> [[Int64]?] {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script]
+        process.executableURL = URL(fileURLWithPath: try TestPython.executable())
+        process.arguments = ["-c", script]
         let input = Pipe()
         let output = Pipe()
         let errors = Pipe()
@@ -90,7 +91,7 @@ import Testing
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw TestFailure("python3 with cronsim failed (pip install cronsim): \(message)")
+            throw TestFailure("python3 with cronsim failed: \(message)")
         }
         return try JSONDecoder().decode([[Int64]?].self, from: data)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import RunhooksTestSupport
 
 /// A real SMTP server on loopback (the Python package aiosmtpd, installed by .ci/run) that
 /// prints every message it receives as one JSON line.
@@ -67,8 +68,8 @@ final class SMTPSink: @unchecked Sendable {
     /// With `requireAuth`, the server accepts only AUTH as runhooks / s3cret; with
     /// `offerStartTLS`, it offers STARTTLS with a self-signed certificate.
     init(requireAuth: Bool = false, offerStartTLS: Bool = false) throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", Self.script] + (requireAuth ? ["auth"] : []) + (offerStartTLS ? ["starttls"] : [])
+        process.executableURL = URL(fileURLWithPath: try TestPython.executable())
+        process.arguments = ["-c", Self.script] + (requireAuth ? ["auth"] : []) + (offerStartTLS ? ["starttls"] : [])
         let output = Pipe()
         process.standardOutput = output
         process.standardInput = input
@@ -85,7 +86,7 @@ final class SMTPSink: @unchecked Sendable {
         }
         _ = started.wait(timeout: .now() + 20)
         guard let line = lock.withLock({ portLine }), let port = Int(line) else {
-            throw SinkFailure("aiosmtpd did not start (pip install aiosmtpd)")
+            throw SinkFailure("aiosmtpd did not start (see .build/test-python.log)")
         }
         self.port = port
     }

@@ -41,8 +41,8 @@ public enum StandardWebhooksVerifier {
         FileManager.default.createFile(atPath: output.path, contents: nil)
         FileManager.default.createFile(atPath: errors.path, contents: nil)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, secret]
+        process.executableURL = URL(fileURLWithPath: try TestPython.executable())
+        process.arguments = ["-c", script, secret]
         process.standardInput = try FileHandle(forReadingFrom: input)
         process.standardOutput = try FileHandle(forWritingTo: output)
         process.standardError = try FileHandle(forWritingTo: errors)
@@ -50,7 +50,7 @@ public enum StandardWebhooksVerifier {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             throw VerifierFailure(
-                "python3 with standardwebhooks failed (scripts/test installs it): \((try? String(contentsOf: errors, encoding: .utf8)) ?? "")")
+                "python3 with standardwebhooks failed: \((try? String(contentsOf: errors, encoding: .utf8)) ?? "")")
         }
         return try JSONDecoder().decode([Bool].self, from: Data(contentsOf: output))
     }

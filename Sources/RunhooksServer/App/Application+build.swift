@@ -118,6 +118,7 @@ public func buildApplication(configuration: ServerConfiguration) async throws ->
     } else {
         secret = try await store.sharedSetting("jwt_secret", proposing: try dataDirectory.jwtSecret())
     }
+    let firstStart = try await !store.hasAccounts()
     let secretsKey = try await SecretsKey.resolve(configured: configuration.secretsKey, store: store)
     let nodeId = try configuration.cluster.map { try $0.nodeId ?? dataDirectory.nodeId() } ?? "local"
     let services = try await buildServices(
@@ -144,7 +145,13 @@ public func buildApplication(configuration: ServerConfiguration) async throws ->
             withExtendedLifetime(dataDirectory) {}
             let port = channel.localAddress?.port ?? configuration.port
             services.cluster?.gatewayListening(at: "http://\(configuration.host):\(port)")
-            FileHandle.standardOutput.write(Data("runhooks listening on http://\(configuration.host):\(port)\n".utf8))
+            FileHandle.standardOutput.write(
+                Data(
+                    StartBanner(
+                        host: configuration.host, port: port, store: location.displayName,
+                        dataDirectory: URL(fileURLWithPath: dataDirectory.path).standardizedFileURL.path,
+                        firstStart: firstStart
+                    ).text.utf8))
         },
         logger: logger)
 }

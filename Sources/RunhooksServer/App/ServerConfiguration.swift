@@ -74,6 +74,14 @@ public enum StoreLocation: Sendable, Equatable {
         }
     }
 
+    /// Where the data lives, for the start-up banner (a PostgreSQL password is not shown).
+    public var displayName: String {
+        switch self {
+        case .sqlite(let path): return "SQLite, \(URL(fileURLWithPath: path).standardizedFileURL.path)"
+        case .postgres(let url): return "PostgreSQL, \(url.redacted)"
+        }
+    }
+
     public var isShared: Bool {
         if case .postgres = self { return true }
         return false

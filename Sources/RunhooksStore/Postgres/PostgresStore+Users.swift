@@ -46,6 +46,10 @@ extension PostgresStore {
         ).first { _ in true } ?? false
     }
 
+    public func hasAccounts() async throws -> Bool {
+        try await client.query("SELECT EXISTS (SELECT 1 FROM users)", logger: logger).first { try $0.decode(Bool.self) } ?? false
+    }
+
     public func credentialsGeneration() async throws -> Int64 {
         try await client.query(
             "SELECT value::bigint FROM meta WHERE key = 'credentials_generation'", logger: logger

@@ -13,6 +13,8 @@ public protocol AccountStore: Sendable {
     /// A number that grows with every change to an account's API key, plan or role, on any node
     /// of the store: a node that keeps accounts in memory forgets them when it moves.
     func credentialsGeneration() async throws -> Int64
+    /// Whether any account exists (a store without one is a first start).
+    func hasAccounts() async throws -> Bool
 
     // Refresh tokens (rotation and reuse detection)
     func insertRefreshToken(_ token: RefreshTokenRecord) async throws

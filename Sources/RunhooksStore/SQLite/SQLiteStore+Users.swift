@@ -57,6 +57,10 @@ extension SQLiteStore {
         }
     }
 
+    public func hasAccounts() async throws -> Bool {
+        try await pool.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM users)") ?? false }
+    }
+
     public func credentialsGeneration() async throws -> Int64 {
         try await pool.read { db in
             try Int64.fetchOne(db.cachedStatement(sql: "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'credentials_generation'")) ?? 0

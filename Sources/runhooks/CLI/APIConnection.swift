@@ -33,8 +33,7 @@ struct APIConnection {
         do {
             response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
         } catch {
-            let reason = "\(error)".contains("Connection refused") ? "connection refused (is the server running?)" : "\(error)"
-            throw CommandFailure("cannot reach \(baseURL): \(reason)")
+            throw CommandFailure("cannot reach \(baseURL): \(Self.describeConnectFailure(error))")
         }
         let bytes = try await response.body.collect(upTo: 64 * 1_048_576)
         let status = Int(response.status.code)
@@ -46,5 +45,36 @@ struct APIConnection {
             throw CommandFailure(text)
         }
         return Reply(status: status, data: envelope?["data"], message: envelope?["message"]?.string)
+    }
+
+    /// Checks that a Runhooks API answers at the base URL, with a plain message when not.
+    func requireRunhooks() async throws {
+        let health: Reply
+        do {
+            health = try await send(.GET, "/health")
+        } catch let failure as CommandFailure where failure.description.contains("(HTTP 404)") {
+            throw CommandFailure(
+                "\(baseURL) answers, but not as a Runhooks API (GET /health: HTTP 404); "
+                    + "give the server's address, e.g. --api-url http://127.0.0.1:8080")
+        }
+        guard health.data?["status"] != nil else {
+            throw CommandFailure("\(baseURL) answers, but not as a Runhooks API; give the server's address, e.g. --api-url http://127.0.0.1:8080")
+        }
+    }
+
+    static func describeConnectFailure(_ error: any Error) -> String {
+        let text = "\(error)"
+        if text.contains("Connection refused") || text.contains("connectionRefused") {
+            return "connection refused: no server is listening there (start one with `runhooks serve`)"
+        }
+        if text.contains("connectTimeout") || text.contains("deadlineExceeded") || text.contains("Timeout") {
+            return "no answer in time: is the address right, and is the server running?"
+        }
+        if text.contains("NXDOMAIN") || text.contains("nodename nor servname") || text.contains("Name or service not known")
+            || text.contains("getaddrinfo") || text.contains("resolve")
+        {
+            return "the host name does not resolve"
+        }
+        return text
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RunhooksCore
 
 /// Options every client command takes. The API URL comes from `--api-url`, then
 /// `RUNHOOKS_API_URL`, then the saved configuration; the key from `RUNHOOKS_API_KEY`, then the
@@ -12,7 +13,7 @@ struct ClientOptions: ParsableArguments {
     func resolvedURL() throws -> String {
         let saved = try ClientConfig.load()?.apiURL
         let url = apiURL ?? ProcessInfo.processInfo.environment["RUNHOOKS_API_URL"] ?? saved ?? ClientConfig.defaultAPIURL
-        return url.hasSuffix("/") ? String(url.dropLast()) : url
+        return APIBaseURL.normalize(url)
     }
 
     func resolvedKey() throws -> String {

@@ -29,9 +29,10 @@ struct InitCommand: AsyncParsableCommand {
                 "\(ClientConfig.path) already holds an API key (for \(existing.apiURL)); "
                     + "run with --force to replace it, or set RUNHOOKS_CONFIG to keep several accounts")
         }
-        var url = apiURL ?? ProcessInfo.processInfo.environment["RUNHOOKS_API_URL"] ?? existing?.apiURL ?? ClientConfig.defaultAPIURL
-        if url.hasSuffix("/") { url.removeLast() }
+        let url = APIBaseURL.normalize(
+            apiURL ?? ProcessInfo.processInfo.environment["RUNHOOKS_API_URL"] ?? existing?.apiURL ?? ClientConfig.defaultAPIURL)
         let connection = APIConnection(baseURL: url, apiKey: nil)
+        try await connection.requireRunhooks()
         let reply: APIConnection.Reply
         if let email {
             let body: JSONValue = [
