@@ -196,4 +196,81 @@ import Testing
         let status = try await cli.run("cluster", "status")
         #expect(status.status == 0 && status.stdout.contains("standalone"))
     }
+
+    @Test func initTakesTheServersAddressAndSaysWhenNothingAnswers() async throws {
+        let server = try await Self.server()
+        defer { server.terminate() }
+        let cli = Client()
+        let base = "http://127.0.0.1:\(server.port)"
+        let made = try await cli.run("init", "--api-url", base + "/")
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(try String(contentsOfFile: cli.configPath, encoding: .utf8).contains(server.apiURL))
+        #expect(try await cli.run("whoami").status == 0)
+        #expect(try await cli.run("whoami", "--api-url", base).status == 0)
+
+        let elsewhere = Client()
+        let nothing = try await elsewhere.run("init", "--api-url", "http://127.0.0.1:1")
+        #expect(nothing.status != 0)
+        #expect(nothing.stderr.contains("connection refused: no server is listening there"), "\(nothing.stderr)")
+        let wrongPath = try await elsewhere.run("init", "--api-url", base + "/not-the-api")
+        #expect(wrongPath.stderr.contains("answers, but not as a Runhooks API"), "\(wrongPath.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: elsewhere.configPath))
+    }
+
+    @Test func jobsExportAndImportBetweenAccounts() async throws {
+        let server = try await Self.server()
+        defer { server.terminate() }
+        let source = Client()
+        #expect(try await source.run("init", "--api-url", server.apiURL).status == 0)
+        #expect(
+            try await source.run(
+                "jobs", "create", "--name", "nightly", "--cron", "0 3 * * *", "--tz", "Europe/Paris", "--url",
+                "https://example.com/n", "--header", "Authorization: Bearer abc", "--tag", "ops", "--description", "backup"
+            ).status == 0)
+        let paused = try await source.run(
+            "jobs", "create", "--name", "every five", "--every", "5m", "--url", "https://example.com/five", "--json")
+        let pausedId = try #require((paused.json as? [String: Any])?["id"] as? String)
+        #expect(try await source.run("jobs", "pause", pausedId).status == 0)
+
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("jobs-\(UUID().uuidString).json").path
+        let exported = try await source.run("jobs", "export", "--file", file)
+        #expect(exported.status == 0, "\(exported.stderr)")
+        #expect(exported.stderr.contains("look like credentials (nightly)"))
+        let attributes = try FileManager.default.attributesOfItem(atPath: file)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
+        #expect(document["format"] as? String == "runhooks-jobs")
+        let jobs = try #require(document["jobs"] as? [[String: Any]])
+        #expect(Set(jobs.compactMap { $0["name"] as? String }) == ["nightly", "every five"])
+        #expect(jobs.allSatisfy { $0["id"] == nil && $0["createdAt"] == nil })
+        #expect(!String(decoding: try Data(contentsOf: URL(fileURLWithPath: file)), as: UTF8.self).contains("rh_live_"))
+
+        let target = Client()
+        #expect(try await target.run("init", "--api-url", server.apiURL).status == 0)
+        let dry = try await target.run("jobs", "import", file, "--dry-run")
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.contains("2 would be created, 0 skipped, 0 refused"))
+        #expect(((try await target.run("jobs", "list", "--json")).json as? [String: Any])?["total"] as? Int == 0)
+
+        let imported = try await target.run("jobs", "import", file)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout.contains("2 created, 0 skipped, 0 refused"))
+        let listed = try #require(((try await target.run("jobs", "list", "--json")).json as? [String: Any])?["data"] as? [[String: Any]])
+        let byName = Dictionary(uniqueKeysWithValues: listed.map { ($0["name"] as? String ?? "", $0) })
+        #expect(byName["every five"]?["status"] as? String == "paused")
+        #expect((byName["nightly"]?["schedule"] as? [String: Any])?["timezone"] as? String == "Europe/Paris")
+        #expect(((byName["nightly"]?["httpConfig"] as? [String: Any])?["headers"] as? [String: String])?["Authorization"] == "Bearer abc")
+        #expect(byName["nightly"]?["description"] as? String == "backup")
+
+        // Again: nothing is doubled; a job the server refuses is reported with the reason.
+        var withBad = document
+        withBad["jobs"] = jobs + [["name": "bad", "schedule": ["type": "interval", "expression": "10"], "httpConfig": ["url": "https://example.com"]]]
+        try JSONSerialization.data(withJSONObject: withBad).write(to: URL(fileURLWithPath: file))
+        let again = try await target.run("jobs", "import", file, "--json")
+        #expect(again.status == 1)
+        let report = try #require(again.json as? [[String: String]])
+        #expect(report.map { $0["result"] } == ["skipped", "skipped", "refused"])
+        #expect(report.last?["detail"]?.contains("schedule.expression") == true)
+        try? FileManager.default.removeItem(atPath: file)
+    }
 }

@@ -7,7 +7,7 @@ struct JobsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobs", abstract: "Create, list, change and run jobs.",
         subcommands: [List.self, Get.self, Create.self, Update.self, Delete.self, Pause.self, Resume.self, Trigger.self,
-            Executions.self])
+            Executions.self, Export.self, Import.self])
 
     /// Sends a change and shows the job as it now is.
     static func change(_ id: String, _ body: JSONValue, options: ClientOptions, saying message: String? = nil) async throws {
