@@ -75,11 +75,25 @@ public struct TargetGuard: Sendable {
     }
 }
 
-/// Where a delivery attempt connects: the URL to request and, for plain http pinned to an
-/// address, the Host header the target expects.
+/// Where a delivery attempt connects: the address the guard checked (the connection goes to it,
+/// so a DNS answer that changes between check and connect cannot redirect the request), and
+/// what the request names: the host for `Host` and TLS (SNI and certificate), the path.
 public struct PinnedTarget: Sendable, Equatable {
-    public var url: String
-    public var hostHeader: String?
+    public var isTLS: Bool
+    /// The host as written in the URL (lowercased, without IPv6 brackets).
+    public var host: String
+    public var port: Int
+    public var address: IPAddress
+    /// Path and query, at least "/".
+    public var requestTarget: String
+    /// How long resolving the host took, in ms; nil for a literal address.
+    public var dnsMs: Double?
+
+    /// `host[:port]`, the port only when it is not the scheme's default.
+    public var hostHeader: String {
+        let name = host.contains(":") ? "[\(host)]" : host
+        return port == (isTLS ? 443 : 80) ? name : "\(name):\(port)"
+    }
 }
 
 public struct TargetRefusal: Error, Sendable, Equatable {
@@ -92,15 +106,22 @@ extension TargetGuard {
     /// Checks a target at delivery time against the addresses it resolves to now.
     public func pin(_ urlText: String) async -> Result<PinnedTarget, TargetRefusal> {
         if let verdict = literalVerdicts[urlText] { return verdict }
-        guard let target = try? TargetURL(urlText, field: "url"),
-            var components = URLComponents(string: urlText)
-        else { return .failure(TargetRefusal(message: "invalid target URL", isPolicy: true)) }
+        guard let target = try? TargetURL(urlText, field: "url"), let components = URLComponents(string: urlText) else {
+            return .failure(TargetRefusal(message: "invalid target URL", isPolicy: true))
+        }
+        var requestTarget = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
+        if let query = components.percentEncodedQuery { requestTarget += "?" + query }
+        func pinned(_ address: IPAddress, dnsMs: Double?) -> PinnedTarget {
+            PinnedTarget(
+                isTLS: target.scheme == "https", host: target.host, port: target.port, address: address,
+                requestTarget: requestTarget, dnsMs: dnsMs)
+        }
         if let literal = target.literalAddress {
             let verdict: Result<PinnedTarget, TargetRefusal>
             if !allowPrivateTargets, let reason = literal.nonPublicReason {
                 verdict = .failure(TargetRefusal(message: "refused: target is \(reason) (\(literal))", isPolicy: true))
             } else {
-                verdict = .success(PinnedTarget(url: urlText, hostHeader: nil))
+                verdict = .success(pinned(literal, dnsMs: nil))
             }
             literalVerdicts[urlText] = verdict
             return verdict
@@ -108,7 +129,9 @@ extension TargetGuard {
         if !allowPrivateTargets, let reason = target.nonPublicReasonWithoutDNS {
             return .failure(TargetRefusal(message: "refused: target is \(reason) (\(target.host))", isPolicy: true))
         }
+        let started = ContinuousClock.now
         let addresses = await resolve(target.host)
+        let dnsMs = (ContinuousClock.now - started).fractionalMilliseconds
         guard let first = addresses.first else {
             return .failure(TargetRefusal(message: "could not resolve host \(target.host)", isPolicy: false))
         }
@@ -120,9 +143,6 @@ extension TargetGuard {
                 }
             }
         }
-        guard target.scheme == "http" else { return .success(PinnedTarget(url: urlText, hostHeader: nil)) }
-        let hostHeader = components.port.map { "\(target.host):\($0)" } ?? target.host
-        if case .v6 = first { components.host = "[\(first)]" } else { components.host = "\(first)" }
-        return .success(PinnedTarget(url: components.string ?? urlText, hostHeader: hostHeader))
+        return .success(pinned(first, dnsMs: dnsMs))
     }
 }

@@ -32,11 +32,16 @@ public struct ExecutionResult: Sendable, Equatable {
     public var responseBody: String?
     public var error: String?
     public var retryAt: Date?
+    public var timing: ExecutionTiming?
+    public var lateMs: Double?
 
     public init(
         executionId: String, status: Execution.Status, startedAt: Date?, completedAt: Date, durationMs: Int?,
-        httpStatusCode: Int?, responseBody: String?, error: String?, retryAt: Date?
+        httpStatusCode: Int?, responseBody: String?, error: String?, retryAt: Date?, timing: ExecutionTiming? = nil,
+        lateMs: Double? = nil
     ) {
+        self.timing = timing
+        self.lateMs = lateMs
         self.executionId = executionId
         self.status = status
         self.startedAt = startedAt

@@ -29,13 +29,20 @@ public struct Execution: Sendable, Equatable {
     /// Slots skipped while the server was down, caught up by this run (first attempt only).
     public var missedSlots: Int
     public var createdAt: Date
+    /// Where the attempt's time went; nil until it was sent.
+    public var timing: ExecutionTiming?
+    /// How late the request left: send time minus the time it was due (the slot, the retry's
+    /// time, or the replay's request), in ms; nil until it was sent.
+    public var lateMs: Double?
 
     public init(
         id: String, jobId: String, userId: String, status: Status, scheduledFor: Date, attempt: Int,
         startedAt: Date? = nil, completedAt: Date? = nil, durationMs: Int? = nil, httpStatusCode: Int? = nil,
         responseBody: String? = nil, error: String? = nil, replayOf: String? = nil, retryAt: Date? = nil,
-        missedSlots: Int = 0, createdAt: Date
+        missedSlots: Int = 0, createdAt: Date, timing: ExecutionTiming? = nil, lateMs: Double? = nil
     ) {
+        self.timing = timing
+        self.lateMs = lateMs
         self.id = id
         self.jobId = jobId
         self.userId = userId

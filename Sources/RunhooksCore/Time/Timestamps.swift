@@ -52,3 +52,11 @@ extension Duration {
         components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
     }
 }
+
+extension Duration {
+    /// The duration in milliseconds with two decimals.
+    public var fractionalMilliseconds: Double {
+        let ms = Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
+        return (ms * 100).rounded() / 100
+    }
+}

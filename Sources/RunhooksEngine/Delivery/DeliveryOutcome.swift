@@ -1,4 +1,5 @@
 import Foundation
+import RunhooksCore
 
 /// What one HTTP attempt came to.
 public struct DeliveryOutcome: Sendable, Equatable {
@@ -16,8 +17,14 @@ public struct DeliveryOutcome: Sendable, Equatable {
     public var error: String?
     /// Seconds from a `Retry-After` header, if the response had one.
     public var retryAfterSeconds: Int?
+    /// Where the attempt's time went, phase by phase.
+    public var timing: ExecutionTiming?
 
-    public init(kind: Kind, responseBody: String? = nil, durationMs: Int, error: String? = nil, retryAfterSeconds: Int? = nil) {
+    public init(
+        kind: Kind, responseBody: String? = nil, durationMs: Int, error: String? = nil, retryAfterSeconds: Int? = nil,
+        timing: ExecutionTiming? = nil
+    ) {
+        self.timing = timing
         self.kind = kind
         self.responseBody = responseBody
         self.durationMs = durationMs

@@ -111,6 +111,7 @@ public struct DeliveryRunner: Sendable {
         }
         if attempt.isScheduledSlot { metrics.recordFire(lateness: context.clock.now().timeIntervalSince(attempt.slot)) }
         metrics.inFlight.increment()
+        let sentAt = context.clock.now()
         let outcome: DeliveryOutcome
         do {
             let signing = Dispatcher.Signing(
@@ -136,7 +137,8 @@ public struct DeliveryRunner: Sendable {
         var result = ExecutionResult(
             executionId: execution.id, status: .success, startedAt: startedAt, completedAt: completedAt,
             durationMs: outcome.durationMs, httpStatusCode: outcome.statusCode, responseBody: outcome.responseBody,
-            error: outcome.error, retryAt: nil)
+            error: outcome.error, retryAt: nil, timing: outcome.timing,
+            lateMs: max(0, sentAt.timeIntervalSince(attempt.sendAt ?? attempt.slot) * 1000))
         var next = Next.done
         if !outcome.isSuccess {
             if outcome.isRetryable && !lastAllowed {

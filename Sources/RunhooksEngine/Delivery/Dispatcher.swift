@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
@@ -56,50 +55,14 @@ public final class Dispatcher: Sendable {
     public static let userAgent = "Runhooks/0.1.0"
 
     let targets: TargetGuard
-    private enum ClientState {
-        case idle
-        case running(HTTPClient)
-        case shutDown
-    }
-
-    /// The client is made on first use (a dispatcher that never sends needs no shutdown) and
-    /// never again after `shutdown()`.
-    private let clientState = NIOLockedValueBox(ClientState.idle)
+    let client = DeliveryHTTPClient()
 
     public init(targets: TargetGuard) {
         self.targets = targets
     }
 
-    var client: HTTPClient? {
-        clientState.withLockedValue { state in
-            switch state {
-            case .running(let client): return client
-            case .shutDown: return nil
-            case .idle: break
-            }
-            var configuration = HTTPClient.Configuration()
-            configuration.redirectConfiguration = .disallow
-            configuration.decompression = .enabled(limit: .ratio(20))
-            configuration.connectionPool = .init(idleTimeout: .seconds(60))
-            // As many connections to one host as the engine has runs in flight: a slow endpoint
-            // must not queue other jobs' requests to the same host behind its own (each tenant's
-            // plan already bounds how many of its runs are in flight).
-            configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = InFlightRuns.defaultCapacity
-            // A refused connection is this attempt's answer; retrying is the run's decision.
-            configuration.connectionPool.retryConnectionEstablishment = false
-            let created = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-            state = .running(created)
-            return created
-        }
-    }
-
     public func shutdown() async throws {
-        let client = clientState.withLockedValue { state -> HTTPClient? in
-            defer { state = .shutDown }
-            if case .running(let client) = state { return client }
-            return nil
-        }
-        try await client?.shutdown()
+        await client.shutdown()
     }
 
     public func deliver(_ request: Request) async -> DeliveryOutcome {
@@ -120,75 +83,81 @@ public final class Dispatcher: Sendable {
         signing: Signing? = nil
     ) async -> DeliveryOutcome {
         let start = ContinuousClock.now
-        func elapsed() -> Int {
-            let duration = ContinuousClock.now - start
-            return Int(duration.milliseconds)
+        let deadline = NIODeadline.now() + .milliseconds(Int64(timeoutMs))
+        var timing = ExecutionTiming(totalMs: 0)
+        func finished(_ outcome: DeliveryOutcome) -> DeliveryOutcome {
+            var outcome = outcome
+            timing.totalMs = (ContinuousClock.now - start).fractionalMilliseconds
+            outcome.durationMs = Int((ContinuousClock.now - start).milliseconds)
+            outcome.timing = timing
+            return outcome
         }
         let pinned: PinnedTarget
         switch await targets.pin(url) {
         case .success(let target): pinned = target
         case .failure(let refusal):
-            return DeliveryOutcome(kind: refusal.isPolicy ? .refused : .networkError, durationMs: elapsed(), error: refusal.message)
+            return finished(DeliveryOutcome(kind: refusal.isPolicy ? .refused : .networkError, durationMs: 0, error: refusal.message))
         }
-        var outgoing = HTTPClientRequest(url: pinned.url)
-        outgoing.method = HTTPMethod(rawValue: method.rawValue)
-        for (name, value) in headers { outgoing.headers.replaceOrAdd(name: name, value: value) }
-        if let host = pinned.hostHeader { outgoing.headers.replaceOrAdd(name: "Host", value: host) }
-        if let body { outgoing.body = .bytes(ByteBuffer(string: body)) }
+        timing.dnsMs = pinned.dnsMs
+        var outgoing = HTTPHeaders()
+        for (name, value) in headers { outgoing.replaceOrAdd(name: name, value: value) }
+        let bodyBuffer = body.map { ByteBuffer(string: $0) }
         if let signing, !signing.secrets.isEmpty {
             let timestamp = Int64(Date().timeIntervalSince1970)
             for (name, value) in WebhookSignature.headers(
-                id: signing.messageId, timestamp: timestamp, body: Array((body ?? "").utf8), secrets: signing.secrets)
+                id: signing.messageId, timestamp: timestamp, body: bodyBuffer?.readableBytesView ?? ByteBuffer().readableBytesView,
+                secrets: signing.secrets)
             {
-                outgoing.headers.replaceOrAdd(name: name, value: value)
+                outgoing.replaceOrAdd(name: name, value: value)
             }
         }
-        let deadline = NIODeadline.now() + .milliseconds(Int64(timeoutMs))
-        guard let client else {
-            return DeliveryOutcome(kind: .networkError, durationMs: elapsed(), error: "not sent: the server is shutting down")
-        }
-        do {
-            let response = try await client.execute(outgoing, deadline: deadline)
-            var captured = ByteBuffer()
-            var truncated = false
-            for try await chunk in response.body {
-                let room = Self.responseCaptureLimit - captured.readableBytes
-                if chunk.readableBytes > room {
-                    var part = chunk
-                    if let slice = part.readSlice(length: room) { captured.writeImmutableBuffer(slice) }
-                    truncated = true
-                    break
-                }
-                captured.writeImmutableBuffer(chunk)
-            }
-            var text = String(decoding: captured.readableBytesView, as: UTF8.self)
-            if truncated { text += Self.truncationMarker }
-            let status = Int(response.status.code)
-            return DeliveryOutcome(
-                kind: .response(status: status), responseBody: text.isEmpty ? nil : text, durationMs: elapsed(),
-                error: (200..<300).contains(status) ? nil : "HTTP \(status) \(response.status.reasonPhrase)",
-                retryAfterSeconds: response.headers.first(name: "Retry-After").flatMap { Int($0) })
-        } catch let error as HTTPClientError where Self.isTimeout(error) {
-            return DeliveryOutcome(kind: .timeout, durationMs: elapsed(), error: "timed out after \(timeoutMs) ms")
-        } catch {
+        let result = await client.execute(
+            DeliveryHTTPClient.Request(
+                target: pinned, method: HTTPMethod(rawValue: method.rawValue), headers: outgoing, body: bodyBuffer,
+                deadline: deadline, captureLimit: Self.responseCaptureLimit))
+        timing.connectMs = result.connectMs
+        timing.tlsMs = result.tlsMs
+        timing.firstByteMs = result.firstByteMs
+        switch result.outcome {
+        case .success(let exchange):
+            var text = String(decoding: exchange.body.readableBytesView, as: UTF8.self)
+            if exchange.truncated { text += Self.truncationMarker }
+            let status = Int(exchange.head.status.code)
+            return finished(
+                DeliveryOutcome(
+                    kind: .response(status: status), responseBody: text.isEmpty ? nil : text, durationMs: 0,
+                    error: (200..<300).contains(status) ? nil : "HTTP \(status) \(exchange.head.status.reasonPhrase)",
+                    retryAfterSeconds: exchange.head.headers.first(name: "Retry-After").flatMap { Int($0) }))
+        case .failure(.timeout):
+            return finished(DeliveryOutcome(kind: .timeout, durationMs: 0, error: "timed out after \(timeoutMs) ms"))
+        case .failure(.shutDown):
+            return finished(DeliveryOutcome(kind: .networkError, durationMs: 0, error: "not sent: the server is shutting down"))
+        case .failure(let error):
             if NIODeadline.now() >= deadline {
-                return DeliveryOutcome(kind: .timeout, durationMs: elapsed(), error: "timed out after \(timeoutMs) ms")
+                return finished(DeliveryOutcome(kind: .timeout, durationMs: 0, error: "timed out after \(timeoutMs) ms"))
             }
-            return DeliveryOutcome(kind: .networkError, durationMs: elapsed(), error: Self.describe(error))
+            return finished(DeliveryOutcome(kind: .networkError, durationMs: 0, error: Self.describe(error)))
         }
     }
 
-    static func isTimeout(_ error: HTTPClientError) -> Bool {
-        error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout || error == .writeTimeout
-    }
-
-    static func describe(_ error: any Error) -> String {
-        if let error = error as? HTTPClientError {
-            if error == .remoteConnectionClosed { return "connection closed by the target" }
-            return "HTTP client error: \(error)"
+    static func describe(_ error: HTTPExchangeError) -> String {
+        switch error {
+        case .timeout: return "timed out"
+        case .closedBeforeAnswer: return "connection closed by the target"
+        case .shutDown: return "not sent: the server is shutting down"
+        case .connect(let underlying):
+            let text = String(describing: underlying)
+            if text.contains("connectionRefused") || text.contains("Connection refused") || text.contains("ECONNREFUSED") {
+                return "connection refused"
+            }
+            return "could not connect: \(text)"
+        case .tls(let underlying):
+            return "TLS handshake failed: \(underlying)"
+        case .failed(let underlying):
+            let text = String(describing: underlying)
+            if text.contains("Connection reset") || text.contains("ECONNRESET") { return "connection reset by the target" }
+            if text.contains("decompression") || text.contains("Decompression") { return "could not decompress the answer: \(text)" }
+            return "HTTP exchange failed: \(text)"
         }
-        let text = String(describing: error)
-        if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused" }
-        return text
     }
 }

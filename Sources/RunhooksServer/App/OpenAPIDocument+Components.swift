@@ -125,6 +125,27 @@ extension OpenAPIDocument {
                         "httpStatusCode": ["type": "integer"], "responseBody": string(), "error": string(),
                         "attempt": ["type": "integer"], "replayOf": string(), "missedSlots": ["type": "integer"],
                         "createdAt": timestamp,
+                        "timing": [
+                            "type": "object",
+                            "description": """
+                                Where the attempt's time went, in ms (present once it was sent): DNS resolution, TCP \
+                                connect, TLS handshake, from the request written to the first byte of the answer, and \
+                                the whole attempt. A phase that did not happen is null (no DNS for an address literal, \
+                                no connect or TLS on a reused connection, no first byte after a timeout).
+                                """,
+                            "required": ["dnsMs", "connectMs", "tlsMs", "firstByteMs", "totalMs"],
+                            "properties": [
+                                "dnsMs": ["type": ["number", "null"], "minimum": 0],
+                                "connectMs": ["type": ["number", "null"], "minimum": 0],
+                                "tlsMs": ["type": ["number", "null"], "minimum": 0],
+                                "firstByteMs": ["type": ["number", "null"], "minimum": 0],
+                                "totalMs": ["type": "number", "minimum": 0],
+                            ],
+                        ],
+                        "lateMs": [
+                            "type": "number", "minimum": 0,
+                            "description": "Send time minus the time the attempt was due (its slot, its retry time, or the replay request), in ms",
+                        ],
                     ],
                 ],
                 "AlertInput": object(alertFields, required: ["name", "channel", "target"]),

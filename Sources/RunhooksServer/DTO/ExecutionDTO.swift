@@ -16,6 +16,8 @@ struct ExecutionDTO: Encodable {
     var replayOf: String?
     var missedSlots: Int?
     var createdAt: String
+    var timing: TimingDTO?
+    var lateMs: Double?
 
     init(_ execution: Execution) {
         id = execution.id
@@ -32,5 +34,29 @@ struct ExecutionDTO: Encodable {
         replayOf = execution.replayOf
         missedSlots = execution.missedSlots > 0 ? execution.missedSlots : nil
         createdAt = execution.createdAt.iso8601Milliseconds
+        timing = execution.timing.map(TimingDTO.init)
+        lateMs = execution.lateMs
+    }
+}
+
+/// `timing` of an execution: every phase present, `null` where it did not happen.
+struct TimingDTO: Encodable {
+    var timing: ExecutionTiming
+
+    init(_ timing: ExecutionTiming) {
+        self.timing = timing
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case dnsMs, connectMs, tlsMs, firstByteMs, totalMs
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(timing.dnsMs, forKey: .dnsMs)
+        try container.encode(timing.connectMs, forKey: .connectMs)
+        try container.encode(timing.tlsMs, forKey: .tlsMs)
+        try container.encode(timing.firstByteMs, forKey: .firstByteMs)
+        try container.encode(timing.totalMs, forKey: .totalMs)
     }
 }

@@ -3,7 +3,7 @@
 /// times, durations, status codes) and a missing text is "" with a `true` in its null array.
 struct ColumnArrays {
     var texts: [[String]] = Array(repeating: [], count: 4)
-    var bigints: [[Int64]] = Array(repeating: [], count: 9)
+    var bigints: [[Int64]] = Array(repeating: [], count: 11)
     var nullableTexts: [[String]] = Array(repeating: [], count: 3)
     var nulls: [[Bool]] = Array(repeating: [], count: 3)
 

@@ -222,6 +222,12 @@ struct PostgresEngineBatch {
             rows.nullableText(0, PostgresRows.text(result.responseBody))
             rows.nullableText(1, PostgresRows.text(result.error))
             rows.bigint(4, PostgresRows.ms(result.retryAt))
+            rows.bigint(5, TimingColumns.us(result.timing?.dnsMs))
+            rows.bigint(6, TimingColumns.us(result.timing?.connectMs))
+            rows.bigint(7, TimingColumns.us(result.timing?.tlsMs))
+            rows.bigint(8, TimingColumns.us(result.timing?.firstByteMs))
+            rows.bigint(9, TimingColumns.us(result.timing?.totalMs))
+            rows.bigint(10, TimingColumns.us(result.lateMs))
         }
         return try await ids(
             """
@@ -229,13 +235,18 @@ struct PostgresEngineBatch {
                 completed_at = u.completed_at, duration_ms = NULLIF(u.duration_ms, -1),
                 http_status_code = NULLIF(u.http_status_code, -1),
                 response_body = CASE WHEN u.body_null THEN NULL ELSE u.body END,
-                error = CASE WHEN u.error_null THEN NULL ELSE u.error END, retry_at = NULLIF(u.retry_at, -1)
+                error = CASE WHEN u.error_null THEN NULL ELSE u.error END, retry_at = NULLIF(u.retry_at, -1),
+                dns_us = NULLIF(u.dns_us, -1), connect_us = NULLIF(u.connect_us, -1), tls_us = NULLIF(u.tls_us, -1),
+                first_byte_us = NULLIF(u.first_byte_us, -1), total_us = NULLIF(u.total_us, -1),
+                late_us = NULLIF(u.late_us, -1)
             FROM unnest(\(rows.texts[0])::TEXT[], \(rows.texts[1])::TEXT[], \(rows.bigints[0])::BIGINT[],
                         \(rows.bigints[1])::BIGINT[], \(rows.bigints[2])::BIGINT[], \(rows.bigints[3])::BIGINT[],
                         \(rows.nullableTexts[0])::TEXT[], \(rows.nulls[0])::BOOL[], \(rows.nullableTexts[1])::TEXT[],
-                        \(rows.nulls[1])::BOOL[], \(rows.bigints[4])::BIGINT[])
+                        \(rows.nulls[1])::BOOL[], \(rows.bigints[4])::BIGINT[], \(rows.bigints[5])::BIGINT[],
+                        \(rows.bigints[6])::BIGINT[], \(rows.bigints[7])::BIGINT[], \(rows.bigints[8])::BIGINT[],
+                        \(rows.bigints[9])::BIGINT[], \(rows.bigints[10])::BIGINT[])
                 AS u(id, status, started_at, completed_at, duration_ms, http_status_code, body, body_null, error,
-                     error_null, retry_at)
+                     error_null, retry_at, dns_us, connect_us, tls_us, first_byte_us, total_us, late_us)
             WHERE e.id = u.id
             RETURNING e.id
             """)

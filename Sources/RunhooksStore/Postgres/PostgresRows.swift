@@ -73,7 +73,12 @@ enum PostgresRows {
             durationMs: try r["duration_ms"].decode(Int?.self), httpStatusCode: try r["http_status_code"].decode(Int?.self),
             responseBody: try r["response_body"].decode(String?.self), error: try r["error"].decode(String?.self),
             replayOf: try r["replay_of"].decode(String?.self), retryAt: try optionalDate(r, "retry_at"),
-            missedSlots: try r["missed_slots"].decode(Int.self), createdAt: try date(r, "created_at"))
+            missedSlots: try r["missed_slots"].decode(Int.self), createdAt: try date(r, "created_at"),
+            timing: TimingColumns.timing(
+                dns: try r["dns_us"].decode(Int64?.self), connect: try r["connect_us"].decode(Int64?.self),
+                tls: try r["tls_us"].decode(Int64?.self), firstByte: try r["first_byte_us"].decode(Int64?.self),
+                total: try r["total_us"].decode(Int64?.self)),
+            lateMs: TimingColumns.ms(try r["late_us"].decode(Int64?.self)))
     }
 
     static func alert(_ row: PostgresRow) throws -> AlertConfig {

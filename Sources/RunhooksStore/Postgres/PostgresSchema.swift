@@ -179,6 +179,13 @@ enum PostgresSchema {
                     previous_expires_at BIGINT
                 );
                 """),
+        // Timing of each attempt, in microseconds.
+        Migration(
+            version: 3, name: "execution timing",
+            sql: """
+                ALTER TABLE executions ADD COLUMN dns_us BIGINT, ADD COLUMN connect_us BIGINT, ADD COLUMN tls_us BIGINT,
+                    ADD COLUMN first_byte_us BIGINT, ADD COLUMN total_us BIGINT, ADD COLUMN late_us BIGINT;
+                """),
     ]
 
     static func migrate(_ store: PostgresStore) async throws {

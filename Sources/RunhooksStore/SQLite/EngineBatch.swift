@@ -63,13 +63,16 @@ struct EngineBatch {
             try db.cachedStatement(
                 sql: """
                     UPDATE executions SET status = ?, started_at = coalesce(?, started_at), completed_at = ?,
-                        duration_ms = ?, http_status_code = ?, response_body = ?, error = ?, retry_at = ?
+                        duration_ms = ?, http_status_code = ?, response_body = ?, error = ?, retry_at = ?,
+                        dns_us = ?, connect_us = ?, tls_us = ?, first_byte_us = ?, total_us = ?, late_us = ?
                     WHERE id = ?
                     """
             ).execute(arguments: [
                 result.status.rawValue, SQLiteRows.ms(result.startedAt), SQLiteRows.ms(result.completedAt),
                 result.durationMs, result.httpStatusCode, result.responseBody, result.error,
-                SQLiteRows.ms(result.retryAt), result.executionId,
+                SQLiteRows.ms(result.retryAt), TimingColumns.us(result.timing?.dnsMs), TimingColumns.us(result.timing?.connectMs),
+                TimingColumns.us(result.timing?.tlsMs), TimingColumns.us(result.timing?.firstByteMs),
+                TimingColumns.us(result.timing?.totalMs), TimingColumns.us(result.lateMs), result.executionId,
             ])
             return db.changesCount > 0
         case .addRuns(let userId, let count, let date):

@@ -62,7 +62,11 @@ enum SQLiteRows {
             completedAt: optionalDate(row, "completed_at"), durationMs: row["duration_ms"],
             httpStatusCode: row["http_status_code"], responseBody: row["response_body"], error: row["error"],
             replayOf: row["replay_of"], retryAt: optionalDate(row, "retry_at"), missedSlots: row["missed_slots"],
-            createdAt: date(row, "created_at"))
+            createdAt: date(row, "created_at"),
+            timing: TimingColumns.timing(
+                dns: row["dns_us"], connect: row["connect_us"], tls: row["tls_us"], firstByte: row["first_byte_us"],
+                total: row["total_us"]),
+            lateMs: TimingColumns.ms(row["late_us"]))
     }
 
     static let executionColumns = """

@@ -181,6 +181,12 @@ enum SQLiteSchema {
                     );
                     """)
         }
+        // Timing of each attempt, in microseconds.
+        migrator.registerMigration("v6-execution-timing") { db in
+            for column in ["dns_us", "connect_us", "tls_us", "first_byte_us", "total_us", "late_us"] {
+                try db.execute(sql: "ALTER TABLE executions ADD COLUMN \(column) INTEGER")
+            }
+        }
         return migrator
     }
 }
