@@ -57,4 +57,22 @@ struct ExecutionTimingTests {
         await harness.engine.stop()
         await sink.stop()
     }
+
+    /// A HEAD answer has no body whatever its Content-Length says; the connection stays usable.
+    @Test func headRequestsAndKeptAliveConnectionsStayInStep() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make()
+        try await harness.engine.start()
+        let head = try await harness.createJob("\(await sink.baseURL)/head", method: .HEAD)
+        let post = try await harness.createJob("\(await sink.baseURL)/after-head", body: "{}")
+        for round in 1...3 {
+            harness.clock.advance(by: 60)
+            #expect(await harness.waitForAttempts(2 * round))
+        }
+        #expect(try await harness.executions(head.id).map(\.status) == [.success, .success, .success])
+        #expect(try await harness.executions(post.id).map(\.responseBody) == Array(repeating: "{\"ok\":true}", count: 3))
+        #expect(await sink.requests("/head").allSatisfy { $0.method == "HEAD" })
+        await harness.engine.stop()
+        await sink.stop()
+    }
 }

@@ -40,6 +40,7 @@ actor TestSink {
         let router = Router()
         router.on("{path}", method: .get) { request, _ in try await self.answer(request) }
         router.on("{path}", method: .post) { request, _ in try await self.answer(request) }
+        router.on("{path}", method: .head) { request, _ in try await self.answer(request) }
         let server = await TestHTTPServer.start(router: router, label: "test-sink")
         self.server = server
         port = server.port

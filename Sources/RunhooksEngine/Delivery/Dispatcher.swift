@@ -144,6 +144,7 @@ public final class Dispatcher: Sendable {
         switch error {
         case .timeout: return "timed out"
         case .closedBeforeAnswer: return "connection closed by the target"
+        case .closedMidAnswer: return "connection closed by the target before the answer was complete"
         case .shutDown: return "not sent: the server is shutting down"
         case .connect(let underlying):
             let text = String(describing: underlying)

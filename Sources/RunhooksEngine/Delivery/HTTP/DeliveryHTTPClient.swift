@@ -62,18 +62,27 @@ final class DeliveryHTTPClient: Sendable {
         let key = PoolKey(
             isTLS: request.target.isTLS, address: "\(request.target.address)", port: request.target.port,
             host: request.target.host)
+        if let reused = takeIdle(key) {
+            let result = await exchange(request, on: reused, key: key, phases: Result(outcome: .failure(.shutDown)))
+            // A kept-alive connection the target closed just as the request went out: nothing
+            // was read, so the target never took the request; send it once on a new connection.
+            guard case .failure(.closedBeforeAnswer) = result.outcome, !Task.isCancelled, request.deadline > .now()
+            else { return result }
+        }
         var result = Result(outcome: .failure(.shutDown))
         let connection: Connection
-        if let reused = takeIdle(key) {
-            connection = reused
-        } else {
-            do {
-                connection = try await connect(key, request: request, phases: &result)
-            } catch {
-                result.outcome = .failure(error as? HTTPExchangeError ?? .failed(error))
-                return result
-            }
+        do {
+            connection = try await connect(key, request: request, phases: &result)
+        } catch {
+            result.outcome = .failure(error as? HTTPExchangeError ?? .failed(error))
+            return result
         }
+        return await exchange(request, on: connection, key: key, phases: result)
+    }
+
+    /// Sends the request on a connection and waits for the answer (or the deadline).
+    private func exchange(_ request: Request, on connection: Connection, key: PoolKey, phases: Result) async -> Result {
+        var result = phases
         let channel = connection.channel
         let promise = channel.eventLoop.makePromise(of: HTTPExchange.self)
         let head = Self.head(of: request)

@@ -15,7 +15,10 @@ struct HTTPExchange: Sendable {
 
 enum HTTPExchangeError: Error {
     case timeout
+    /// Closed before a byte of the answer came.
     case closedBeforeAnswer
+    /// Closed after part of the answer.
+    case closedMidAnswer
     case connect(any Error)
     case tls(any Error)
     case failed(any Error)
@@ -91,7 +94,7 @@ final class ResponseCollector: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        fail(.closedBeforeAnswer)
+        fail(firstByteAt == nil ? .closedBeforeAnswer : .closedMidAnswer)
         context.fireChannelInactive()
     }
 
