@@ -236,7 +236,9 @@ import Testing
             .finish(
                 ExecutionResult(
                     executionId: taken.id, status: .success, startedAt: Fixtures.now, completedAt: Fixtures.now + 1,
-                    durationMs: 1000, httpStatusCode: 200, responseBody: "ok\u{0}", error: nil, retryAt: nil)),
+                    durationMs: 1000, httpStatusCode: 200, responseBody: "ok\u{0}", error: nil, retryAt: nil,
+                    timing: ExecutionTiming(dnsMs: nil, connectMs: 1.25, tlsMs: 12.5, firstByteMs: 900.001, totalMs: 1000.5),
+                    lateMs: 3.5)),
         ])
         #expect(results == [false, false, true, true, false, true])
         #expect(try await store.execution(id: rival.id, userId: user.id) == nil)
@@ -244,6 +246,10 @@ import Testing
         let settled = try #require(try await store.execution(id: taken.id, userId: user.id))
         #expect(settled.status == .success && settled.httpStatusCode == 200 && settled.durationMs == 1000)
         #expect(settled.responseBody?.hasPrefix("ok") == true)
+        #expect(
+            settled.timing == ExecutionTiming(dnsMs: nil, connectMs: 1.25, tlsMs: 12.5, firstByteMs: 900.001, totalMs: 1000.5))
+        #expect(settled.lateMs == 3.5)
+        #expect(try await store.execution(id: next.id, userId: user.id)?.timing == nil)
         // Only the won claim counted a run, and the job's latest slot moved to it.
         #expect(try await store.runCounts(userId: user.id, at: Fixtures.now) == RunCounts(daily: 1, monthly: 1))
         let scheduled = try #require(try await store.activeJobs(shard: 0).first)
