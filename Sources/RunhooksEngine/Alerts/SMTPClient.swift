@@ -86,16 +86,28 @@ public struct SMTPClient: Sendable {
         }
     }
 
+    private static let sharedTLSContext = NIOLockedValueBox<NIOSSLContext?>(nil)
+
+    static func tlsContext() throws -> NIOSSLContext {
+        try sharedTLSContext.withLockedValue { context in
+            if let context { return context }
+            let made = try NIOSSLContext(configuration: .makeClientConfiguration())
+            context = made
+            return made
+        }
+    }
+
     private func deliver(_ message: EmailMessage, connection: Connection) async throws {
         let configuration = self.configuration
         // SNI carries names only; for an address literal the certificate chain is still checked.
         let serverName: String? = IPAddress(host: configuration.host) == nil ? configuration.host : nil
-        let tls = try NIOSSLContext(configuration: .makeClientConfiguration())
+        // Loading the trust roots takes long on a busy machine: done once, and only when TLS is used.
+        let tls = configuration.implicitTLS ? try Self.tlsContext() : nil
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(10))
             .connect(host: configuration.host, port: configuration.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    if configuration.implicitTLS {
+                    if let tls {
                         try channel.pipeline.syncOperations.addHandler(
                             NIOSSLClientHandler(context: tls, serverHostname: serverName))
                     }
@@ -129,6 +141,7 @@ public struct SMTPClient: Sendable {
             if !configuration.implicitTLS, hello.offers("STARTTLS") {
                 _ = try await send("STARTTLS", expecting: [220])
                 let connection = channel.channel
+                let tls = try Self.tlsContext()
                 try await connection.eventLoop.submit {
                     try connection.pipeline.syncOperations.addHandler(
                         NIOSSLClientHandler(context: tls, serverHostname: serverName), position: .first)
