@@ -83,9 +83,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "RunhooksDashboard",
+            resources: [
+                .embedInCode("Assets/index.html"), .embedInCode("Assets/app.css"), .embedInCode("Assets/app.js"),
+                .embedInCode("Assets/api.js"), .embedInCode("Assets/dom.js"), .embedInCode("Assets/auth.js"),
+                .embedInCode("Assets/jobs.js"), .embedInCode("Assets/alerts.js"), .embedInCode("Assets/account.js"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "RunhooksServer",
             dependencies: [
                 "RunhooksCore",
+                "RunhooksDashboard",
                 "RunhooksStore",
                 "RunhooksEngine",
                 "RunhooksCluster",

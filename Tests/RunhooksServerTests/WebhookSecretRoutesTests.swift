@@ -79,3 +79,26 @@ struct WebhookSecretRoutesTests {
         #expect("\(error.map { "\($0)" } ?? "")".contains("RUNHOOKS_SECRETS_KEY"))
     }
 }
+
+struct SchedulePreviewRoutesTests {
+    @Test func previewsTheNextRunsOfASchedule() async throws {
+        let env = try await TestEnvironment.make()
+        try await env.test { api in
+            let key = try await api.anonymousKey()
+            let preview = try await api.post(
+                "/schedules/preview", token: key,
+                json: ["schedule": ["type": "cron", "expression": "*/15 * * * *", "timezone": "Asia/Kolkata"]])
+            #expect(preview.status == .ok)
+            #expect(preview.data["timezone"] == "Asia/Kolkata")
+            let runs = try #require(preview.data["nextRuns"]?.array)
+            #expect(runs.count == 5)
+            #expect(runs.allSatisfy { $0["local"]?.string?.hasSuffix("+05:30") == true && $0["at"]?.string?.hasSuffix("Z") == true })
+
+            let bad = try await api.post(
+                "/schedules/preview", token: key, json: ["schedule": ["type": "interval", "expression": "10"]])
+            #expect(bad.status == .badRequest)
+            #expect(bad.error?.hasPrefix("schedule.expression") == true)
+            #expect(try await api.post("/schedules/preview", json: ["schedule": ["type": "interval", "expression": "60000"]]).status == .unauthorized)
+        }
+    }
+}

@@ -38,8 +38,8 @@ public enum StandardWebhooksVerifier {
         let output = directory.appendingPathComponent("out.json")
         let errors = directory.appendingPathComponent("err.txt")
         try JSONEncoder().encode(deliveries).write(to: input)
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try TestPython.executable())
         process.arguments = ["-c", script, secret]

@@ -8,17 +8,21 @@ import Darwin
 #endif
 
 /// The Python the reference tests run: a virtual environment in `.build/test-python` with the
-/// packages they compare against (cronsim, aiosmtpd, standardwebhooks), made on first use, so
+/// packages they compare against (cronsim, aiosmtpd, standardwebhooks, selenium), made on first use, so
 /// `swift test` needs nothing installed beforehand but `python3` with its `venv` module.
 /// Test processes running at once make it once: creation holds a file lock.
 public enum TestPython {
-    public static let packages = ["cronsim==2.8", "aiosmtpd==1.4.6", "standardwebhooks==1.1.0"]
+    // Tests/RunhooksTestSupport/TestPython.swift → the package root.
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let directory = root.appendingPathComponent(".build/test-python")
 
-    static let directory: URL = {
-        // Tests/RunhooksTestSupport/TestPython.swift → the package root.
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        return root.appendingPathComponent(".build/test-python")
+    /// Tests/python-requirements.txt, which `scripts/test` installs from too (before the tests
+    /// start, so that no test waits on pip).
+    public static let packages: [String] = {
+        let file = root.appendingPathComponent("Tests/python-requirements.txt")
+        let text = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
     }()
 
     private static let ready = Mutex<Result<String, TestPythonError>?>(nil)
@@ -66,7 +70,7 @@ public enum TestPython {
         process.executableURL = URL(fileURLWithPath: arguments[0])
         process.arguments = Array(arguments.dropFirst())
         let log = directory.deletingLastPathComponent().appendingPathComponent("test-python.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         do {
             let handle = try FileHandle(forWritingTo: log)
             process.standardOutput = handle

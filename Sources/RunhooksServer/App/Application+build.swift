@@ -18,6 +18,7 @@ public func buildRouter(services: AppServices) -> Router<RunhooksRequestContext>
     if services.rateLimitsEnabled {
         router.add(middleware: RateLimitMiddleware(services.limiter, policy: .global, key: .clientAddress))
     }
+    DashboardController().addRoutes(to: router)
     let api = router.group("api/v1")
     AuthController(services: services).addRoutes(to: api.group("auth"))
     JobsController(services: services).addRoutes(to: api)
@@ -25,6 +26,7 @@ public func buildRouter(services: AppServices) -> Router<RunhooksRequestContext>
     AlertsController(services: services).addRoutes(to: api)
     UsageController(services: services).addRoutes(to: api)
     WebhookSecretController(services: services).addRoutes(to: api)
+    SchedulesController(services: services).addRoutes(to: api)
     HealthController(services: services).addRoutes(to: api)
     let document = OpenAPIDocument.make(version: HealthController.version)
     api.get("openapi.json") { _, _ in JSONResponse.make(status: .ok, body: document) }

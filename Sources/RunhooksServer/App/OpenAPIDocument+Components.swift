@@ -167,6 +167,29 @@ extension OpenAPIDocument {
                         "attempts": ["type": "integer"], "createdAt": timestamp,
                     ],
                 ],
+                "SchedulePreviewRequest": [
+                    "type": "object", "required": ["schedule"], "additionalProperties": false,
+                    "properties": [
+                        "schedule": ["$ref": "#/components/schemas/JobInput/properties/schedule"],
+                        "count": ["type": "integer", "minimum": 1, "maximum": 20, "default": 5],
+                    ],
+                ],
+                "SchedulePreview": [
+                    "type": "object", "required": ["timezone", "nextRuns"],
+                    "properties": [
+                        "timezone": string(),
+                        "nextRuns": [
+                            "type": "array",
+                            "items": [
+                                "type": "object", "required": ["at", "local"],
+                                "properties": [
+                                    "at": timestamp,
+                                    "local": ["type": "string", "description": "Wall-clock time in the schedule's zone, with its UTC offset"],
+                                ],
+                            ],
+                        ],
+                    ],
+                ],
                 "WebhookSecret": [
                     "type": "object",
                     "description": """

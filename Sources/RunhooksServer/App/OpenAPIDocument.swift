@@ -211,6 +211,12 @@ enum OpenAPIDocument {
                     "Replace the webhook signing secret (the previous one keeps signing for 24 hours)", tag: "Account",
                     ok: (200, envelope(ref("WebhookSecret")), "The new secret and the previous one"), idempotent: true)
             ],
+            "/schedules/preview": [
+                "post": operation(
+                    "The next runs of a schedule (as a job created now would have them)", tag: "Jobs",
+                    body: "SchedulePreviewRequest", ok: (200, envelope(ref("SchedulePreview")), "The next runs"),
+                    errors: [400, 401, 413, 429])
+            ],
             "/usage/me": ["get": operation("Plan, limits and usage", tag: "Usage", ok: (200, envelope(ref("Usage")), "Usage"))],
             "/health": [
                 "get": operation(

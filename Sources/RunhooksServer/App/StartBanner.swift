@@ -11,12 +11,13 @@ struct StartBanner {
         let server = "http://\(host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host):\(port)"
         var lines = [
             "runhooks listening on http://\(host):\(port)",
+            "  dashboard: \(server)/",
             "  API:   \(server)/api/v1 (OpenAPI document: \(server)/api/v1/openapi.json)",
             "  data:  \(store) (node files in \(dataDirectory))",
         ]
         if firstStart {
             lines += [
-                "  first start: no account yet. Next, in another terminal:",
+                "  first start: no account yet. Next: sign up in the dashboard, or in another terminal:",
                 "    runhooks init --api-url \(server)    # creates an account and saves its API key",
                 "    runhooks jobs create --help           # then schedule a webhook (README: Walk-through)",
             ]

@@ -1,0 +1,63 @@
+import { api, publicCall, session, saveSession } from "./api.js";
+import { h, show, errorBox, when, table } from "./dom.js";
+
+export async function usageView() {
+  const reply = await api("GET", "/usage/me");
+  const usage = reply.data;
+  const names = { jobs: "Jobs", dailyRuns: "Runs today", monthlyRuns: "Runs this month", alertConfigs: "Alert configurations" };
+  const meters = Object.entries(names).map(([key, label]) => {
+    const meter = usage.usage[key];
+    const id = `meter-${key}`;
+    return h("section", { class: "card" },
+      h("label", { for: id }, label),
+      meter.unlimited ? h("p", {}, `${meter.used} (unlimited)`) : h("meter", { id, min: 0, max: meter.limit, value: meter.used }, `${meter.used}`),
+      h("p", { class: "muted" }, meter.unlimited ? "" : `${meter.used} of ${meter.limit}`, meter.resetsAt ? ` · resets ${when(meter.resetsAt)}` : ""));
+  });
+  show(h("h1", {}, `Usage (${usage.plan} plan)`), h("div", { class: "meters" }, meters));
+}
+
+export async function settingsView() {
+  const me = (await api("GET", "/auth/me")).data;
+  const secret = (await api("GET", "/webhook-secret")).data;
+  const messages = h("div", { "aria-live": "polite" });
+  const keyArea = h("div");
+  const rotate = h("button", { type: "button", onclick: async () => {
+    if (!confirm("Replace the API key? The current one stops working at once.")) return;
+    try {
+      const reply = await api("POST", "/auth/rotate-key");
+      const current = session();
+      if (current?.apiKey) saveSession({ ...current, apiKey: reply.data.apiKey });
+      keyArea.replaceChildren(
+        h("p", { class: "notice", role: "alert" }, "Your new API key. Copy it now: it cannot be shown again."),
+        h("p", { class: "secret", "data-testid": "api-key" }, reply.data.apiKey));
+    } catch (error) { messages.replaceChildren(errorBox(error.message)); }
+  } }, "Rotate API key");
+  const secretText = h("p", { class: "secret", "data-testid": "webhook-secret" }, secret.secret);
+  const rotateSecret = h("button", { type: "button", onclick: async () => {
+    if (!confirm("Replace the signing secret? The previous one keeps signing for 24 hours.")) return;
+    try { await api("POST", "/webhook-secret/rotate"); settingsView(); } catch (error) { messages.replaceChildren(errorBox(error.message)); }
+  } }, "Rotate signing secret");
+  show(h("h1", {}, "Settings"), messages,
+    h("section", { class: "card" }, h("h2", {}, "Account"),
+      h("p", {}, `${me.name}${me.email ? ` <${me.email}>` : " (anonymous)"} · plan ${me.plan} · key ${me.apiKeyPrefix}…`),
+      h("div", { class: "actions" }, rotate), keyArea),
+    h("section", { class: "card" }, h("h2", {}, "Webhook signing secret"),
+      h("p", { class: "muted" }, "Every delivery carries Standard Webhooks signatures made with this secret (docs/SIGNING.md)."),
+      secretText,
+      secret.previous ? h("p", { class: "muted" }, `Previous secret signs until ${when(secret.previous.expiresAt)}.`) : null,
+      h("div", { class: "actions" }, rotateSecret)));
+}
+
+export async function clusterView() {
+  const health = (await publicCall("GET", "/health")).data;
+  const cluster = health.cluster;
+  if (!cluster) {
+    show(h("h1", {}, "Cluster"), h("p", {}, "This node runs alone (no --cluster-port or --join)."));
+    return;
+  }
+  const rows = cluster.members.map((m) => [m.id, m.status, String(m.shardsOwned), m.gatewayUrl || "—", m.gossipAddress]);
+  show(h("h1", {}, "Cluster"), h("p", { class: "muted" }, `Seen from ${cluster.nodeId}; shard table version ${cluster.tableVersion}.`),
+    table(["Node", "State", "Shards owned", "Gateway", "Gossip"], rows, [3, 4]));
+}
+
+export { errorBox };

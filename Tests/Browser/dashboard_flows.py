@@ -1,0 +1,211 @@
+"""The dashboard's flows in headless Chromium (Debian's chromium and chromium-driver), driven by
+Selenium against a live runhooks server: sign up, see the key once, create a job with a schedule
+preview, see it listed, run it against a local target and open its executions, pause it, rotate
+the key, sign out and back in with the new key; and a hostile job name shown as text.
+
+    python3 dashboard_flows.py BASE_URL TARGET_URL [SCREENSHOT.png]
+
+Exits 0 when every step held; otherwise prints the step that failed and exits 1."""
+import sys
+import time
+
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+BASE, TARGET = sys.argv[1], sys.argv[2]
+SCREENSHOT = sys.argv[3] if len(sys.argv) > 3 else None
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def browser(width=1280, height=900):
+    options = Options()
+    for binary in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
+        try:
+            open(binary).close()
+            options.binary_location = binary
+            break
+        except OSError:
+            pass
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                     f"--window-size={width},{height}"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+class Flow:
+    def __init__(self, driver):
+        self.driver = driver
+        self.wait = WebDriverWait(driver, 20)
+
+    def go(self, hash_route):
+        self.driver.get(f"{BASE}/{hash_route}")
+
+    def field(self, label):
+        """The input a visible <label> names (fails if the label is missing or not tied to it)."""
+        element = self.wait.until(EC.presence_of_element_located(
+            (By.XPATH, f"//label[normalize-space(.)={xpath_string(label)}]")))
+        return self.driver.find_element(By.ID, element.get_attribute("for"))
+
+    def button(self, text):
+        return self.wait.until(EC.element_to_be_clickable(
+            (By.XPATH, f"//button[normalize-space(.)={xpath_string(text)}]")))
+
+    def text_present(self, text):
+        self.wait.until(lambda d: text in d.find_element(By.TAG_NAME, "main").text)
+
+    def heading(self, text):
+        self.wait.until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), text))
+
+
+def xpath_string(text):
+    if "'" not in text:
+        return f"'{text}'"
+    return "concat('" + "', \"'\", '".join(text.split("'")) + "')"
+
+
+def step(name):
+    print(f"step: {name}", flush=True)
+
+
+def main():
+    driver = browser()
+    flow = Flow(driver)
+    try:
+        step("sign up anonymously; the key is shown once with a copy button")
+        flow.go("#/signup")
+        flow.field("Name").send_keys("Browser test")
+        flow.button("Create account").click()
+        key = flow.wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=api-key]"))).text
+        assert key.startswith("rh_live_"), key
+        flow.text_present("cannot be shown again")
+        flow.button("Copy key")
+
+        step("create a job; the next five runs are previewed in its time zone")
+        flow.go("#/jobs/new")
+        flow.field("Name").send_keys("nightly report")
+        flow.field("Cron expression or interval (ms)").clear()
+        flow.field("Cron expression or interval (ms)").send_keys("0 3 * * *")
+        flow.field("Time zone (cron only)").clear()
+        flow.field("Time zone (cron only)").send_keys("Asia/Kolkata")
+        flow.wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-testid=preview] li")) == 5)
+        runs = [li.text for li in driver.find_elements(By.CSS_SELECTOR, "[data-testid=preview] li")]
+        assert all(run.endswith("03:00:00+05:30") for run in runs), runs
+        flow.field("URL").send_keys(TARGET)
+        Select(flow.field("Method")).select_by_value("POST")
+        flow.field("Body").send_keys('{"report": "nightly"}')
+        flow.button("Create job").click()
+        flow.heading("nightly report")
+
+        step("an invalid job shows the API's message next to the form")
+        flow.go("#/jobs/new")
+        flow.field("Name").send_keys("broken")
+        flow.field("Cron expression or interval (ms)").clear()
+        flow.field("Cron expression or interval (ms)").send_keys("61 * * * *")
+        flow.field("URL").send_keys(TARGET)
+        flow.button("Create job").click()
+        error = flow.wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".error"))).text
+        assert "schedule.expression" in error, error
+
+        step("a hostile name is shown as text")
+        flow.field("Name").clear()
+        flow.field("Name").send_keys(HOSTILE)
+        flow.field("Cron expression or interval (ms)").clear()
+        flow.field("Cron expression or interval (ms)").send_keys("*/5 * * * *")
+        flow.button("Create job").click()
+        flow.heading(HOSTILE)
+
+        step("the jobs are listed with schedule, zone and status")
+        flow.go("#/jobs")
+        flow.text_present("nightly report")
+        flow.text_present(HOSTILE)
+        flow.text_present("daily at 03:00")
+        flow.text_present("Asia/Kolkata")
+        assert not driver.find_elements(By.CSS_SELECTOR, "main img"), "the hostile name became an element"
+
+        step("run the job now and open its executions")
+        driver.find_element(By.LINK_TEXT, "nightly report").click()
+        flow.heading("nightly report")
+        flow.button("Run now").click()
+        flow.text_present("Run enqueued")
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            flow.button("Refresh").click()
+            time.sleep(0.5)
+            if driver.find_elements(By.CSS_SELECTOR, "td .status-success"):
+                break
+        assert driver.find_elements(By.CSS_SELECTOR, "td .status-success"), "no successful execution appeared"
+        assert driver.find_elements(By.CSS_SELECTOR, ".strip .s-success"), "the runs strip shows no success"
+
+        step("pause it")
+        flow.button("Pause").click()
+        flow.button("Resume")
+        flow.text_present("paused")
+
+        step("rotate the key in Settings; the new one is shown once")
+        flow.go("#/settings")
+        flow.text_present("whsec_")
+        flow.button("Rotate API key").click()
+        driver.switch_to.alert.accept()
+        new_key = flow.wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=api-key]"))).text
+        assert new_key.startswith("rh_live_") and new_key != key
+
+        step("sign out, and back in with the new key (the old one is refused)")
+        flow.button("Sign out").click()
+        flow.heading("Sign in")
+        flow.field("API key").send_keys(key)
+        flow.button("Sign in with API key").click()
+        flow.wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".error")))
+        flow.field("API key").clear()
+        flow.field("API key").send_keys(new_key)
+        flow.button("Sign in with API key").click()
+        flow.heading("Jobs")
+        flow.text_present("nightly report")
+        flow.wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "td .status-success"))
+        if SCREENSHOT:
+            driver.save_screenshot(SCREENSHOT)
+
+        step("create an alert and see it listed; usage shows the plan's meters")
+        flow.go("#/alerts/new")
+        flow.field("Name").send_keys("on-call hook")
+        Select(flow.field("Channel")).select_by_value("webhook")
+        flow.field("Target (email address, webhook URL or Slack incoming-webhook URL)").send_keys(TARGET)
+        flow.button("Create alert").click()
+        flow.heading("on-call hook")
+        flow.text_present("Delivery history")
+        flow.go("#/alerts")
+        flow.text_present("on-call hook")
+        flow.go("#/usage")
+        flow.text_present("Jobs")
+        flow.text_present("2 of")
+
+        step("no script errors and no alert from the hostile name")
+        severe = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"
+                  and "401" not in entry["message"] and "400" not in entry["message"]]
+        assert not severe, severe
+
+        step("the layout holds on a phone-sized screen")
+        driver.set_window_size(390, 844)
+        flow.go("#/jobs")
+        flow.text_present("nightly report")
+        width = driver.execute_script("return document.documentElement.scrollWidth")
+        assert width <= 400, f"the page is {width}px wide on a 390px screen"
+        print("ok: every dashboard flow held", flush=True)
+    except Exception as failure:  # report the step and what the page showed
+        main_text = ""
+        try:
+            main_text = driver.find_element(By.TAG_NAME, "main").text[:600]
+        except Exception:
+            pass
+        print(f"FAILED: {type(failure).__name__}: {failure}\npage: {driver.current_url}\n{main_text}", flush=True)
+        sys.exit(1)
+    finally:
+        driver.quit()
+
+
+if __name__ == "__main__":
+    main()
