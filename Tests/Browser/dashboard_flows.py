@@ -3,7 +3,7 @@ Selenium against a live runhooks server: sign up, see the key once, create a job
 preview, see it listed, run it against a local target and open its executions, pause it, rotate
 the key, sign out and back in with the new key; and a hostile job name shown as text.
 
-    python3 dashboard_flows.py BASE_URL TARGET_URL [SCREENSHOT.png]
+    python3 dashboard_flows.py BASE_URL TARGET_URL SCREENSHOT.png RUNHOOKS_BINARY DATA_DIR
 
 Exits 0 when every step held; otherwise prints the step that failed and exits 1."""
 import sys
@@ -16,8 +16,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-BASE, TARGET = sys.argv[1], sys.argv[2]
-SCREENSHOT = sys.argv[3] if len(sys.argv) > 3 else None
+import subprocess
+
+BASE, TARGET, SCREENSHOT, BINARY, DATA_DIR = sys.argv[1:6]
 HOSTILE = "<img src=x onerror=alert(1)>"
 
 
@@ -183,6 +184,74 @@ def main():
         flow.text_present("Jobs")
         flow.text_present("2 of")
 
+        step("an account with email and password: sign up, edit, run, replay and delete a job")
+        flow.button("Sign out").click()
+        flow.go("#/signup")
+        flow.field("Name").send_keys("Operator")
+        flow.field("Email (leave empty for an anonymous account)").send_keys("operator@example.com")
+        flow.field("Password (with an email; at least 8 characters)").send_keys("a-long-password")
+        flow.button("Create account").click()
+        flow.wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=api-key]")))
+        flow.go("#/jobs/new")
+        flow.field("Name").send_keys("every minute")
+        Select(flow.field("Schedule type")).select_by_value("interval")
+        flow.field("Cron expression or interval (ms)").clear()
+        flow.field("Cron expression or interval (ms)").send_keys("60000")
+        flow.wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-testid=preview] li")) == 5)
+        flow.field("URL").send_keys(TARGET)
+        Select(flow.field("Method")).select_by_value("POST")
+        flow.button("Create job").click()
+        flow.heading("every minute")
+        driver.find_element(By.LINK_TEXT, "Edit").click()
+        flow.heading("Edit every minute")
+        flow.field("Name").clear()
+        flow.field("Name").send_keys("every minute, renamed")
+        flow.button("Save job").click()
+        flow.heading("every minute, renamed")
+        flow.button("Run now").click()
+        deadline = time.time() + 30
+        while time.time() < deadline and not driver.find_elements(By.CSS_SELECTOR, "td .status-success"):
+            time.sleep(0.5)
+            flow.button("Refresh").click()
+        driver.find_element(By.CSS_SELECTOR, "td details summary").click()
+        flow.button("Replay").click()
+        flow.text_present("Replay enqueued")
+
+        step("an expired access token is refreshed (the refresh token rotates)")
+        before = driver.execute_script("return JSON.parse(sessionStorage.getItem('runhooks.session')).refreshToken")
+        driver.execute_script(
+            "const s = JSON.parse(sessionStorage.getItem('runhooks.session')); s.accessToken = 'expired';"
+            "sessionStorage.setItem('runhooks.session', JSON.stringify(s));")
+        flow.go("#/usage")
+        flow.text_present("of")
+        after = driver.execute_script("return JSON.parse(sessionStorage.getItem('runhooks.session')).refreshToken")
+        assert after and after != before, "the refresh token did not rotate"
+
+        step("delete the job after confirming")
+        flow.go("#/jobs")
+        driver.find_element(By.PARTIAL_LINK_TEXT, "renamed").click()
+        flow.heading("every minute, renamed")
+        flow.button("Delete").click()
+        driver.switch_to.alert.accept()
+        flow.heading("Jobs")
+        flow.wait.until(lambda d: "renamed" not in d.find_element(By.TAG_NAME, "main").text)
+
+        step("an admin sees the Cluster page")
+        subprocess.run([BINARY, "admin", "set-role", "operator@example.com", "admin", "--data-dir", DATA_DIR],
+                       check=True, capture_output=True)
+        deadline = time.time() + 15  # the nodes' account caches hear of the role within a second
+        while True:
+            flow.button("Sign out").click()
+            flow.field("Email").send_keys("operator@example.com")
+            flow.field("Password").send_keys("a-long-password")
+            flow.button("Sign in with password").click()
+            flow.heading("Jobs")
+            if driver.find_elements(By.LINK_TEXT, "Cluster") or time.time() > deadline:
+                break
+        driver.find_element(By.LINK_TEXT, "Cluster").click()
+        flow.heading("Cluster")
+        flow.text_present("runs alone")
+
         step("no script errors and no alert from the hostile name")
         severe = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"
                   and "401" not in entry["message"] and "400" not in entry["message"]]
@@ -190,10 +259,11 @@ def main():
 
         step("the layout holds on a phone-sized screen")
         driver.set_window_size(390, 844)
-        flow.go("#/jobs")
-        flow.text_present("nightly report")
-        width = driver.execute_script("return document.documentElement.scrollWidth")
-        assert width <= 400, f"the page is {width}px wide on a 390px screen"
+        for route, heading in (("#/jobs", "Jobs"), ("#/jobs/new", "New job"), ("#/settings", "Settings")):
+            flow.go(route)
+            flow.heading(heading)
+            width = driver.execute_script("return document.documentElement.scrollWidth")
+            assert width <= 400, f"{route} is {width}px wide on a 390px screen"
         print("ok: every dashboard flow held", flush=True)
     except Exception as failure:  # report the step and what the page showed
         main_text = ""

@@ -33,12 +33,12 @@ struct SigningTests {
             #expect(abs(Date().timeIntervalSince1970 - Double(timestamp)) < 300)
             #expect(attempt.headers["webhook-signature"]?.split(separator: " ").count == 1)
         }
-        #expect(try StandardWebhooksVerifier.verify(Self.deliveries(attempts), secret: secrets.current.text) == [true, true, true])
-        #expect(try StandardWebhooksVerifier.verify(Self.deliveries(attempts), secret: WebhookSecret.generate().text) == [false, false, false])
+        #expect(try await StandardWebhooksVerifier.verify(Self.deliveries(attempts), secret: secrets.current.text) == [true, true, true])
+        #expect(try await StandardWebhooksVerifier.verify(Self.deliveries(attempts), secret: WebhookSecret.generate().text) == [false, false, false])
         // A body changed on the way no longer verifies.
         var tampered = Self.deliveries(attempts)
         tampered[0].body = #"{"n": 2}"#
-        #expect(try StandardWebhooksVerifier.verify([tampered[0]], secret: secrets.current.text) == [false])
+        #expect(try await StandardWebhooksVerifier.verify([tampered[0]], secret: secrets.current.text) == [false])
         await harness.engine.stop()
         await sink.stop()
     }
@@ -74,15 +74,15 @@ struct SigningTests {
         #expect(ids[2] != ids[0], "the next slot is another message")
         #expect(received.map { $0.headers["webhook-signature"]?.split(separator: " ").count } == [1, 2, 2])
         let deliveries = Self.deliveries(received)
-        #expect(try StandardWebhooksVerifier.verify(deliveries, secret: before.current.text) == [true, true, true])
-        #expect(try StandardWebhooksVerifier.verify(deliveries, secret: after.current.text) == [false, true, true])
+        #expect(try await StandardWebhooksVerifier.verify(deliveries, secret: before.current.text) == [true, true, true])
+        #expect(try await StandardWebhooksVerifier.verify(deliveries, secret: after.current.text) == [false, true, true])
 
         // A day later the previous secret no longer signs.
         harness.clock.advance(by: 24 * 3600)
         #expect(await harness.waitForAttempts(4))
         let last = try #require(await sink.requests("/ok").last)
         #expect(last.headers["webhook-signature"]?.split(separator: " ").count == 1)
-        #expect(try StandardWebhooksVerifier.verify(Self.deliveries([last]), secret: after.current.text) == [true])
+        #expect(try await StandardWebhooksVerifier.verify(Self.deliveries([last]), secret: after.current.text) == [true])
         await harness.engine.stop()
         await sink.stop()
     }
@@ -99,7 +99,7 @@ struct SigningTests {
         #expect(await sink.waitFor(1, path: "/alert-hook"))
         let hook = try #require(await sink.requests("/alert-hook").first)
         #expect(hook.headers["webhook-id"]?.hasPrefix("msg_") == true)
-        #expect(try StandardWebhooksVerifier.verify(Self.deliveries([hook]), secret: secrets.current.text) == [true])
+        #expect(try await StandardWebhooksVerifier.verify(Self.deliveries([hook]), secret: secrets.current.text) == [true])
         await harness.engine.stop()
         await sink.stop()
     }

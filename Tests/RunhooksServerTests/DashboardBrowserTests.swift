@@ -30,7 +30,7 @@ import Testing
         let (status, output) = try await offThePool {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: python)
-            process.arguments = [script, base, "\(target.baseURL)/hook", screenshot]
+            process.arguments = [script, base, "\(target.baseURL)/hook", screenshot, ServerProcess.executable.path, directory]
             let log = FileManager.default.temporaryDirectory.appendingPathComponent("dashboard-\(UUID().uuidString).log")
             _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             let handle = try FileHandle(forWritingTo: log)

@@ -29,7 +29,16 @@ public enum StandardWebhooksVerifier {
         """
 
     /// Whether each delivery verifies with `secret` (`whsec_…`).
-    public static func verify(_ deliveries: [Delivery], secret: String) throws -> [Bool] {
+    /// Runs on a thread of its own: waiting for Python must not hold one of the few threads
+    /// Swift concurrency runs every other test on.
+    public static func verify(_ deliveries: [Delivery], secret: String) async throws -> [Bool] {
+        let python = try TestPython.executable()
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try verifyBlocking(deliveries, secret: secret, python: python) }) }.start()
+        }
+    }
+
+    static func verifyBlocking(_ deliveries: [Delivery], secret: String, python: String) throws -> [Bool] {
         // Files rather than pipes: several tests run the verifier at once.
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("swh-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -41,7 +50,7 @@ public enum StandardWebhooksVerifier {
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try TestPython.executable())
+        process.executableURL = URL(fileURLWithPath: python)
         process.arguments = ["-c", script, secret]
         process.standardInput = try FileHandle(forReadingFrom: input)
         process.standardOutput = try FileHandle(forWritingTo: output)
