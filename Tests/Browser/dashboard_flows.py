@@ -93,9 +93,10 @@ def main():
         flow.field("Cron expression or interval (ms)").send_keys("0 3 * * *")
         flow.field("Time zone (cron only)").clear()
         flow.field("Time zone (cron only)").send_keys("Asia/Kolkata")
-        flow.wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-testid=preview] li")) == 5)
-        runs = [li.text for li in driver.find_elements(By.CSS_SELECTOR, "[data-testid=preview] li")]
-        assert all(run.endswith("03:00:00+05:30") for run in runs), runs
+        def kolkata_preview(d):
+            runs = [li.text for li in d.find_elements(By.CSS_SELECTOR, "[data-testid=preview] li")]
+            return len(runs) == 5 and all(run.endswith("03:00:00+05:30") for run in runs)
+        flow.wait.until(kolkata_preview)
         flow.field("URL").send_keys(TARGET)
         Select(flow.field("Method")).select_by_value("POST")
         flow.field("Body").send_keys('{"report": "nightly"}')

@@ -9,7 +9,7 @@ import Testing
     static let target = "oncall" + "\u{40}example.com"
 
     @Test func emailAfterThresholdOnceInCooldownThenRecovery() async throws {
-        let smtp = try SMTPSink()
+        let smtp = try await SMTPSink.start()
         let sink = try await TestSink.start()
         let harness = try await EngineHarness.make(smtpPort: smtp.port)
         try await harness.engine.start()
@@ -60,7 +60,7 @@ import Testing
     }
 
     @Test func smtpAuthenticationWithCredentialsFromTheURL() async throws {
-        let smtp = try SMTPSink(requireAuth: true)
+        let smtp = try await SMTPSink.start(requireAuth: true)
         let sink = try await TestSink.start()
         let good = try await EngineHarness.make(smtpPort: smtp.port, smtpCredentials: "runhooks:s3cret")
         try await good.engine.start()
@@ -88,7 +88,7 @@ import Testing
     }
 
     @Test func startTLSIsUsedWhenOfferedAndTheCertificateIsChecked() async throws {
-        let smtp = try SMTPSink(offerStartTLS: true)
+        let smtp = try await SMTPSink.start(offerStartTLS: true)
         let sink = try await TestSink.start()
         let harness = try await EngineHarness.make(smtpPort: smtp.port)
         try await harness.engine.start()

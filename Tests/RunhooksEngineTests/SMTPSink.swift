@@ -65,6 +65,15 @@ final class SMTPSink: @unchecked Sendable {
     private let started = DispatchSemaphore(value: 0)
     private(set) var port = 0
 
+    /// Starts the server on a thread of its own: waiting for Python (and its openssl) must not
+    /// hold one of the few threads Swift concurrency runs every other test on.
+    static func start(requireAuth: Bool = false, offerStartTLS: Bool = false) async throws -> SMTPSink {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try SMTPSink(requireAuth: requireAuth, offerStartTLS: offerStartTLS) }) }
+                .start()
+        }
+    }
+
     /// With `requireAuth`, the server accepts only AUTH as runhooks / s3cret; with
     /// `offerStartTLS`, it offers STARTTLS with a self-signed certificate.
     init(requireAuth: Bool = false, offerStartTLS: Bool = false) throws {

@@ -67,10 +67,13 @@ final class ServerProcess: @unchecked Sendable {
         _ = try? await offThePool { process.waitUntilExit() }
     }
 
+    /// SIGTERM without waiting here (it runs in a `defer`): a thread of its own waits for the
+    /// exit, so a draining server never holds one of Swift concurrency's few threads.
     func terminate() {
         guard process.isRunning else { return }
         process.terminate()
-        process.waitUntilExit()
+        let process = self.process
+        Thread { process.waitUntilExit() }.start()
     }
 }
 

@@ -94,16 +94,20 @@ export async function jobFormView(id) {
   const errors = h("div", { "aria-live": "assertive" });
 
   let timer = null;
+  let asked = 0;
   const refreshPreview = () => {
     clearTimeout(timer);
     timer = setTimeout(async () => {
+      const ask = ++asked;
       const schedule = { type: type.value, expression: expression.value.trim() };
       if (type.value === "cron" && timezone.value.trim()) schedule.timezone = timezone.value.trim();
       try {
         const reply = await api("POST", "/schedules/preview", { schedule, count: 5 });
+        if (ask !== asked) return;  // a later edit asked again; its answer wins
         previewNote.textContent = `Next runs (${reply.data.timezone}):`;
         preview.replaceChildren(...reply.data.nextRuns.map((run) => h("li", {}, run.local.replace("T", " "))));
       } catch (error) {
+        if (ask !== asked) return;
         previewNote.textContent = error.message;
         preview.replaceChildren();
       }

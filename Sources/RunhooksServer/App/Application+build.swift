@@ -14,6 +14,8 @@ import RunhooksStore
 public func buildRouter(services: AppServices) -> Router<RunhooksRequestContext> {
     let router = Router(context: RunhooksRequestContext.self)
     router.add(middleware: ErrorEnvelopeMiddleware())
+    let routeMethods = RouteMethods()
+    router.add(middleware: MethodNotAllowedMiddleware(routes: routeMethods))
     if let gateway = services.gateway { router.add(middleware: ClusterHopMiddleware(gateway: gateway)) }
     if services.rateLimitsEnabled {
         router.add(middleware: RateLimitMiddleware(services.limiter, policy: .global, key: .clientAddress))
@@ -37,6 +39,8 @@ public func buildRouter(services: AppServices) -> Router<RunhooksRequestContext>
                 body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
         }
     }
+    routeMethods.load(router.routes.map { ("\($0.path)", $0.method.rawValue) })
+    routeMethods.answerHEAD(with: router.buildResponder())
     return router
 }
 
