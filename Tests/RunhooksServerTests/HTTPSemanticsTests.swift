@@ -8,8 +8,8 @@ import Testing
 
 /// A known path asked with a method it does not serve answers as HTTP says.
 struct HTTPSemanticsTests {
-    @Test func unsupportedMethodsGet405WithAllow() async throws {
-        let env = try await TestEnvironment.make()
+    @Test(arguments: [false, true]) func unsupportedMethodsGet405WithAllow(rateLimits: Bool) async throws {
+        let env = try await TestEnvironment.make(rateLimits: rateLimits)
         try await env.application().test(.router) { client in
             try await client.execute(uri: "/api/v1/jobs", method: HTTPRequest.Method("TRACE")!) { response in
                 #expect(response.status == .methodNotAllowed)
@@ -27,6 +27,10 @@ struct HTTPSemanticsTests {
             try await client.execute(uri: "/api/v1/health", method: .head) { response in
                 #expect(response.status == .ok)
                 #expect(response.body.readableBytes == 0)
+            }
+            try await client.execute(uri: "/", method: .head) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentSecurityPolicy] != nil)
             }
             try await client.execute(uri: "/api/v1/no-such-thing", method: .get) { response in
                 #expect(response.status == .notFound)

@@ -14,12 +14,13 @@ import RunhooksStore
 public func buildRouter(services: AppServices) -> Router<RunhooksRequestContext> {
     let router = Router(context: RunhooksRequestContext.self)
     router.add(middleware: ErrorEnvelopeMiddleware())
-    let routeMethods = RouteMethods()
-    router.add(middleware: MethodNotAllowedMiddleware(routes: routeMethods))
     if let gateway = services.gateway { router.add(middleware: ClusterHopMiddleware(gateway: gateway)) }
     if services.rateLimitsEnabled {
         router.add(middleware: RateLimitMiddleware(services.limiter, policy: .global, key: .clientAddress))
     }
+    // Innermost, so it sees the router's "no route" before the rate limiter turns it into a response.
+    let routeMethods = RouteMethods()
+    router.add(middleware: MethodNotAllowedMiddleware(routes: routeMethods))
     DashboardController().addRoutes(to: router)
     let api = router.group("api/v1")
     AuthController(services: services).addRoutes(to: api.group("auth"))
