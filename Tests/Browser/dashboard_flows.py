@@ -12,6 +12,7 @@ import time
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -41,7 +42,8 @@ def browser(width=1280, height=900):
 class Flow:
     def __init__(self, driver):
         self.driver = driver
-        self.wait = WebDriverWait(driver, 20)
+        # The page re-renders as answers come: an element found a moment ago may be gone.
+        self.wait = WebDriverWait(driver, 20, ignored_exceptions=[StaleElementReferenceException])
 
     def go(self, hash_route):
         self.driver.get(f"{BASE}/{hash_route}")

@@ -60,8 +60,8 @@ final class TestCluster: @unchecked Sendable {
         throw ProcessFailure("\(id) never reported its gossip address")
     }
 
-    /// Waits until every node in `ids` sees exactly `ids` alive and their running shards
-    /// cover every shard once; returns each node's running shards.
+    /// Waits until every node in `ids` sees exactly `ids` alive, each runs shards, and their
+    /// running shards cover every shard once; returns each node's running shards.
     func waitUntilSettled(_ ids: [String], timeout: Duration = .seconds(30)) async throws -> [String: Set<Int>] {
         let deadline = ContinuousClock.now + timeout
         var last = ""
@@ -76,7 +76,9 @@ final class TestCluster: @unchecked Sendable {
                 running[id] = Set(view["runningShards"] as? [Int] ?? [])
             }
             let all = running.values.flatMap { $0 }
-            if agreed, all.count == shards.shardCount, Set(all).count == shards.shardCount { return running }
+            // Settled means every node runs its share, not only that the others cover for it.
+            let everyNodeRuns = running.values.allSatisfy { !$0.isEmpty } || ids.count > shards.shardCount
+            if agreed, everyNodeRuns, all.count == shards.shardCount, Set(all).count == shards.shardCount { return running }
             last = "agreed: \(agreed), running: \(running.mapValues(\.count))"
             try await Task.sleep(for: .milliseconds(100))
         }
