@@ -68,12 +68,18 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// SIGTERM without waiting here (it runs in a `defer`): a thread of its own waits for the
-    /// exit, so a draining server never holds one of Swift concurrency's few threads.
+    /// exit, so a draining server never holds one of Swift concurrency's few threads, and kills
+    /// a server still draining after 15 s (its database may be gone with the suite).
     func terminate() {
         guard process.isRunning else { return }
         process.terminate()
         let process = self.process
-        Thread { process.waitUntilExit() }.start()
+        Thread {
+            let deadline = Date() + 15
+            while process.isRunning && Date() < deadline { usleep(50_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }.start()
     }
 }
 
