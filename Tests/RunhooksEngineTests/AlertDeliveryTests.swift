@@ -284,13 +284,14 @@ extension AlertDeliveryTests {
         let client = SMTPClient(
             configuration: try SMTPConfiguration(url: "smtp://127.0.0.1:\(port)", from: "a" + "\u{40}x.test"),
             timeout: .milliseconds(300))
-        let started = ContinuousClock.now
+        // The server never answers: only the client's own timeout can end the send, and the
+        // error says it was that. (How soon is a matter for benchmarks: on a loaded machine the
+        // wait measures the test runner's threads, not the client.)
         await #expect {
             try await client.send(
                 EmailMessage(from: "a" + "\u{40}x.test", to: ["b" + "\u{40}y.test"], subject: "s", body: "b", date: Date(), messageId: "m"))
         } throws: { error in
-            "\(error)".contains("did not finish within")
+            "\(error)" == "SMTP server did not finish within 0.3 seconds"
         }
-        #expect(ContinuousClock.now - started < .seconds(5))
     }
 }
