@@ -232,7 +232,7 @@ def main():
 
         step("delete the job after confirming")
         flow.go("#/jobs")
-        driver.find_element(By.PARTIAL_LINK_TEXT, "renamed").click()
+        flow.wait.until(EC.element_to_be_clickable((By.PARTIAL_LINK_TEXT, "renamed"))).click()
         flow.heading("every minute, renamed")
         flow.button("Delete").click()
         driver.switch_to.alert.accept()
