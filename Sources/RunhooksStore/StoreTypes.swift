@@ -3,6 +3,7 @@ import RunhooksCore
 
 public struct PageRequest: Sendable, Equatable {
     public static let maxLimit = 100
+    public static let pages = 1...1_000_000
     public var page: Int
     public var limit: Int
 

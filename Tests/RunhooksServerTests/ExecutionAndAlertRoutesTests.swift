@@ -133,7 +133,7 @@ import Testing
             let othersJob = try #require(try await api.createJob(other).data["id"]?.string)
             let foreign = try await api.post(
                 "/alerts", token: key, json: ["name": "x", "channel": "webhook", "target": "https://hooks.example.com/x", "jobId": .string(othersJob)])
-            #expect(foreign.status == .badRequest && foreign.error == "jobId: no job with this id belongs to you")
+            #expect(foreign.status == .conflict && foreign.error == "jobId: no job with this id belongs to you")
             let loopback = try await api.post("/alerts", token: key, json: ["name": "x", "channel": "webhook", "target": "http://127.0.0.1/hook"])
             #expect(loopback.status == .badRequest && loopback.error?.hasPrefix("target: must not point to") == true)
             let slackHTTP = try await api.post("/alerts", token: key, json: ["name": "x", "channel": "slack", "target": "http://hooks.slack.com/x"])

@@ -131,7 +131,7 @@ import Testing
             let malformed = try await api.request(.post, "/jobs", token: key, raw: "{\"name\": ")
             #expect(malformed.status == .badRequest && malformed.error?.hasPrefix("Malformed JSON body") == true)
             let form = try await api.request(.post, "/jobs", token: key, raw: "name=x", contentType: "application/x-www-form-urlencoded")
-            #expect(form.status == .badRequest && form.error?.contains("Content-Type must be application/json") == true)
+            #expect(form.status == .unsupportedMediaType && form.error?.contains("Content-Type must be application/json") == true)
             let empty = try await api.request(.post, "/jobs", token: key)
             #expect(empty.status == .badRequest && empty.error == "body: a JSON object is required")
             let array = try await api.request(.post, "/jobs", token: key, raw: "[1,2]")
@@ -245,9 +245,9 @@ extension JobRoutesTests {
         let environment = try await TestEnvironment.make()
         try await environment.test { api in
             let token = try await api.anonymousKey()
-            let first = try await api.request(.post, "/jobs", token: token, json: APIClient.sampleJob, headers: [Self.key: "create-1"])
+            let first = try await api.request(.post, "/jobs", token: token, json: APIClient.sampleJob, headers: [Self.key: "create-job-key-0001"])
             #expect(first.status == .created)
-            let again = try await api.request(.post, "/jobs", token: token, json: APIClient.sampleJob, headers: [Self.key: "create-1"])
+            let again = try await api.request(.post, "/jobs", token: token, json: APIClient.sampleJob, headers: [Self.key: "create-job-key-0001"])
             #expect(again.status == .created && again.json == first.json)
             #expect(again.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
             #expect(try await api.get("/jobs", token: token).data["total"]?.int == 1)
@@ -257,24 +257,24 @@ extension JobRoutesTests {
                 "name": "Other", "schedule": ["type": "cron", "expression": "*/5 * * * *"],
                 "httpConfig": ["url": "https://api.example.com/sync", "method": "POST"],
             ]
-            let mismatch = try await api.request(.post, "/jobs", token: token, json: other, headers: [Self.key: "create-1"])
-            #expect(mismatch.status == .unprocessableContent)
+            let mismatch = try await api.request(.post, "/jobs", token: token, json: other, headers: [Self.key: "create-job-key-0001"])
+            #expect(mismatch.status == .conflict)
             #expect(mismatch.error?.hasPrefix("Idempotency-Key: ") == true)
-            let second = try await api.request(.post, "/jobs", token: token, json: other, headers: [Self.key: "create-2"])
+            let second = try await api.request(.post, "/jobs", token: token, json: other, headers: [Self.key: "create-job-key-0002"])
             #expect(second.status == .created)
             #expect(try await api.get("/jobs", token: token).data["total"]?.int == 2)
 
             // Keys are per user: another account's identical key is a new request.
             let stranger = try await api.anonymousKey(name: "Stranger")
-            let theirs = try await api.request(.post, "/jobs", token: stranger, json: APIClient.sampleJob, headers: [Self.key: "create-1"])
+            let theirs = try await api.request(.post, "/jobs", token: stranger, json: APIClient.sampleJob, headers: [Self.key: "create-job-key-0001"])
             #expect(theirs.status == .created && theirs.data["id"] != first.data["id"])
 
             // A refused request is answered the same way again; a malformed key is a 400.
             let invalid: JSONValue = ["name": "x"]
-            let refused = try await api.request(.post, "/jobs", token: token, json: invalid, headers: [Self.key: "bad-1"])
+            let refused = try await api.request(.post, "/jobs", token: token, json: invalid, headers: [Self.key: "bad-request-key-0001"])
             #expect(refused.status == .badRequest)
-            #expect(try await api.request(.post, "/jobs", token: token, json: invalid, headers: [Self.key: "bad-1"]).json == refused.json)
-            let malformed = try await api.request(.post, "/jobs", token: token, json: APIClient.sampleJob, headers: [Self.key: "has space"])
+            #expect(try await api.request(.post, "/jobs", token: token, json: invalid, headers: [Self.key: "bad-request-key-0001"]).json == refused.json)
+            let malformed = try await api.request(.post, "/jobs", token: token, json: APIClient.sampleJob, headers: [Self.key: "has space in the key"])
             #expect(malformed.status == .badRequest && malformed.error?.hasPrefix("Idempotency-Key:") == true)
         }
     }
@@ -283,11 +283,11 @@ extension JobRoutesTests {
         let environment = try await TestEnvironment.make()
         try await environment.test { api in
             let token = try await api.anonymousKey()
-            let first = try await api.request(.post, "/auth/rotate-key", token: token, headers: [Self.key: "rotate"])
+            let first = try await api.request(.post, "/auth/rotate-key", token: token, headers: [Self.key: "rotate-api-key-0001"])
             let newKey = try #require(first.data["apiKey"]?.string)
             // The client lost the answer and retries with its old key: that key no longer works.
-            #expect(try await api.request(.post, "/auth/rotate-key", token: token, headers: [Self.key: "rotate"]).status == .unauthorized)
-            let again = try await api.request(.post, "/auth/rotate-key", token: newKey, headers: [Self.key: "rotate"])
+            #expect(try await api.request(.post, "/auth/rotate-key", token: token, headers: [Self.key: "rotate-api-key-0001"]).status == .unauthorized)
+            let again = try await api.request(.post, "/auth/rotate-key", token: newKey, headers: [Self.key: "rotate-api-key-0001"])
             #expect(again.json == first.json)
             #expect(try await api.get("/auth/me", token: newKey).status == .ok)
         }
@@ -297,9 +297,9 @@ extension JobRoutesTests {
         let environment = try await TestEnvironment.make()
         try await environment.test { api in
             let token = try await api.anonymousKey()
-            _ = try await api.request(.post, "/jobs", token: token, json: APIClient.sampleJob, headers: [Self.key: "daily"])
+            _ = try await api.request(.post, "/jobs", token: token, json: APIClient.sampleJob, headers: [Self.key: "daily-expiry-key-0001"])
             environment.clock.advance(by: 86_401)
-            let later = try await api.request(.post, "/jobs", token: token, json: APIClient.sampleJob, headers: [Self.key: "daily"])
+            let later = try await api.request(.post, "/jobs", token: token, json: APIClient.sampleJob, headers: [Self.key: "daily-expiry-key-0001"])
             #expect(later.status == .created && later.headers[HTTPField.Name("Idempotent-Replayed")!] == nil)
             #expect(try await api.get("/jobs", token: token).data["total"]?.int == 2)
         }

@@ -70,7 +70,7 @@ struct PostgresServerTests {
         #expect(usage["success"] as? Bool == true)
 
         // The same Idempotency-Key gives the first answer again, from the store.
-        let idempotent = ["Idempotency-Key": "create-once"]
+        let idempotent = ["Idempotency-Key": "create-once-key-0001"]
         let body: [String: Any] = [
             "name": "Once", "schedule": ["type": "interval", "expression": "60000"],
             "httpConfig": ["url": "\(await sink.baseURL)/once", "method": "GET"],

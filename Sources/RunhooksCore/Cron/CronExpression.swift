@@ -15,7 +15,8 @@ public struct CronExpression: Sendable, Equatable {
     public init(_ text: String) throws(CronParseError) {
         source = text
         let trimmed = text.trimmingSpaces
-        let expanded = Self.aliases[trimmed.lowercased()] ?? trimmed
+        let alias = trimmed.utf8.allSatisfy { $0 < 0x80 } ? Self.aliases[trimmed.lowercased()] : nil
+        let expanded = alias ?? trimmed
         let fields = expanded.split(whereSeparator: { $0 == " " || $0 == "\t" })
         guard fields.count == 5 else {
             throw CronParseError("expected 5 fields (minute hour day-of-month month day-of-week), got \(fields.count)")
@@ -44,10 +45,12 @@ public struct CronExpression: Sendable, Equatable {
 }
 
 extension String {
+    /// Without leading and trailing Unicode White_Space, judged scalar by scalar (a space
+    /// followed by a combining mark is not trimmed as one character).
     var trimmingSpaces: String {
-        var scalars = Substring(self)
-        while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
-        while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
-        return String(scalars)
+        var scalars = Substring(self).unicodeScalars
+        while let first = scalars.first, first.properties.isWhitespace { scalars.removeFirst() }
+        while let last = scalars.last, last.properties.isWhitespace { scalars.removeLast() }
+        return String(Substring(scalars))
     }
 }

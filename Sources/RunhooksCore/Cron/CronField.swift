@@ -111,7 +111,7 @@ extension CronField {
             }
             return number
         }
-        if let named = kind.names[text.uppercased()] { return named }
+        if text.utf8.allSatisfy({ $0 < 0x80 }), let named = kind.names[text.uppercased()] { return named }
         throw CronParseError("\(kind.name) value '\(text)' is not a number\(kind.names.isEmpty ? "" : " or name")")
     }
 }

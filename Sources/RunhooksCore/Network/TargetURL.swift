@@ -13,7 +13,7 @@ public struct TargetURL: Sendable, Equatable {
 
     public init(_ text: String, field: String, schemes: Set<String> = ["http", "https"]) throws(ValidationError) {
         guard !text.isEmpty else { throw ValidationError(field: field, "must not be empty") }
-        guard text.count <= Self.maxLength else {
+        guard text.unicodeScalars.count <= Self.maxLength else {
             throw ValidationError(field: field, "must be at most \(Self.maxLength.grouped) characters")
         }
         guard !text.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F || $0 == "\\" }) else {

@@ -37,8 +37,7 @@ extension AlertSpec {
     public init(validating json: JSONValue, rules: AlertRules) throws(ValidationError) {
         let body = try FieldReader(json)
         try body.rejectUnknown(allowed: Self.fields, ignoring: Self.readOnlyFields)
-        let name = try body.requiredLine("name", length: 1...100)
-        guard !name.allSatisfy(\.isWhitespace) else { throw ValidationError(field: "name", "must not be blank") }
+        let name = try body.requiredName("name", length: 1...100)
         let channelText = try body.requiredString("channel")
         guard let channel = AlertConfig.Channel(rawValue: channelText) else {
             throw ValidationError(field: "channel", "must be \"email\", \"webhook\" or \"slack\"")
@@ -60,6 +59,11 @@ extension AlertSpec {
     public init(merging patch: JSONValue, into alert: AlertConfig, rules: AlertRules) throws(ValidationError) {
         let reader = try FieldReader(patch)
         try reader.rejectUnknown(allowed: Self.fields, ignoring: Self.readOnlyFields)
+        // A target's format depends on the channel, so one never changes without the other.
+        if reader.has("target") != reader.has("channel") {
+            let missing = reader.has("target") ? "channel" : "target"
+            throw ValidationError(field: missing, "is required when \(missing == "channel" ? "target" : "channel") changes (give both)")
+        }
         var merged: [String: JSONValue] = [
             "name": .string(alert.name), "channel": .string(alert.channel.rawValue), "target": .string(alert.target),
             "consecutiveFailuresThreshold": .number(Double(alert.consecutiveFailuresThreshold)),
@@ -90,18 +94,21 @@ extension AlertSpec {
 }
 
 public enum EmailAddress {
-    /// A pragmatic check: one `@`, a non-empty local part, a dotted domain, no spaces or controls.
+    /// A pragmatic check (`TextPatterns.email`): one `@`, a local part of 1 to 64 characters
+    /// without spaces or controls, and a dotted domain of ASCII labels (internationalised
+    /// domains in their `xn--` form), 254 characters in all.
     public static func isValid(_ text: String) -> Bool {
-        guard text.count <= 254, !text.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) else {
+        let scalars = text.unicodeScalars
+        guard scalars.count <= 254, !scalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) else {
             return false
         }
-        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        let parts = scalars.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, parts[0].count <= 64 else { return false }
         let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
         guard labels.count >= 2 else { return false }
         return labels.allSatisfy { label in
-            !label.isEmpty && label.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
-                && label.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" }
+            !label.isEmpty && label.count <= 63 && label.first != "-" && label.last != "-"
+                && label.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-") }
         }
     }
 }

@@ -34,7 +34,8 @@ public struct FieldReader: Sendable {
             throw ValidationError(field: name(key), "must be a string, got \(value.typeName)")
         }
         if let length {
-            let count = text.count
+            // Counted in Unicode scalars, as JSON Schema's minLength and maxLength count.
+            let count = text.unicodeScalars.count
             if count < length.lowerBound {
                 throw ValidationError(
                     field: name(key),
@@ -48,7 +49,7 @@ public struct FieldReader: Sendable {
         return text
     }
 
-    /// A single-line text (names, tags): no control characters at all.
+    /// A single-line text (names, tags): no control characters at all (`TextPatterns.line`).
     public func line(_ key: String, length: ClosedRange<Int>) throws(ValidationError) -> String? {
         guard let text = try string(key, length: length) else { return nil }
         guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
@@ -59,6 +60,15 @@ public struct FieldReader: Sendable {
 
     public func requiredLine(_ key: String, length: ClosedRange<Int>) throws(ValidationError) -> String {
         guard let text = try line(key, length: length) else { throw ValidationError(field: name(key), "is required") }
+        return text
+    }
+
+    /// A required single line with something besides white space (`TextPatterns.nonBlankLine`).
+    public func requiredName(_ key: String, length: ClosedRange<Int>) throws(ValidationError) -> String {
+        let text = try requiredLine(key, length: length)
+        guard !text.unicodeScalars.allSatisfy(\.properties.isWhitespace) else {
+            throw ValidationError(field: name(key), "must not be blank")
+        }
         return text
     }
 
@@ -138,7 +148,7 @@ public struct FieldReader: Sendable {
 
 extension Int {
     /// `300000` → `300,000`, as the reference writes its limits.
-    var grouped: String {
+    public var grouped: String {
         let digits = String(magnitude)
         var out = ""
         for (index, char) in digits.enumerated() {

@@ -30,8 +30,8 @@ public enum HeaderRules {
             if reserved.contains(lower) || lower.hasPrefix("runhooks-") {
                 throw ValidationError(field: "\(field).\(name)", "is set by Runhooks and cannot be overridden")
             }
-            guard value.utf8.count <= JobRules.maxHeaderValueLength else {
-                throw ValidationError(field: "\(field).\(name)", "must be at most \(JobRules.maxHeaderValueLength) bytes")
+            guard value.unicodeScalars.count <= JobRules.maxHeaderValueLength else {
+                throw ValidationError(field: "\(field).\(name)", "must be at most \(JobRules.maxHeaderValueLength) characters")
             }
             guard value.unicodeScalars.allSatisfy({ $0 == "\t" || ($0.value >= 0x20 && $0.value != 0x7F) }) else {
                 throw ValidationError(field: "\(field).\(name)", "must not contain control characters or line breaks")

@@ -51,8 +51,7 @@ extension JobSpec {
     public init(validating json: JSONValue, rules: JobRules) throws(ValidationError) {
         let body = try FieldReader(json)
         try body.rejectUnknown(allowed: Self.topLevelFields, ignoring: Self.readOnlyFields)
-        let name = try body.requiredLine("name", length: 1...255)
-        guard !name.allSatisfy(\.isWhitespace) else { throw ValidationError(field: "name", "must not be blank") }
+        let name = try body.requiredName("name", length: 1...255)
         let description = try body.string("description", length: 0...2000)
 
         guard let scheduleReader = try body.object("schedule") else {
@@ -83,7 +82,7 @@ extension JobSpec {
             if tag.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
                 throw ValidationError(field: "tags[\(index)]", "must not contain control characters")
             }
-            if tag.count > JobRules.maxTagLength {
+            if tag.unicodeScalars.count > JobRules.maxTagLength {
                 throw ValidationError(field: "tags[\(index)]", "must be at most \(JobRules.maxTagLength) characters")
             }
         }

@@ -15,6 +15,22 @@ public enum TimeZoneCatalog {
 
     private static let cache = Mutex<[String: TimeZone]>([:])
 
+    /// Every name `zone(named:)` accepts, sorted: Foundation's list and the tzdata files.
+    public static let allNames: [String] = {
+        var names = known.filter { zone(named: $0) != nil }
+        let root = zoneInfoDirectory
+        if let enumerator = FileManager.default.enumerator(atPath: root) {
+            while let path = enumerator.nextObject() as? String {
+                if path == "posix" || path == "right" {
+                    enumerator.skipDescendants()
+                    continue
+                }
+                if !names.contains(path), zone(named: path) != nil { names.insert(path) }
+            }
+        }
+        return names.sorted()
+    }()
+
     /// One shared instance per zone name, so a million jobs in one zone hold one `TimeZone`.
     public static func shared(_ name: String) -> TimeZone? {
         if let cached = cache.withLock({ $0[name] }) { return cached }

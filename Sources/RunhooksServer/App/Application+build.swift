@@ -31,7 +31,8 @@ public func buildRouter(services: AppServices) -> Router<RunhooksRequestContext>
     WebhookSecretController(services: services).addRoutes(to: api)
     SchedulesController(services: services).addRoutes(to: api)
     HealthController(services: services).addRoutes(to: api)
-    let document = OpenAPIDocument.make(version: HealthController.version)
+    let document = OpenAPIDocument.make(
+        .init(version: HealthController.version, jobRules: services.jobRules, alertRules: services.alertRules))
     api.get("openapi.json") { _, _ in JSONResponse.make(status: .ok, body: document) }
     if let registry = services.metrics {
         router.get("metrics") { _, _ in

@@ -1,71 +1,14 @@
 import RunhooksCore
 
 extension OpenAPIDocument {
-    static func object(_ properties: [String: JSONValue], required: [String] = []) -> JSONValue {
-        var schema: [String: JSONValue] = ["type": "object", "properties": .object(properties), "additionalProperties": false]
-        if !required.isEmpty { schema["required"] = .array(required.map { .string($0) }) }
-        return .object(schema)
+    static func responseString(format: String? = nil) -> JSONValue {
+        format.map { ["type": "string", "format": .string($0)] } ?? ["type": "string"]
     }
 
-    static func string(_ min: Int? = nil, _ max: Int? = nil, format: String? = nil) -> JSONValue {
-        var schema: [String: JSONValue] = ["type": "string"]
-        if let min { schema["minLength"] = .number(Double(min)) }
-        if let max { schema["maxLength"] = .number(Double(max)) }
-        if let format { schema["format"] = .string(format) }
-        return .object(schema)
-    }
+    static let timestamp = responseString(format: "date-time")
 
-    static func integer(_ min: Int, _ max: Int) -> JSONValue {
-        ["type": "integer", "minimum": .number(Double(min)), "maximum": .number(Double(max))]
-    }
-
-    static let timestamp = string(format: "date-time")
-
-    static var schedule: JSONValue {
-        object(
-            [
-                "type": ["type": "string", "enum": ["cron", "interval"]],
-                "expression": ["type": "string", "description": "Cron expression (5 fields) or interval in ms as digits"],
-                "timezone": ["type": "string", "description": "IANA time zone (cron only)"],
-            ], required: ["type", "expression"])
-    }
-
-    static var httpConfig: JSONValue {
-        object(
-            [
-                "url": string(1, 2048, format: "uri"),
-                "method": ["type": "string", "enum": .array(HTTPConfig.Method.allCases.map { .string($0.rawValue) })],
-                "headers": ["type": "object", "additionalProperties": ["type": "string"]],
-                "body": ["type": "string", "description": "At most 1 MB"],
-                "timeoutMs": integer(1000, 300_000),
-            ], required: ["url"])
-    }
-
-    static var retryPolicy: JSONValue {
-        object([
-            "maxRetries": integer(0, 10), "initialDelay": integer(100, 60_000),
-            "backoffMultiplier": ["type": "number", "minimum": 1, "maximum": 10], "maxDelay": integer(1000, 3_600_000),
-        ])
-    }
-
-    static var jobFields: [String: JSONValue] {
-        [
-            "name": string(1, 255), "description": string(nil, 2000), "schedule": schedule, "httpConfig": httpConfig,
-            "retryPolicy": retryPolicy, "status": ["type": "string", "enum": ["active", "paused"]],
-            "tags": ["type": "array", "maxItems": 20, "items": string(1, 50)],
-        ]
-    }
-
-    static var alertFields: [String: JSONValue] {
-        [
-            "name": string(1, 100), "channel": ["type": "string", "enum": ["email", "webhook", "slack"]],
-            "target": string(1, 500), "jobId": ["type": ["string", "null"], "pattern": "^[0-9a-f]{24}$"],
-            "consecutiveFailuresThreshold": integer(1, 100), "cooldownMinutes": integer(0, 10_080),
-            "enabled": ["type": "boolean"],
-        ]
-    }
-
-    static var components: JSONValue {
+    static func components(_ settings: Settings) -> JSONValue {
+        let string = responseString()
         let meter: JSONValue = [
             "type": "object",
             "properties": [
@@ -74,56 +17,94 @@ extension OpenAPIDocument {
             ],
         ]
         let userSummary: JSONValue = [
-            "type": "object",
+            "type": "object", "required": ["id", "name", "plan", "role"],
             "properties": [
-                "id": string(), "email": string(), "name": string(), "plan": string(), "role": string(),
+                "id": string, "email": string, "name": string, "plan": string, "role": string,
                 "isAnonymous": ["type": "boolean"],
             ],
         ]
         let tokens: JSONValue = [
-            "type": "object", "properties": ["accessToken": string(), "refreshToken": string()],
+            "type": "object", "required": ["accessToken", "refreshToken"],
+            "properties": ["accessToken": string, "refreshToken": string],
         ]
-        return [
-            "securitySchemes": [
-                "bearer": ["type": "http", "scheme": "bearer", "description": "An API key (rh_live_…) or a JWT access token"]
-            ],
-            "schemas": [
-                "Error": ["type": "object", "properties": ["success": ["const": false], "error": string()]],
-                "RegisterRequest": object(
-                    ["email": string(nil, 254, format: "email"), "password": string(8, 128), "name": string(1, 255)],
-                    required: ["email", "password", "name"]),
-                "AnonymousRequest": object(["name": string(1, 255)]),
-                "LoginRequest": object(["email": string(format: "email"), "password": string()], required: ["email", "password"]),
-                "RefreshRequest": object(["refreshToken": string()], required: ["refreshToken"]),
-                "Tokens": tokens,
-                "Registration": ["type": "object", "properties": ["user": userSummary, "tokens": tokens, "apiKey": string()]],
-                "Login": ["type": "object", "properties": ["user": userSummary, "tokens": tokens]],
-                "User": [
-                    "type": "object",
+        let jobResponse: JSONValue = [
+            "type": "object", "required": ["id", "name", "schedule", "httpConfig", "retryPolicy", "status", "tags", "createdAt", "updatedAt"],
+            "properties": [
+                "id": string, "name": string, "description": string,
+                "schedule": [
+                    "type": "object", "required": ["type", "expression"],
+                    "properties": ["type": ["type": "string", "enum": ["cron", "interval"]], "expression": string, "timezone": string],
+                ],
+                "httpConfig": [
+                    "type": "object", "required": ["url", "method", "timeoutMs"],
                     "properties": [
-                        "id": string(), "email": string(), "name": string(), "role": string(), "plan": string(),
-                        "isAnonymous": ["type": "boolean"], "apiKeyPrefix": string(), "createdAt": timestamp,
-                        "updatedAt": timestamp,
+                        "url": string, "method": ["type": "string", "enum": .array(HTTPConfig.Method.allCases.map { .string($0.rawValue) })],
+                        "headers": ["type": "object", "additionalProperties": string], "body": string,
+                        "timeoutMs": ["type": "integer"],
                     ],
                 ],
-                "JobInput": object(jobFields, required: ["name", "schedule", "httpConfig"]),
-                "JobPatch": object(jobFields),
-                "Job": [
-                    "type": "object",
-                    "properties": .object(
-                        jobFields.merging([
-                            "id": string(), "createdAt": timestamp, "updatedAt": timestamp,
-                            "status": ["type": "string", "enum": ["active", "paused", "completed", "failed"]],
-                            "nextExecutionAt": ["type": ["string", "null"], "format": "date-time"],
-                        ]) { _, new in new }),
+                "retryPolicy": [
+                    "type": "object", "required": ["maxRetries", "initialDelay", "backoffMultiplier", "maxDelay"],
+                    "properties": [
+                        "maxRetries": ["type": "integer"], "initialDelay": ["type": "integer"],
+                        "backoffMultiplier": ["type": "number"], "maxDelay": ["type": "integer"],
+                    ],
                 ],
+                "status": ["type": "string", "enum": ["active", "paused", "completed", "failed"]],
+                "tags": ["type": "array", "items": string], "createdAt": timestamp, "updatedAt": timestamp,
+                "nextExecutionAt": ["type": ["string", "null"], "format": "date-time"],
+            ],
+        ]
+        var schemas: [String: JSONValue] = accountRequests
+        schemas.merge([
+            "Error": [
+                "type": "object", "required": ["success", "error"],
+                "properties": ["success": ["const": false], "error": ["type": "string", "description": "`<field>: <rule>` for invalid input"]],
+            ],
+            "Tokens": tokens,
+            "Registration": [
+                "type": "object", "required": ["user", "apiKey"],
+                "properties": [
+                    "user": userSummary, "tokens": tokens,
+                    "apiKey": ["type": "string", "pattern": "^rh_live_", "description": "Shown once; only its hash is kept"],
+                ],
+            ],
+            "Login": ["type": "object", "required": ["user", "tokens"], "properties": ["user": userSummary, "tokens": tokens]],
+            "RotatedKey": [
+                "type": "object", "required": ["apiKey", "apiKeyPrefix"],
+                "properties": ["apiKey": ["type": "string", "pattern": "^rh_live_"], "apiKeyPrefix": string],
+            ],
+            "User": [
+                "type": "object", "required": ["id", "name", "role", "plan", "isAnonymous", "apiKeyPrefix", "createdAt", "updatedAt"],
+                "properties": [
+                    "id": string, "email": string, "name": string, "role": string, "plan": string,
+                    "isAnonymous": ["type": "boolean"], "apiKeyPrefix": string, "createdAt": timestamp,
+                    "updatedAt": timestamp,
+                ],
+            ],
+            "Schedule": [
+                "oneOf": [ref("CronSchedule"), ref("IntervalSchedule")],
+                "discriminator": [
+                    "propertyName": "type",
+                    "mapping": ["cron": "#/components/schemas/CronSchedule", "interval": "#/components/schemas/IntervalSchedule"],
+                ],
+            ],
+            "CronSchedule": cronSchedule(settings),
+            "IntervalSchedule": intervalSchedule(settings),
+            "JobInput": object(jobFields(settings, patch: false), required: ["name", "schedule", "httpConfig"]),
+            "JobPatch": object(
+                jobFields(settings, patch: true),
+                description: """
+                    Only the given fields change; `httpConfig` and `retryPolicy` merge key by key, `schedule` is                     replaced whole, `null` clears an optional field. Read-only fields of a Job (id, createdAt, …)                     may be sent back as read and are ignored.
+                    """),
+            "Job": jobResponse,
                 "Execution": [
                     "type": "object",
                     "properties": [
-                        "id": string(), "jobId": string(), "status": executionStatus, "scheduledFor": timestamp,
+                        "id": string, "jobId": string, "status": executionStatus, "scheduledFor": timestamp,
                         "startedAt": timestamp, "completedAt": timestamp, "durationMs": ["type": "integer"],
-                        "httpStatusCode": ["type": "integer"], "responseBody": string(), "error": string(),
-                        "attempt": ["type": "integer"], "replayOf": string(), "missedSlots": ["type": "integer"],
+                        "httpStatusCode": ["type": "integer"], "responseBody": string, "error": string,
+                        "attempt": ["type": "integer"], "replayOf": string, "missedSlots": ["type": "integer"],
                         "createdAt": timestamp,
                         "timing": [
                             "type": "object",
@@ -148,36 +129,43 @@ extension OpenAPIDocument {
                         ],
                     ],
                 ],
-                "AlertInput": object(alertFields, required: ["name", "channel", "target"]),
-                "AlertPatch": object(alertFields),
+                "AlertInput": alertInput(settings, patch: false),
+                "AlertPatch": alertInput(settings, patch: true),
                 "Alert": [
                     "type": "object",
-                    "properties": .object(
-                        alertFields.merging([
-                            "id": string(), "userId": string(), "createdAt": timestamp, "updatedAt": timestamp,
-                        ]) { _, new in new }),
+                    "required": [
+                        "id", "userId", "name", "channel", "target", "consecutiveFailuresThreshold", "cooldownMinutes",
+                        "enabled", "createdAt", "updatedAt",
+                    ],
+                    "properties": [
+                        "id": string, "userId": string, "name": string,
+                        "channel": ["type": "string", "enum": ["email", "webhook", "slack"]], "target": string,
+                        "jobId": ["type": ["string", "null"]], "consecutiveFailuresThreshold": ["type": "integer"],
+                        "cooldownMinutes": ["type": "integer"], "enabled": ["type": "boolean"], "createdAt": timestamp,
+                        "updatedAt": timestamp,
+                    ],
                 ],
                 "AlertDelivery": [
                     "type": "object",
                     "properties": [
-                        "id": string(), "alertId": string(), "jobId": string(),
+                        "id": string, "alertId": string, "jobId": string,
                         "channel": ["type": "string", "enum": ["email", "webhook", "slack"]],
                         "notice": ["type": "string", "enum": ["failure", "recovery"]],
-                        "status": ["type": "string", "enum": ["sent", "failed"]], "error": string(),
+                        "status": ["type": "string", "enum": ["sent", "failed"]], "error": string,
                         "attempts": ["type": "integer"], "createdAt": timestamp,
                     ],
                 ],
                 "SchedulePreviewRequest": [
                     "type": "object", "required": ["schedule"], "additionalProperties": false,
                     "properties": [
-                        "schedule": ["$ref": "#/components/schemas/JobInput/properties/schedule"],
-                        "count": ["type": "integer", "minimum": 1, "maximum": 20, "default": 5],
+                        "schedule": ref("Schedule"),
+                        "count": ["type": ["integer", "null"], "minimum": 1, "maximum": .number(Double(SchedulePreview.maxCount)), "default": 5],
                     ],
                 ],
                 "SchedulePreview": [
                     "type": "object", "required": ["timezone", "nextRuns"],
                     "properties": [
-                        "timezone": string(),
+                        "timezone": string,
                         "nextRuns": [
                             "type": "array",
                             "items": [
@@ -219,7 +207,7 @@ extension OpenAPIDocument {
                 "Usage": [
                     "type": "object",
                     "properties": [
-                        "plan": string(),
+                        "plan": string,
                         "limits": [
                             "type": "object",
                             "properties": [
@@ -238,12 +226,17 @@ extension OpenAPIDocument {
                 "Health": [
                     "type": "object",
                     "properties": [
-                        "status": ["type": "string", "enum": ["ok", "degraded"]], "version": string(),
+                        "status": ["type": "string", "enum": ["ok", "degraded"]], "version": string,
                         "uptime": ["type": "integer"], "timestamp": timestamp,
                         "services": ["type": "object", "additionalProperties": ["type": "object"]],
                     ],
                 ],
+        ]) { _, new in new }
+        return [
+            "securitySchemes": [
+                "bearer": ["type": "http", "scheme": "bearer", "description": "An API key (rh_live_…) or a JWT access token"]
             ],
+            "schemas": .object(schemas),
         ]
     }
 }

@@ -1,79 +1,163 @@
 import RunhooksCore
+import RunhooksStore
 
-/// The OpenAPI 3.1 description of `/api/v1`, served at `/api/v1/openapi.json`.
+/// The OpenAPI 3.1 description of `/api/v1`, served at `/api/v1/openapi.json`. Request schemas
+/// are built from the rules validation enforces (`JobRules`, `AlertRules`, the patterns in
+/// `TextPatterns` and `CronPattern`), so the document follows the server's own settings.
 enum OpenAPIDocument {
-    static func make(version: String) -> JSONValue {
+    struct Settings {
+        var version: String
+        var jobRules: JobRules
+        var alertRules: AlertRules
+    }
+
+    static func make(_ settings: Settings) -> JSONValue {
         [
             "openapi": "3.1.0",
             "info": [
-                "title": "Runhooks API", "version": .string(version),
-                "description": "Scheduled HTTP webhooks: jobs on cron or interval schedules, executions, replays, alerts.",
+                "title": "Runhooks API", "version": .string(settings.version),
+                "description": """
+                    Scheduled HTTP webhooks: jobs on cron or interval schedules, executions, replays, alerts. \
+                    Every answer is a JSON envelope: `{"success": true, "data": …, "message": …}` or \
+                    `{"success": false, "error": "<field>: <what is wrong>"}`. A known path with a method it \
+                    does not serve answers 405 with `Allow`; `OPTIONS` answers 204 with `Allow`; `HEAD` \
+                    answers like `GET` without a body. Every delivery to a job's target and every webhook \
+                    alert is signed (Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`; \
+                    see `GET /webhook-secret`).
+                    """,
             ],
             "servers": [["url": "/api/v1"]],
             "security": [["bearer": []]],
-            "components": components,
+            "components": components(settings),
             "paths": paths,
         ]
     }
 
     static func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(name)")] }
 
+    /// The answer of an operation that returns no data, only a message.
+    static let messageEnvelope: JSONValue = [
+        "type": "object", "required": ["success", "message"],
+        "properties": ["success": ["const": true], "message": ["type": "string"]],
+    ]
+
     static func envelope(_ data: JSONValue) -> JSONValue {
         [
-            "type": "object", "required": ["success"],
-            "properties": ["success": ["type": "boolean"], "message": ["type": "string"], "data": data],
+            "type": "object", "required": ["success", "data"],
+            "properties": ["success": ["const": true], "message": ["type": "string"], "data": data],
         ]
     }
 
     static func paged(_ item: String) -> JSONValue {
         envelope([
-            "type": "object",
+            "type": "object", "required": ["data", "total", "page", "limit", "totalPages"],
             "properties": [
-                "data": ["type": "array", "items": ref(item)], "total": ["type": "integer"],
-                "page": ["type": "integer"], "limit": ["type": "integer"], "totalPages": ["type": "integer"],
+                "data": ["type": "array", "items": ref(item)], "total": ["type": "integer", "minimum": 0],
+                "page": ["type": "integer", "minimum": 1], "limit": ["type": "integer", "minimum": 1],
+                "totalPages": ["type": "integer", "minimum": 0],
             ],
         ])
     }
 
-    static func json(_ schema: JSONValue, _ description: String) -> JSONValue {
-        ["description": .string(description), "content": ["application/json": ["schema": schema]]]
+    static let rateLimitHeaders: [String: JSONValue] = [
+        "RateLimit-Policy": [
+            "description": "The limit that applies (IETF draft-7), e.g. `60;w=60`; present when rate limits are on",
+            "schema": ["type": "string"],
+        ],
+        "RateLimit": [
+            "description": "What is left of it (IETF draft-7), e.g. `limit=60, remaining=59, reset=42`",
+            "schema": ["type": "string"],
+        ],
+    ]
+
+    static let retryAfter: JSONValue = [
+        "description": "Seconds to wait before retrying", "required": true,
+        "schema": ["type": "string", "pattern": "^[0-9]+$"],
+    ]
+
+    static func json(_ schema: JSONValue, _ description: String, headers: [String: JSONValue] = rateLimitHeaders) -> JSONValue {
+        ["description": .string(description), "headers": .object(headers), "content": ["application/json": ["schema": schema]]]
     }
 
+    static let meanings = [
+        400: "Invalid input; the message names the field and the rule",
+        401: "Missing or invalid credentials",
+        403: "Beyond the plan's limits (the message names the limit)",
+        404: "Not found, or not yours",
+        409: """
+            Conflict: the email is taken, the job was changed by another request meanwhile, an alert names \
+            a job the account does not have, or the Idempotency-Key is still in progress or was used with a \
+            different request
+            """,
+        413: "Request body larger than 3 MB",
+        415: "The body is not `application/json`",
+        429: "Rate limit exceeded; retry after `Retry-After` seconds",
+        502: "The node owning the account dropped the forwarded request; it may have been applied",
+        503: "Store or owning node unavailable; retry after `Retry-After` seconds when given",
+        504: "The node owning the account did not answer in time; the request may have been applied",
+    ]
+
     static func errors(_ codes: [Int]) -> [String: JSONValue] {
-        let meanings = [
-            400: "Invalid input; the message names the field", 401: "Missing or invalid credentials",
-            403: "Beyond the plan's limits", 404: "Not found or not yours",
-            409: "Conflict: already exists, changed by another request meanwhile, or the same Idempotency-Key still in progress",
-            413: "Request body too large", 422: "Idempotency-Key already used with a different request",
-            429: "Rate limit exceeded", 502: "The owning node dropped the forwarded request; it may have been applied",
-            503: "Store or owning node unavailable; retry after Retry-After",
-            504: "The owning node did not answer in time; the request may have been applied",
-        ]
         var responses: [String: JSONValue] = [:]
-        for code in codes { responses[String(code)] = json(ref("Error"), meanings[code] ?? "Error") }
+        for code in Set(codes) {
+            var headers = rateLimitHeaders
+            if code == 429 { headers["Retry-After"] = retryAfter }
+            if code == 503 {
+                headers["Retry-After"] = ["description": "Seconds to wait before retrying", "schema": ["type": "string"]]
+            }
+            responses[String(code)] = json(ref("Error"), meanings[code] ?? "Error", headers: headers)
+        }
         return responses
     }
 
-    static func operation(
-        _ summary: String, tag: String, public isPublic: Bool = false, parameters: [JSONValue] = [],
-        body: String? = nil, ok: (Int, JSONValue, String), errors codes: [Int] = [400, 401, 404, 429],
-        idempotent: Bool = false
-    ) -> JSONValue {
-        var parameters = parameters
-        var codes = codes
-        if idempotent {
-            parameters.append(idempotencyKey)
-            codes += [409, 422]
+    struct Operation {
+        var id: String
+        var summary: String
+        var tag: String
+        var isPublic = false
+        var parameters: [JSONValue] = []
+        var body: String?
+        var bodyRequired = true
+        var ok: (Int, JSONValue, String)
+        var errors: [Int] = []
+        var idempotent = false
+        var links: [String: JSONValue] = [:]
+        var description: String?
+
+        var json: JSONValue {
+            var parameters = parameters
+            // Every route can be refused by the rate limiter, and every authenticated one can be
+            // forwarded to the owning node in a cluster (502/503/504).
+            var codes = errors + [429, 503]
+            if !isPublic { codes += [401, 502, 504] }
+            if body != nil { codes += [413, 415] }
+            if idempotent {
+                parameters.append(OpenAPIDocument.idempotencyKey)
+                codes += [409]
+            }
+            if !parameters.isEmpty || body != nil { codes.append(400) }
+            var responses = OpenAPIDocument.errors(codes)
+            var success = OpenAPIDocument.json(ok.1, ok.2)
+            if !links.isEmpty, case .object(var fields) = success {
+                fields["links"] = .object(links)
+                success = .object(fields)
+            }
+            responses[String(ok.0)] = success
+            var operation: [String: JSONValue] = [
+                "operationId": .string(id), "summary": .string(summary), "tags": [.string(tag)],
+                "responses": .object(responses),
+            ]
+            if let description { operation["description"] = .string(description) }
+            if isPublic { operation["security"] = [] }
+            if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
+            if let body {
+                operation["requestBody"] = [
+                    "required": .bool(bodyRequired),
+                    "content": ["application/json": ["schema": OpenAPIDocument.ref(body)]],
+                ]
+            }
+            return .object(operation)
         }
-        var responses = errors(codes)
-        responses[String(ok.0)] = json(ok.1, ok.2)
-        var operation: [String: JSONValue] = [
-            "summary": .string(summary), "tags": [.string(tag)], "responses": .object(responses),
-        ]
-        if isPublic { operation["security"] = [] }
-        if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
-        if let body { operation["requestBody"] = ["required": true, "content": ["application/json": ["schema": ref(body)]]] }
-        return .object(operation)
     }
 
     static func query(_ name: String, _ schema: JSONValue, _ description: String) -> JSONValue {
@@ -83,13 +167,16 @@ enum OpenAPIDocument {
     /// The optional `Idempotency-Key` header of the POSTs that create or change something.
     static let idempotencyKey: JSONValue = [
         "name": "Idempotency-Key", "in": "header", "required": false,
-        "schema": ["type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7E]+$"],
+        "schema": [
+            "type": "string", "minLength": .number(Double(IdempotencyMiddleware.keyLengths.lowerBound)),
+            "maxLength": .number(Double(IdempotencyMiddleware.keyLengths.upperBound)), "pattern": "^[\\x21-\\x7E]+$",
+        ],
         "description": """
-            Makes a retry safe: the first request with a key runs, and for 24 hours a repeat with the same key \
+            16 to 255 visible ASCII characters (a UUID is a good choice). Makes a retry safe: the first request with a key runs, and for 24 hours a repeat with the same key \
             and the same request (method, path, JSON body) gets the first response again (status and body, with \
             `Idempotent-Replayed: true`) without the work being done twice, on any node. The same key with a \
-            different request is 422; a repeat while the first still runs is 409. Keys are per user. Responses \
-            with a 5xx or 429 status are not kept.
+            different request is 409, and so is a repeat while the first still runs. Keys are per user. \
+            Responses with a 5xx or 429 status are not kept.
             """,
     ]
 
@@ -97,137 +184,15 @@ enum OpenAPIDocument {
         "name": "id", "in": "path", "required": true, "schema": ["type": "string", "pattern": "^[0-9a-f]{24}$"],
     ]
     static let pageParameters: [JSONValue] = [
-        query("page", ["type": "integer", "minimum": 1, "default": 1], "Page number"),
-        query("limit", ["type": "integer", "minimum": 1, "maximum": 100, "default": 20], "Results per page"),
+        query(
+            "page",
+            ["type": "integer", "minimum": 1, "maximum": .number(Double(PageRequest.pages.upperBound)), "default": 1],
+            "Page number"),
+        query(
+            "limit", ["type": "integer", "minimum": 1, "maximum": .number(Double(PageRequest.maxLimit)), "default": 20],
+            "Results per page"),
     ]
     static let executionStatus: JSONValue = [
         "type": "string", "enum": .array(Execution.Status.allCases.map { .string($0.rawValue) }),
     ]
-
-    static var paths: JSONValue {
-        [
-            "/auth/register": [
-                "post": operation(
-                    "Create a full account", tag: "Account", public: true, body: "RegisterRequest",
-                    ok: (201, envelope(ref("Registration")), "Account created"), errors: [400, 409, 413, 429])
-            ],
-            "/auth/register-anonymous": [
-                "post": operation(
-                    "Create an anonymous account", tag: "Account", public: true, body: "AnonymousRequest",
-                    ok: (201, envelope(ref("Registration")), "Account created"), errors: [400, 413, 429])
-            ],
-            "/auth/login": [
-                "post": operation(
-                    "Sign in", tag: "Account", public: true, body: "LoginRequest",
-                    ok: (200, envelope(ref("Login")), "Signed in"), errors: [400, 401, 429])
-            ],
-            "/auth/refresh": [
-                "post": operation(
-                    "Rotate a refresh token", tag: "Account", public: true, body: "RefreshRequest",
-                    ok: (200, envelope(ref("Tokens")), "New tokens"), errors: [400, 401, 429])
-            ],
-            "/auth/me": ["get": operation("The caller's profile", tag: "Account", ok: (200, envelope(ref("User")), "Profile"))],
-            "/auth/rotate-key": [
-                "post": operation(
-                    "Replace the API key", tag: "Account",
-                    ok: (200, envelope(["type": "object", "properties": ["apiKey": ["type": "string"], "apiKeyPrefix": ["type": "string"]]]), "New key"),
-                    idempotent: true)
-            ],
-            "/jobs": [
-                "post": operation(
-                    "Create a job", tag: "Jobs", body: "JobInput", ok: (201, envelope(ref("Job")), "Job created"),
-                    errors: [400, 401, 403, 413, 429], idempotent: true),
-                "get": operation(
-                    "List jobs", tag: "Jobs",
-                    parameters: pageParameters + [
-                        query("status", ["type": "string", "enum": ["active", "paused", "completed", "failed"]], "Filter by status"),
-                        query("tag", ["type": "string", "maxLength": 50], "Filter by tag"),
-                        query("name", ["type": "string", "maxLength": 100], "Case-insensitive regular expression on the name"),
-                    ], ok: (200, paged("Job"), "A page of jobs")),
-            ],
-            "/jobs/{id}": [
-                "get": operation("Get a job", tag: "Jobs", parameters: [idParameter], ok: (200, envelope(ref("Job")), "The job")),
-                "patch": operation(
-                    "Update a job (only the given fields)", tag: "Jobs", parameters: [idParameter], body: "JobPatch",
-                    ok: (200, envelope(ref("Job")), "Updated"), errors: [400, 401, 403, 404, 409, 413, 429]),
-                "put": operation(
-                    "Update a job (same as PATCH)", tag: "Jobs", parameters: [idParameter], body: "JobPatch",
-                    ok: (200, envelope(ref("Job")), "Updated"), errors: [400, 401, 403, 404, 409, 413, 429]),
-                "delete": operation(
-                    "Delete a job", tag: "Jobs", parameters: [idParameter], ok: (200, envelope(["type": "null"]), "Deleted")),
-            ],
-            "/jobs/{id}/trigger": [
-                "post": operation(
-                    "Run a job now, as a new run", tag: "Jobs", parameters: [idParameter],
-                    ok: (202, envelope(["type": "null"]), "Run enqueued"), idempotent: true)
-            ],
-            "/jobs/{id}/executions": [
-                "get": operation(
-                    "List a job's executions", tag: "Jobs",
-                    parameters: [idParameter] + pageParameters + [query("status", executionStatus, "Filter by status")],
-                    ok: (200, paged("Execution"), "A page of executions"))
-            ],
-            "/executions": [
-                "get": operation(
-                    "List executions across jobs", tag: "Executions",
-                    parameters: pageParameters + [
-                        query("status", executionStatus, "Filter by status"),
-                        query("jobId", ["type": "string", "pattern": "^[0-9a-f]{24}$"], "Filter by one of your jobs"),
-                    ], ok: (200, paged("Execution"), "A page of executions"))
-            ],
-            "/executions/{id}/replay": [
-                "post": operation(
-                    "Replay an execution", tag: "Executions", parameters: [idParameter],
-                    ok: (202, envelope(["type": "null"]), "Replay enqueued"), idempotent: true)
-            ],
-            "/alerts": [
-                "post": operation(
-                    "Create an alert config", tag: "Alerts", body: "AlertInput",
-                    ok: (201, envelope(ref("Alert")), "Created"), errors: [400, 401, 403, 413, 429], idempotent: true),
-                "get": operation(
-                    "List alert configs (not paginated)", tag: "Alerts",
-                    ok: (200, envelope(["type": "array", "items": ref("Alert")]), "All alert configs")),
-            ],
-            "/alerts/{id}": [
-                "get": operation("Get an alert config", tag: "Alerts", parameters: [idParameter], ok: (200, envelope(ref("Alert")), "The alert")),
-                "put": operation(
-                    "Update an alert config (only the given fields)", tag: "Alerts", parameters: [idParameter],
-                    body: "AlertPatch", ok: (200, envelope(ref("Alert")), "Updated"), errors: [400, 401, 404, 409, 429]),
-                "delete": operation(
-                    "Delete an alert config", tag: "Alerts", parameters: [idParameter], ok: (200, envelope(["type": "null"]), "Deleted")),
-            ],
-            "/alerts/{id}/deliveries": [
-                "get": operation(
-                    "List an alert's notices", tag: "Alerts", parameters: [idParameter] + pageParameters,
-                    ok: (200, paged("AlertDelivery"), "A page of notices"))
-            ],
-            "/webhook-secret": [
-                "get": operation(
-                    "The account's webhook signing secret", tag: "Account",
-                    ok: (200, envelope(ref("WebhookSecret")), "The current secret, and the previous one until it expires"))
-            ],
-            "/webhook-secret/rotate": [
-                "post": operation(
-                    "Replace the webhook signing secret (the previous one keeps signing for 24 hours)", tag: "Account",
-                    ok: (200, envelope(ref("WebhookSecret")), "The new secret and the previous one"), idempotent: true)
-            ],
-            "/schedules/preview": [
-                "post": operation(
-                    "The next runs of a schedule (as a job created now would have them)", tag: "Jobs",
-                    body: "SchedulePreviewRequest", ok: (200, envelope(ref("SchedulePreview")), "The next runs"),
-                    errors: [400, 401, 413, 429])
-            ],
-            "/usage/me": ["get": operation("Plan, limits and usage", tag: "Usage", ok: (200, envelope(ref("Usage")), "Usage"))],
-            "/health": [
-                "get": operation(
-                    "Service health", tag: "Health", public: true, ok: (200, envelope(ref("Health")), "Healthy"),
-                    errors: [429, 503])
-            ],
-            "/openapi.json": [
-                "get": operation(
-                    "This document", tag: "Health", public: true, ok: (200, ["type": "object"], "OpenAPI 3.1 document"),
-                    errors: [429])
-            ],
-        ]
-    }
 }

@@ -67,10 +67,12 @@ struct AlertsController {
         return JSONResponse.success(data: PageDTO(result, transform: AlertDeliveryDTO.init))
     }
 
-    /// The job must be the caller's own, and HTTP targets must pass the SSRF guard.
+    /// The job must be the caller's own, and HTTP targets must pass the SSRF guard. A job that
+    /// is not there is a 409 (a conflict with what the account holds), not a 404, which would
+    /// say the alert itself is missing.
     private func checkReferences(_ spec: AlertSpec, user: User) async throws {
         if let jobId = spec.jobId, try await services.store.job(id: jobId, userId: user.id) == nil {
-            throw ValidationError(field: "jobId", "no job with this id belongs to you")
+            throw APIError(.conflict, "jobId: no job with this id belongs to you")
         }
         if let target = spec.httpTarget {
             try await services.targets.check(target, field: "target")

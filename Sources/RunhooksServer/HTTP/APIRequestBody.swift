@@ -24,10 +24,10 @@ enum APIRequestBody {
         if let contentType = request.headers[.contentType] {
             let mediaType = contentType.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
             guard mediaType == "application/json" || mediaType?.hasSuffix("+json") == true else {
-                throw APIError(.badRequest, "Content-Type must be application/json, got '\(contentType)'")
+                throw APIError(.unsupportedMediaType, "Content-Type must be application/json, got '\(contentType)'")
             }
         } else {
-            throw APIError(.badRequest, "Content-Type must be application/json")
+            throw APIError(.unsupportedMediaType, "Content-Type must be application/json")
         }
         do {
             return try JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer))

@@ -11,13 +11,15 @@ import RunhooksStore
 /// body) is kept for 24 hours; a repeat with the same key and the same request gets that
 /// response again without the work being done twice, on whichever node it arrives (the key
 /// lives in the shared store, scoped to the user). The same key with a different request is
-/// 422; a repeat while the first is still running is 409. Server errors (5xx) and 429 are not
+/// 409, like a repeat while the first is still running (the IETF draft suggests 422 for the
+/// former, but a request that is valid in itself is refused here for the key's history). Server errors (5xx) and 429 are not
 /// kept, so a retry after one runs the request.
 struct IdempotencyMiddleware: RouterMiddleware {
     typealias Context = RunhooksRequestContext
     static let header = HTTPField.Name("Idempotency-Key")!
     static let replayedHeader = HTTPField.Name("Idempotent-Replayed")!
-    static let maxKeyLength = 255
+    /// Long enough that two different requests do not share a key by chance.
+    static let keyLengths = 16...255
     /// A request still marked in progress after this long lost its node; its key is reusable.
     static let abandonAfter: TimeInterval = 300
 
@@ -30,10 +32,10 @@ struct IdempotencyMiddleware: RouterMiddleware {
         guard request.method == .post, let rawKey = request.headers[Self.header] else {
             return try await next(request, context)
         }
-        guard (1...Self.maxKeyLength).contains(rawKey.utf8.count), rawKey.utf8.allSatisfy({ (0x21...0x7E).contains($0) })
-        else {
+        guard Self.keyLengths.contains(rawKey.utf8.count), rawKey.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
             throw APIError(
-                .badRequest, "Idempotency-Key: must be 1 to \(Self.maxKeyLength) visible ASCII characters (a UUID is a good choice)")
+                .badRequest,
+                "Idempotency-Key: must be \(Self.keyLengths.lowerBound) to \(Self.keyLengths.upperBound) visible ASCII characters (a UUID is a good choice)")
         }
         let user = try context.requireUser()
         var request = request
@@ -51,7 +53,7 @@ struct IdempotencyMiddleware: RouterMiddleware {
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: stored.body)))
         case .mismatch:
             throw APIError(
-                .unprocessableContent,
+                .conflict,
                 "Idempotency-Key: this key was used with a different request in the last 24 hours; use a new key for a new request")
         case .inProgress:
             throw APIError(

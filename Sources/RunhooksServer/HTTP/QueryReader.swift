@@ -16,7 +16,7 @@ struct QueryReader {
 
     func page() throws(ValidationError) -> PageRequest {
         PageRequest(
-            page: try integer("page", range: 1...1_000_000) ?? 1,
+            page: try integer("page", range: PageRequest.pages) ?? 1,
             limit: try integer("limit", range: 1...PageRequest.maxLimit) ?? 20)
     }
 
@@ -24,9 +24,7 @@ struct QueryReader {
         guard let text = parameters[name] else { return nil }
         guard let value = Int(text) else { throw ValidationError(field: name, "must be a whole number") }
         guard range.contains(value) else {
-            throw ValidationError(
-                field: name,
-                range.upperBound == 1_000_000 ? "must be at least \(range.lowerBound)" : "must be between \(range.lowerBound) and \(range.upperBound)")
+            throw ValidationError(field: name, "must be between \(range.lowerBound.grouped) and \(range.upperBound.grouped)")
         }
         return value
     }

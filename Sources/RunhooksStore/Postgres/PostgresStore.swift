@@ -55,6 +55,11 @@ public final class PostgresStore: Store, Service {
         configuration.options.maximumConnections = max(1, poolSize)
         configuration.options.minimumConnections = 0
         configuration.options.connectTimeout = .seconds(5)
+        // A node cut off in the middle of a transaction leaves it open on the server with its
+        // row locks (the fencing `FOR SHARE` on shard leases among them) until the server
+        // notices; every other node's lease renewal would wait on them. Our transactions send
+        // their statements back to back, so one idle this long has lost its client.
+        configuration.options.additionalStartupParameters = [("idle_in_transaction_session_timeout", "2000")]
         // The pool logs every failed connection attempt at info; only what needs an operator's eye.
         var poolLogger = logger
         poolLogger.logLevel = max(logger.logLevel, .warning)

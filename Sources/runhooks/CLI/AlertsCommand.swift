@@ -80,9 +80,17 @@ struct AlertsCommand: AsyncParsableCommand {
         @OptionGroup var alert: AlertFlags
 
         func run() async throws {
-            let changes = try alert.alertObject()
+            var changes = try alert.alertObject()
             guard !changes.isEmpty else { throw CommandFailure("nothing to change: give at least one flag") }
-            let reply = try await options.client().send(.PUT, "/alerts/\(id)", body: .object(changes))
+            let client = try options.client()
+            // The API takes a new target with its channel: keep the alert's own.
+            if changes["target"] != nil, changes["channel"] == nil {
+                changes["channel"] = try await client.send(.GET, "/alerts/\(id)").data?["channel"]
+            }
+            if changes["channel"] != nil, changes["target"] == nil {
+                throw CommandFailure("--channel needs --target too: a target's format depends on its channel")
+            }
+            let reply = try await client.send(.PUT, "/alerts/\(id)", body: .object(changes))
             options.output.message(reply.message)
             options.output.record(reply.data)
         }
