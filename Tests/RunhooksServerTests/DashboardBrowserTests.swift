@@ -27,19 +27,9 @@ import Testing
         let python = try TestPython.executable()
         let script = Self.root.appendingPathComponent("Tests/Browser/dashboard_flows.py").path
         let base = "http://127.0.0.1:\(server.port)"
-        let (status, output) = try await offThePool {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: python)
-            process.arguments = [script, base, "\(target.baseURL)/hook", screenshot, ServerProcess.executable.path, directory]
-            let log = FileManager.default.temporaryDirectory.appendingPathComponent("dashboard-\(UUID().uuidString).log")
-            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-            let handle = try FileHandle(forWritingTo: log)
-            process.standardOutput = handle
-            process.standardError = handle
-            try process.run()
-            process.waitUntilExit()
-            return (process.terminationStatus, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
-        }
+        let (status, output) = try await runToEnd(
+            python, [script, base, "\(target.baseURL)/hook", screenshot, ServerProcess.executable.path, directory],
+            label: "dashboard")
         await target.stop()
         #expect(status == 0, "\(output)")
         #expect(FileManager.default.fileExists(atPath: screenshot))

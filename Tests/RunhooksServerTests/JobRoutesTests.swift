@@ -71,7 +71,7 @@ import Testing
             #expect(try await api.get("/jobs?page=9", token: key).data["data"]?.array?.isEmpty == true)
 
             let invalid: [(String, String)] = [
-                ("/jobs?page=0", "page: must be at least 1"), ("/jobs?page=x", "page: must be a whole number"),
+                ("/jobs?page=0", "page: must be between 1 and 1,000,000"), ("/jobs?page=x", "page: must be a whole number"),
                 ("/jobs?limit=0", "limit: must be between 1 and 100"), ("/jobs?limit=101", "limit: must be between 1 and 100"),
                 ("/jobs?status=done", "status: must be one of active, paused, completed, failed"),
                 ("/jobs?name=" + String(repeating: "n", count: 101), "name: must be at most 100 characters"),
@@ -260,9 +260,16 @@ extension JobRoutesTests {
             let mismatch = try await api.request(.post, "/jobs", token: token, json: other, headers: [Self.key: "create-job-key-0001"])
             #expect(mismatch.status == .conflict)
             #expect(mismatch.error?.hasPrefix("Idempotency-Key: ") == true)
+
+            // Once the job is deleted, the key's replay would name a job that is gone: a 409 says so.
+            let firstId = try #require(first.data["id"]?.string)
+            #expect(try await api.request(.delete, "/jobs/\(firstId)", token: token).status == .ok)
+            let afterDelete = try await api.request(.post, "/jobs", token: token, json: APIClient.sampleJob, headers: [Self.key: "create-job-key-0001"])
+            #expect(afterDelete.status == .conflict && afterDelete.error?.contains("(\(firstId)) has since been deleted") == true)
+            #expect(try await api.get("/jobs", token: token).data["total"]?.int == 0)
             let second = try await api.request(.post, "/jobs", token: token, json: other, headers: [Self.key: "create-job-key-0002"])
             #expect(second.status == .created)
-            #expect(try await api.get("/jobs", token: token).data["total"]?.int == 2)
+            #expect(try await api.get("/jobs", token: token).data["total"]?.int == 1)
 
             // Keys are per user: another account's identical key is a new request.
             let stranger = try await api.anonymousKey(name: "Stranger")

@@ -92,5 +92,11 @@ public struct AppServices: Sendable {
     }
 
     /// `Idempotency-Key` handling for the POST routes that create or change something.
-    var idempotency: IdempotencyMiddleware { IdempotencyMiddleware(store: store, clock: clock) }
+    var idempotency: IdempotencyMiddleware {
+        IdempotencyMiddleware(store: store, clock: clock) { [store] path, id, userId in
+            if path.hasSuffix("/jobs") { return try await store.job(id: id, userId: userId) != nil }
+            if path.hasSuffix("/alerts") { return try await store.alert(id: id, userId: userId) != nil }
+            return nil
+        }
+    }
 }

@@ -23,8 +23,12 @@ struct IdempotencyMiddleware: RouterMiddleware {
     /// A request still marked in progress after this long lost its node; its key is reusable.
     static let abandonAfter: TimeInterval = 300
 
+    /// Whether the resource a POST to `path` created (a job, an alert) still exists.
+    typealias CreatedResourceCheck = @Sendable (_ path: String, _ id: String, _ userId: String) async throws -> Bool?
+
     let store: any IdempotencyStore
     let clock: any WallClock
+    let createdResourceExists: CreatedResourceCheck
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -46,6 +50,7 @@ struct IdempotencyMiddleware: RouterMiddleware {
             window: DeliveryEngine.idempotencyWindow, abandonAfter: Self.abandonAfter)
         {
         case .replay(let stored):
+            try await refuseReplayOfDeletedResource(stored, path: request.uri.path, userId: user.id)
             var headers: HTTPFields = [Self.replayedHeader: "true"]
             if let contentType = stored.contentType { headers[.contentType] = contentType }
             return Response(
@@ -94,6 +99,19 @@ struct IdempotencyMiddleware: RouterMiddleware {
             hasher.update(data: bytes)
         }
         return hasher.finalize().hexString
+    }
+
+    /// A creation replayed after its resource was deleted would hand out an id that answers
+    /// 404; the key is spent (the request is not run again), and the client is told why.
+    private func refuseReplayOfDeletedResource(_ stored: StoredResponse, path: String, userId: String) async throws {
+        guard stored.status == 201,
+            case .object(let envelope)? = try? JSONDecoder().decode(JSONValue.self, from: stored.body),
+            case .object(let data)? = envelope["data"], case .string(let id)? = data["id"],
+            try await createdResourceExists(path, id, userId) == false
+        else { return }
+        throw APIError(
+            .conflict,
+            "Idempotency-Key: what this key created (\(id)) has since been deleted; use a new key to create another")
     }
 
     private static let canonicalEncoder: JSONEncoder = {

@@ -32,7 +32,7 @@ struct QueryReader {
     func string(_ name: String, maxLength: Int) throws(ValidationError) -> String? {
         guard let text = parameters[name] else { return nil }
         guard !text.isEmpty else { throw ValidationError(field: name, "must not be empty") }
-        guard text.count <= maxLength else { throw ValidationError(field: name, "must be at most \(maxLength) characters") }
+        guard text.unicodeScalars.count <= maxLength else { throw ValidationError(field: name, "must be at most \(maxLength) characters") }
         return text
     }
 
