@@ -99,9 +99,7 @@ import Testing
     @Test func nextFireSequencesMatchCronsim() async throws {
         let cases = Self.cases()
         // On a thread of its own: waiting for Python must not hold one of Swift concurrency's threads.
-        let expected = try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try Self.cronsim(cases) }) }.start()
-        }
+        let expected = try await offThePool { try Self.cronsim(cases) }
         var mismatches: [String] = []
         var knownDeviations: [String] = []
         for (index, testCase) in cases.enumerated() {

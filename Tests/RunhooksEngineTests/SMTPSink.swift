@@ -68,10 +68,7 @@ final class SMTPSink: @unchecked Sendable {
     /// Starts the server on a thread of its own: waiting for Python (and its openssl) must not
     /// hold one of the few threads Swift concurrency runs every other test on.
     static func start(requireAuth: Bool = false, offerStartTLS: Bool = false) async throws -> SMTPSink {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try SMTPSink(requireAuth: requireAuth, offerStartTLS: offerStartTLS) }) }
-                .start()
-        }
+        try await offThePool { try SMTPSink(requireAuth: requireAuth, offerStartTLS: offerStartTLS) }
     }
 
     /// With `requireAuth`, the server accepts only AUTH as runhooks / s3cret; with

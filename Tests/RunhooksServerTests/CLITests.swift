@@ -1,4 +1,5 @@
 import Foundation
+import RunhooksTestSupport
 import Testing
 
 /// The `runhooks` client commands, run as a user runs them: the built executable against a

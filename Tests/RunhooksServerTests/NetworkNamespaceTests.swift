@@ -1,4 +1,5 @@
 import Foundation
+import RunhooksTestSupport
 import Testing
 
 /// A cluster across three hosts: `cluster/netns.py` puts three `runhooks serve` processes in

@@ -14,6 +14,9 @@ import Testing
         try await environment.test { api in
             let document = try await api.get("/openapi.json").json
             #expect(document["openapi"] == "3.1.0")
+            // The document's version is the server's own, as /health reports it.
+            let health = try await api.get("/health").data
+            #expect(document["info"]?["version"] == health["version"] && health["version"]?.string == HealthController.version)
             let paths = try #require(document["paths"]?.object)
             var documented = 0
             // The dashboard (`/`, `/assets/…`) is a client of the API, not part of it.

@@ -33,9 +33,7 @@ public enum StandardWebhooksVerifier {
     /// Swift concurrency runs every other test on.
     public static func verify(_ deliveries: [Delivery], secret: String) async throws -> [Bool] {
         let python = try TestPython.executable()
-        return try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try verifyBlocking(deliveries, secret: secret, python: python) }) }.start()
-        }
+        return try await offThePool { try verifyBlocking(deliveries, secret: secret, python: python) }
     }
 
     static func verifyBlocking(_ deliveries: [Delivery], secret: String, python: String) throws -> [Bool] {

@@ -37,12 +37,12 @@ extension AlertSpec {
     public init(validating json: JSONValue, rules: AlertRules) throws(ValidationError) {
         let body = try FieldReader(json)
         try body.rejectUnknown(allowed: Self.fields, ignoring: Self.readOnlyFields)
-        let name = try body.requiredName("name", length: 1...100)
+        let name = try body.requiredName("name", length: FieldLimits.alertName)
         let channelText = try body.requiredString("channel")
         guard let channel = AlertConfig.Channel(rawValue: channelText) else {
             throw ValidationError(field: "channel", "must be \"email\", \"webhook\" or \"slack\"")
         }
-        let target = try body.requiredString("target", length: 1...500)
+        let target = try body.requiredString("target", length: FieldLimits.alertTarget)
         try Self.checkTarget(target, channel: channel, rules: rules)
         let jobId = try body.string("jobId")
         if let jobId, !ObjectIDGenerator.isValid(jobId) {
@@ -50,8 +50,8 @@ extension AlertSpec {
         }
         self.init(
             name: name, channel: channel, target: target, jobId: jobId,
-            consecutiveFailuresThreshold: try body.integer("consecutiveFailuresThreshold", range: 1...100) ?? 1,
-            cooldownMinutes: try body.integer("cooldownMinutes", range: 0...10_080) ?? 60,
+            consecutiveFailuresThreshold: try body.integer("consecutiveFailuresThreshold", range: FieldLimits.consecutiveFailuresThreshold) ?? 1,
+            cooldownMinutes: try body.integer("cooldownMinutes", range: FieldLimits.cooldownMinutes) ?? 60,
             enabled: try body.bool("enabled") ?? true)
     }
 

@@ -51,8 +51,8 @@ extension JobSpec {
     public init(validating json: JSONValue, rules: JobRules) throws(ValidationError) {
         let body = try FieldReader(json)
         try body.rejectUnknown(allowed: Self.topLevelFields, ignoring: Self.readOnlyFields)
-        let name = try body.requiredName("name", length: 1...255)
-        let description = try body.string("description", length: 0...2000)
+        let name = try body.requiredName("name", length: FieldLimits.jobName)
+        let description = try body.string("description", length: FieldLimits.jobDescription)
 
         guard let scheduleReader = try body.object("schedule") else {
             throw ValidationError(field: "schedule", "is required")
@@ -97,7 +97,7 @@ extension JobSpec {
         guard let kind = Schedule.Kind(rawValue: typeText) else {
             throw ValidationError(field: "schedule.type", "must be \"cron\" or \"interval\"")
         }
-        let expression = try reader.requiredString("expression", length: 1...255)
+        let expression = try reader.requiredString("expression", length: FieldLimits.scheduleExpression)
         let timezone = try reader.string("timezone", length: 1...64)
         switch kind {
         case .cron:
@@ -155,7 +155,7 @@ extension JobSpec {
         if let body, body.utf8.count > JobRules.maxBodyBytes {
             throw ValidationError(field: "httpConfig.body", "must be at most 1 MB (1,048,576 bytes)")
         }
-        let timeoutMs = try reader.integer("timeoutMs", range: 1000...300_000) ?? HTTPConfig.defaultTimeoutMs
+        let timeoutMs = try reader.integer("timeoutMs", range: FieldLimits.timeoutMs) ?? HTTPConfig.defaultTimeoutMs
         return HTTPConfig(url: url, method: method, headers: headers, body: body, timeoutMs: timeoutMs)
     }
 
@@ -163,10 +163,10 @@ extension JobSpec {
         try reader.rejectUnknown(allowed: ["maxRetries", "initialDelay", "backoffMultiplier", "maxDelay"])
         let defaults = RetryPolicy.default
         return RetryPolicy(
-            maxRetries: try reader.integer("maxRetries", range: 0...10) ?? defaults.maxRetries,
-            initialDelay: try reader.integer("initialDelay", range: 100...60_000) ?? defaults.initialDelay,
-            backoffMultiplier: try reader.number("backoffMultiplier", range: 1...10) ?? defaults.backoffMultiplier,
-            maxDelay: try reader.integer("maxDelay", range: 1000...3_600_000) ?? defaults.maxDelay)
+            maxRetries: try reader.integer("maxRetries", range: FieldLimits.maxRetries) ?? defaults.maxRetries,
+            initialDelay: try reader.integer("initialDelay", range: FieldLimits.initialDelay) ?? defaults.initialDelay,
+            backoffMultiplier: try reader.number("backoffMultiplier", range: FieldLimits.backoffMultiplier) ?? defaults.backoffMultiplier,
+            maxDelay: try reader.integer("maxDelay", range: FieldLimits.maxDelay) ?? defaults.maxDelay)
     }
 
     /// Checks the caps that depend on the user's plan (403 rather than 400).

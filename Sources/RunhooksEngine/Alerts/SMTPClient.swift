@@ -88,10 +88,12 @@ public struct SMTPClient: Sendable {
 
     private static let sharedTLSContext = NIOLockedValueBox<NIOSSLContext?>(nil)
 
+    /// Made outside the lock (it reads the system's trust store); the first one kept wins.
     static func tlsContext() throws -> NIOSSLContext {
-        try sharedTLSContext.withLockedValue { context in
+        if let context = sharedTLSContext.withLockedValue({ $0 }) { return context }
+        let made = try NIOSSLContext(configuration: .makeClientConfiguration())
+        return sharedTLSContext.withLockedValue { context in
             if let context { return context }
-            let made = try NIOSSLContext(configuration: .makeClientConfiguration())
             context = made
             return made
         }

@@ -87,8 +87,9 @@ public final class Dispatcher: Sendable {
         var timing = ExecutionTiming(totalMs: 0)
         func finished(_ outcome: DeliveryOutcome) -> DeliveryOutcome {
             var outcome = outcome
-            timing.totalMs = (ContinuousClock.now - start).fractionalMilliseconds
-            outcome.durationMs = Int((ContinuousClock.now - start).milliseconds)
+            let elapsed = ContinuousClock.now - start
+            timing.totalMs = elapsed.fractionalMilliseconds
+            outcome.durationMs = Int(elapsed.milliseconds)
             outcome.timing = timing
             return outcome
         }

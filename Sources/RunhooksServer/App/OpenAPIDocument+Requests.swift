@@ -39,7 +39,7 @@ extension OpenAPIDocument {
             [
                 "type": ["const": "cron"],
                 "expression": [
-                    "type": "string", "maxLength": 255, "pattern": .string(CronPattern.pattern),
+                    "type": "string", "maxLength": .number(Double(FieldLimits.scheduleExpression.upperBound)), "pattern": .string(CronPattern.pattern),
                     "description": """
                         Five fields (minute hour day-of-month month day-of-week) of `*`, numbers, ranges `A-B` \
                         (A ≤ B), lists and steps `/N`; month and weekday names (JAN, MON); day-of-week 0-7 (0 and 7 \
@@ -61,7 +61,7 @@ extension OpenAPIDocument {
             [
                 "type": ["const": "interval"],
                 "expression": [
-                    "type": "string", "maxLength": 255, "pattern": .string("^0*\(DecimalRangePattern.canonical(range))$"),
+                    "type": "string", "maxLength": .number(Double(FieldLimits.scheduleExpression.upperBound)), "pattern": .string("^0*\(DecimalRangePattern.canonical(range))$"),
                     "description": .string(
                         "Milliseconds between runs, written as digits: \(range.lowerBound.grouped) (this server's minimum) to \(range.upperBound.grouped) (366 days)"
                     ),
@@ -95,7 +95,7 @@ extension OpenAPIDocument {
                 ],
                 "body": string(0...JobRules.maxBodyBytes, nullable: true).merging(
                     description: "At most 1 MB (1,048,576 bytes as UTF-8)"),
-                "timeoutMs": integer(1000...300_000, nullable: true).merging(
+                "timeoutMs": integer(FieldLimits.timeoutMs, nullable: true).merging(
                     description: "Default 30,000; above the plan's limit is 403"),
             ], required: patch ? [] : ["url"])
     }
@@ -103,16 +103,19 @@ extension OpenAPIDocument {
     static var retryPolicy: JSONValue {
         object(
             [
-                "maxRetries": integer(0...10, nullable: true).merging(description: "Default 3; above the plan's limit is 403"),
-                "initialDelay": integer(100...60_000, nullable: true).merging(description: "ms before the first retry"),
-                "backoffMultiplier": ["type": ["number", "null"], "minimum": 1, "maximum": 10],
-                "maxDelay": integer(1000...3_600_000, nullable: true).merging(description: "ms, the longest wait"),
+                "maxRetries": integer(FieldLimits.maxRetries, nullable: true).merging(description: "Default 3; above the plan's limit is 403"),
+                "initialDelay": integer(FieldLimits.initialDelay, nullable: true).merging(description: "ms before the first retry"),
+                "backoffMultiplier": [
+                    "type": ["number", "null"], "minimum": .number(FieldLimits.backoffMultiplier.lowerBound),
+                    "maximum": .number(FieldLimits.backoffMultiplier.upperBound),
+                ],
+                "maxDelay": integer(FieldLimits.maxDelay, nullable: true).merging(description: "ms, the longest wait"),
             ])
     }
 
     static func jobFields(_ settings: Settings, patch: Bool) -> [String: JSONValue] {
         [
-            "name": name(255), "description": string(0...2000, nullable: true), "schedule": ref("Schedule"),
+            "name": name(FieldLimits.jobName.upperBound), "description": string(FieldLimits.jobDescription, nullable: true), "schedule": ref("Schedule"),
             "httpConfig": httpConfig(settings, patch: patch), "retryPolicy": nullable(retryPolicy),
             "status": nullable(["type": "string", "enum": ["active", "paused"], "description": "Default active"]),
             "tags": [
@@ -126,9 +129,10 @@ extension OpenAPIDocument {
     static func alert(channel: String, target: JSONValue, patch: Bool) -> JSONValue {
         object(
             [
-                "name": name(100), "channel": ["const": .string(channel)], "target": target,
+                "name": name(FieldLimits.alertName.upperBound), "channel": ["const": .string(channel)], "target": target,
                 "jobId": ["type": ["string", "null"], "pattern": "^[0-9a-f]{24}$", "description": "Only this job's runs; null: every job"],
-                "consecutiveFailuresThreshold": integer(1...100, nullable: true), "cooldownMinutes": integer(0...10_080, nullable: true),
+                "consecutiveFailuresThreshold": integer(FieldLimits.consecutiveFailuresThreshold, nullable: true),
+                "cooldownMinutes": integer(FieldLimits.cooldownMinutes, nullable: true),
                 "enabled": ["type": ["boolean", "null"]],
             ], required: patch ? ["channel", "target"] : ["name", "channel", "target"])
     }
@@ -136,9 +140,9 @@ extension OpenAPIDocument {
     static func alertTargets(_ settings: Settings) -> [(String, JSONValue)] {
         let slackSchemes: Set<String> = settings.alertRules.allowPlainHTTPSlack ? ["http", "https"] : ["https"]
         return [
-            ("email", string(1...254, pattern: TextPatterns.email)),
-            ("webhook", string(1...500, pattern: TextPatterns.targetURL(schemes: ["http", "https"]))),
-            ("slack", string(1...500, pattern: TextPatterns.targetURL(schemes: slackSchemes))),
+            ("email", string(FieldLimits.email, pattern: TextPatterns.email)),
+            ("webhook", string(FieldLimits.alertTarget, pattern: TextPatterns.targetURL(schemes: ["http", "https"]))),
+            ("slack", string(FieldLimits.alertTarget, pattern: TextPatterns.targetURL(schemes: slackSchemes))),
         ]
     }
 
@@ -147,9 +151,10 @@ extension OpenAPIDocument {
         guard patch else { return ["oneOf": .array(variants), "discriminator": ["propertyName": "channel"]] }
         let unchangedTarget = object(
             [
-                "name": name(100),
+                "name": name(FieldLimits.alertName.upperBound),
                 "jobId": ["type": ["string", "null"], "pattern": "^[0-9a-f]{24}$"],
-                "consecutiveFailuresThreshold": integer(1...100, nullable: true), "cooldownMinutes": integer(0...10_080, nullable: true),
+                "consecutiveFailuresThreshold": integer(FieldLimits.consecutiveFailuresThreshold, nullable: true),
+                "cooldownMinutes": integer(FieldLimits.cooldownMinutes, nullable: true),
                 "enabled": ["type": ["boolean", "null"]],
             ], description: "Fields other than the channel and target")
         return [
@@ -162,14 +167,14 @@ extension OpenAPIDocument {
         [
             "RegisterRequest": object(
                 [
-                    "email": string(1...254, pattern: TextPatterns.email), "password": string(8...128),
-                    "name": name(255),
+                    "email": string(FieldLimits.email, pattern: TextPatterns.email), "password": string(FieldLimits.password),
+                    "name": name(FieldLimits.accountName.upperBound),
                 ], required: ["email", "password", "name"]),
-            "AnonymousRequest": object(["name": string(1...255, pattern: TextPatterns.line, nullable: true)]),
+            "AnonymousRequest": object(["name": string(FieldLimits.accountName, pattern: TextPatterns.line, nullable: true)]),
             "LoginRequest": object(
-                ["email": string(1...254, pattern: TextPatterns.email), "password": string(1...128)],
+                ["email": string(FieldLimits.email, pattern: TextPatterns.email), "password": string(1...FieldLimits.password.upperBound)],
                 required: ["email", "password"]),
-            "RefreshRequest": object(["refreshToken": string(1...4096)], required: ["refreshToken"]),
+            "RefreshRequest": object(["refreshToken": string(FieldLimits.refreshToken)], required: ["refreshToken"]),
         ]
     }
 }

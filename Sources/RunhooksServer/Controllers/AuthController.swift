@@ -37,10 +37,10 @@ struct AuthController {
     @Sendable func register(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
         let body = try FieldReader(try await APIRequestBody.json(request, context: context))
         try body.rejectUnknown(allowed: ["email", "password", "name"])
-        let email = try body.requiredString("email", length: 3...254)
+        let email = try body.requiredString("email", length: FieldLimits.email)
         guard EmailAddress.isValid(email) else { throw ValidationError(field: "email", "must be a valid email address") }
-        let password = try body.requiredString("password", length: 8...128)
-        let name = try body.requiredLine("name", length: 1...255)
+        let password = try body.requiredString("password", length: FieldLimits.password)
+        let name = try body.requiredName("name", length: FieldLimits.accountName)
         let account = try await services.auth.register(email: email, password: password, name: name)
         _ = try await services.webhookSecrets.revealed(userId: account.user.id)
         let tokens = try await services.auth.issueTokens(for: account.user.id)
@@ -52,7 +52,7 @@ struct AuthController {
     @Sendable func registerAnonymous(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
         let body = try FieldReader(try await APIRequestBody.json(request, context: context, optional: true))
         try body.rejectUnknown(allowed: ["name"])
-        let name = try body.line("name", length: 1...255) ?? "Anonymous"
+        let name = try body.line("name", length: FieldLimits.accountName) ?? "Anonymous"
         let account = try await services.auth.registerAnonymous(name: name)
         _ = try await services.webhookSecrets.revealed(userId: account.user.id)
         return JSONResponse.success(
@@ -63,9 +63,9 @@ struct AuthController {
     @Sendable func login(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
         let body = try FieldReader(try await APIRequestBody.json(request, context: context))
         try body.rejectUnknown(allowed: ["email", "password"])
-        let email = try body.requiredString("email", length: 1...254)
+        let email = try body.requiredString("email", length: FieldLimits.email)
         guard EmailAddress.isValid(email) else { throw ValidationError(field: "email", "must be a valid email address") }
-        let password = try body.requiredString("password", length: 1...128)
+        let password = try body.requiredString("password", length: 1...FieldLimits.password.upperBound)
         guard let user = try await services.auth.login(email: email, password: password) else {
             throw APIError(.unauthorized, "Invalid email or password")
         }
@@ -76,7 +76,7 @@ struct AuthController {
     @Sendable func refresh(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
         let body = try FieldReader(try await APIRequestBody.json(request, context: context))
         try body.rejectUnknown(allowed: ["refreshToken"])
-        let token = try body.requiredString("refreshToken", length: 1...4096)
+        let token = try body.requiredString("refreshToken", length: FieldLimits.refreshToken)
         switch try await services.auth.refresh(token) {
         case .rotated(let pair):
             return JSONResponse.success(data: pair, message: "Tokens refreshed")

@@ -140,16 +140,21 @@ final class DeliveryHTTPClient: Sendable {
     }
 
     private func connect(_ key: PoolKey, request: Request, phases: inout Result) async throws -> Connection {
-        let tls = try state.withLock { state -> NIOSSLContext? in
+        var tls = try state.withLock { state -> NIOSSLContext? in
             if state.shutDown { throw HTTPExchangeError.shutDown }
-            guard key.isTLS else { return nil }
-            if let made = state.tls { return made }
+            return state.tls
+        }
+        if key.isTLS, tls == nil {
+            // Made outside the lock (it reads the system's trust store); the first one kept wins.
             var configuration = TLSConfiguration.makeClientConfiguration()
             configuration.applicationProtocols = ["http/1.1"]
             let made = try NIOSSLContext(configuration: configuration)
-            state.tls = made
-            return made
+            tls = state.withLock { state in
+                if state.tls == nil { state.tls = made }
+                return state.tls
+            }
         }
+        if !key.isTLS { tls = nil }
         let address: SocketAddress
         do {
             address = try SocketAddress(ipAddress: key.address, port: key.port)
