@@ -165,6 +165,7 @@ public final class DeliveryEngine: Service, Sendable {
         await handOver(runningShards, reason: "interrupted: the server stopped during this attempt")
         await notifier.finish(timeout: drainTimeout)
         await journal.drain()
+        await runner.gate.shutdown()
         try? await dispatcher.shutdown()
     }
 

@@ -13,6 +13,7 @@ final class SendGate: Sendable {
         var driver: Task<Void, Never>?
         var driverTarget: Int64?
         var generation = 0
+        var shutDown = false
     }
 
     private let clock: any WallClock
@@ -26,17 +27,40 @@ final class SendGate: Sendable {
     func wait(until deadline: Int64) async {
         guard deadline > clock.now().millisecondsSince1970 else { return }
         await withCheckedContinuation { continuation in
-            state.withLock { state in
+            let released = state.withLock { state -> Bool in
+                if state.shutDown { return true }
                 if state.waiters[deadline] == nil { state.times.insert(deadline) }
                 state.waiters[deadline, default: []].append(continuation)
                 // A driver that sleeps until `deadline` or earlier releases this waiter too, since
                 // it looks again when it wakes; a deadline that passes meanwhile is released at once.
                 if state.driverTarget.map({ deadline < $0 }) ?? true { startDriver(at: deadline, in: &state) }
+                return false
             }
+            if released { continuation.resume() }
         }
     }
 
+    /// Stops the sleeping driver and waits for it; waiters still held are released at once
+    /// (after a hand-over their attempts were cancelled, and they only check that and return).
+    func shutdown() async {
+        let (driver, waiting) = state.withLock { state -> (Task<Void, Never>?, [CheckedContinuation<Void, Never>]) in
+            state.shutDown = true
+            let driver = state.driver
+            state.driver = nil
+            state.driverTarget = nil
+            state.generation += 1
+            let waiting = state.waiters.values.flatMap { $0 }
+            state.waiters = [:]
+            state.times = Heap()
+            return (driver, waiting)
+        }
+        driver?.cancel()
+        await driver?.value
+        for waiter in waiting { waiter.resume() }
+    }
+
     private func startDriver(at target: Int64, in state: inout State) {
+        guard !state.shutDown else { return }
         state.driver?.cancel()
         state.generation += 1
         let generation = state.generation

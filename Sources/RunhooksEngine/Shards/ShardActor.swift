@@ -34,6 +34,8 @@ public actor ShardActor {
     let claimLeadMs: Int64
 
     var wheel: KeyedTimingWheel<TimerKey, Timer>
+    /// The timers of a wake-up, kept between wake-ups so that one allocates nothing.
+    private var due: [KeyedTimingWheel<TimerKey, Timer>.Timer] = []
     var jobs = JobTable()
     /// The lease this node runs the shard under; claims lose once it is gone. nil: no cluster.
     var fence: LeaseFence?
@@ -192,8 +194,11 @@ public actor ShardActor {
     /// Starts every due run. When the engine is at capacity this waits for places, so the
     /// runs go out late instead of piling up; the wheel keeps taking changes meanwhile.
     private func fireDue() async {
-        let due = wheel.advance(to: nowMs + claimLeadMs)
+        due.removeAll(keepingCapacity: true)
+        wheel.advance(to: nowMs + claimLeadMs, into: &due)
         guard !due.isEmpty else { return }
+        // Only the loop calls this, one wake-up at a time, so `due` is not refilled meanwhile.
+        let due = self.due
         var places = inFlight.acquire(upTo: due.count)
         for timer in due {
             if case .slot(let jobId) = timer.payload, let job = jobs[jobId] {
