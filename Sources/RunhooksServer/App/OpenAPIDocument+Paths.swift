@@ -140,7 +140,8 @@ extension OpenAPIDocument {
             "/alerts": [
                 "post": Operation(
                     id: "createAlert", summary: "Create an alert config", tag: "Alerts", body: "AlertInput",
-                    ok: (201, envelope(ref("Alert")), "Created"), errors: [403, 409], idempotent: true, links: alertLinks
+                    ok: (201, envelope(ref("Alert")), "Created"), errors: [403, 409], idempotent: true, links: alertLinks,
+                    description: "The plan's limit on alert configs answers 403 with the limit in the message."
                 ).json,
                 "get": Operation(
                     id: "listAlerts", summary: "List alert configs (not paginated)", tag: "Alerts",

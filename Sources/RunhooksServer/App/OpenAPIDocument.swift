@@ -30,6 +30,7 @@ enum OpenAPIDocument {
             "security": [["bearer": []]],
             "components": components(settings),
             "paths": paths,
+            "webhooks": webhooks,
         ]
     }
 
