@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import RunhooksCore
@@ -55,6 +56,27 @@ import Testing
             rules: AlertRules(allowPlainHTTPSlack: true))
     }
 
+    /// A target's format depends on the channel: an update changes both or neither, so the
+    /// OpenAPI document can state every valid update (a `oneOf` per channel).
+    @Test func anUpdateChangesChannelAndTargetTogether() throws {
+        let stored = AlertConfig(
+            id: "6b0cc6bd1c8c70a229ea822f", userId: "u", name: "Ops", channel: .email, target: Self.email, jobId: nil,
+            consecutiveFailuresThreshold: 1, cooldownMinutes: 60, enabled: true, createdAt: Date(), updatedAt: Date())
+        let renamed = try AlertSpec(merging: ["name": "Renamed"], into: stored, rules: AlertRules())
+        #expect(renamed.name == "Renamed" && renamed.target == Self.email)
+        let moved = try AlertSpec(
+            merging: ["channel": "webhook", "target": "https://hooks.example.com/x"], into: stored, rules: AlertRules())
+        #expect(moved.channel == .webhook)
+        for patch: JSONValue in [["target": "other\u{40}example.com"], ["channel": "webhook"]] {
+            #expect {
+                _ = try AlertSpec(merging: patch, into: stored, rules: AlertRules())
+            } throws: { error in
+                guard let error = error as? ValidationError else { return false }
+                return error.message.contains("(give both)")
+            }
+        }
+    }
+
     @Test func emailAddresses() {
         #expect(EmailAddress.isValid(Self.email))
         #expect(EmailAddress.isValid("first.last+tag" + "\u{40}" + "sub.example.co.uk"))
@@ -62,5 +84,9 @@ import Testing
         #expect(!EmailAddress.isValid("two" + "\u{40}" + "at" + "\u{40}" + "example.com"))
         #expect(!EmailAddress.isValid("space " + "\u{40}" + "example.com"))
         #expect(!EmailAddress.isValid("a" + "\u{40}" + "localhost"))
+        // Domains are ASCII (an internationalised domain in its xn-- form); the local part may not be.
+        #expect(!EmailAddress.isValid("a" + "\u{40}" + "bücher.de"))
+        #expect(EmailAddress.isValid("a" + "\u{40}" + "xn--bcher-kva.de"))
+        #expect(EmailAddress.isValid("jürgen" + "\u{40}" + "example.de"))
     }
 }
