@@ -6,8 +6,8 @@ import Testing
 /// The OpenAPI document's patterns against the Swift checks they describe, on many generated
 /// inputs (a fixed seed, so a failure reproduces).
 @Suite struct PatternAgreementTests {
-    static func matches(_ pattern: String, _ text: String) -> Bool {
-        matches(try! NSRegularExpression(pattern: pattern), text)
+    static func matches(_ pattern: String, _ text: String) throws -> Bool {
+        matches(try NSRegularExpression(pattern: pattern), text)
     }
 
     static func matches(_ regex: NSRegularExpression, _ text: String) -> Bool {
@@ -16,7 +16,7 @@ import Testing
         return regex.firstMatch(in: text, range: range)?.range == range
     }
 
-    @Test func decimalRangesMatchExactlyTheirIntegers() {
+    @Test func decimalRangesMatchExactlyTheirIntegers() throws {
         let ranges: [ClosedRange<Int>] = [0...59, 1...31, 0...7, 1...12, 7...7, 100...999, 1...65_535, 1000...31_622_400_000, 37...4_210]
         var random = SplitMix64(seed: 11)
         for range in ranges {
@@ -26,8 +26,8 @@ import Testing
             for _ in 0..<3000 { samples.append(Int(random.next() % UInt64(range.upperBound * 2 + 1))) }
             samples += [range.lowerBound - 1, range.lowerBound, range.upperBound, range.upperBound + 1].filter { $0 >= 0 }
             for value in samples {
-                #expect(Self.matches(pattern, String(value)) == range.contains(value), "\(value) in \(range)")
-                #expect(Self.matches(lenient, "+00" + String(value)) == range.contains(value), "+00\(value) in \(range)")
+                #expect(try Self.matches(pattern, String(value)) == range.contains(value), "\(value) in \(range)")
+                #expect(try Self.matches(lenient, "+00" + String(value)) == range.contains(value), "+00\(value) in \(range)")
             }
         }
     }
@@ -65,7 +65,7 @@ import Testing
         return (0..<(1 + Int(random.next() % 3))).map { _ in item() }.joined(separator: ",")
     }
 
-    @Test func theCronPatternAcceptsWhatTheParserAccepts() {
+    @Test func theCronPatternAcceptsWhatTheParserAccepts() throws {
         var random = SplitMix64(seed: 7)
         let monthNames = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
         let dayNames = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
@@ -92,7 +92,7 @@ import Testing
             samples.append(fields.joined(separator: separator))
         }
         var accepted = 0
-        let pattern = try! NSRegularExpression(pattern: CronPattern.pattern)
+        let pattern = try NSRegularExpression(pattern: CronPattern.pattern)
         for text in samples {
             let server = Self.serverAccepts(cron: text)
             if server { accepted += 1 }
@@ -101,25 +101,25 @@ import Testing
         #expect(accepted > 600)
     }
 
-    @Test func namePatternsAgreeWithTheFieldReader() {
+    @Test func namePatternsAgreeWithTheFieldReader() throws {
         let pool: [Character] = ["a", "Z", "7", " ", "\t", "\n", "\u{7F}", "\u{85}", "\u{9F}", "\u{A0}", "\u{3000}", "\u{2028}", "\u{200B}", "\u{301}", "é", "🙂", "\u{1F}", "-", "\u{FEFF}"]
         var random = SplitMix64(seed: 3)
         for _ in 0..<5000 {
             let text = String((0..<(1 + Int(random.next() % 5))).map { _ in pool[Int(random.next() % UInt64(pool.count))] })
-            let reader = try! FieldReader(.object(["name": .string(text)]))
+            let reader = try FieldReader(.object(["name": .string(text)]))
             let asName = (try? reader.requiredName("name", length: 1...255)) != nil
             let asLine = (try? reader.line("name", length: 1...255)) != nil
-            #expect(Self.matches(TextPatterns.nonBlankLine, text) == asName, "\(text.debugDescription)")
-            #expect(Self.matches(TextPatterns.line, text) == asLine, "\(text.debugDescription)")
+            #expect(try Self.matches(TextPatterns.nonBlankLine, text) == asName, "\(text.debugDescription)")
+            #expect(try Self.matches(TextPatterns.line, text) == asLine, "\(text.debugDescription)")
         }
     }
 
-    @Test func theEmailPatternAgreesWithTheCheck() {
+    @Test func theEmailPatternAgreesWithTheCheck() throws {
         let local = ["a", "Z9", "ü", "+tag", "🙂", "_", ".", " ", "\u{7F}", "@"]
         let labels = ["a", "b-c", "com", "x9", "-y", "z-", "ü", "", "_"]
         var random = SplitMix64(seed: 5)
         var valid = 0
-        let pattern = try! NSRegularExpression(pattern: TextPatterns.email)
+        let pattern = try NSRegularExpression(pattern: TextPatterns.email)
         for _ in 0..<8000 {
             var text = (0..<(1 + Int(random.next() % 3))).map { _ in local[Int(random.next() % UInt64(random.next() % 4 == 0 ? 10 : 6))] }.joined()
             text += "@" + (0..<(1 + Int(random.next() % 4))).map { _ in labels[Int(random.next() % UInt64(random.next() % 4 == 0 ? 9 : 4))] }.joined(separator: ".")
@@ -129,11 +129,12 @@ import Testing
         }
         #expect(valid > 100)
         let longLocal = String(repeating: "a", count: 65) + "@example.com"
-        #expect(!EmailAddress.isValid(longLocal) && !Self.matches(TextPatterns.email, longLocal))
+        #expect(try !EmailAddress.isValid(longLocal) && !Self.matches(TextPatterns.email, longLocal))
     }
 
-    @Test func everyURLTheTargetPatternAllowsIsAccepted() {
-        let pattern = TextPatterns.targetURL(schemes: ["http", "https"])
+    @Test func everyURLTheTargetPatternAllowsIsAccepted() throws {
+        let pattern = try NSRegularExpression(pattern: TextPatterns.targetURL(schemes: ["http", "https"]))
+        var allowed = 0
         var random = SplitMix64(seed: 9)
         let labels = ["a", "0", "x-y", "ex4mple", "B"]
         let tlds = ["com", "IO", "localhostx", "xn", "museum"]
@@ -146,23 +147,25 @@ import Testing
             url += (0..<Int(random.next() % 4)).map { _ in pathPieces[Int(random.next() % UInt64(pathPieces.count))] }.joined()
             if url.contains("/") == false || random.next() % 2 == 0 { url += "?q=1&r=%20" }
             guard Self.matches(pattern, url) else { continue }
+            allowed += 1
             let target = try? TargetURL(url, field: "url")
             #expect(target != nil && target?.nonPublicReasonWithoutDNS == nil, "\(url)")
         }
         for refused in ["http://localhost/", "http://a.localhost:80/", "http://127.0.0.1/", "http://2130706433/", "ftp://a.com/", "http://a.com/ x"] {
             #expect(!Self.matches(pattern, refused), "\(refused)")
         }
-        #expect(!Self.matches(TextPatterns.targetURL(schemes: ["https"]), "http://hooks.slack.com/x"))
+        #expect(allowed > 1000, "the generator must produce URLs the pattern allows")
+        #expect(try !Self.matches(TextPatterns.targetURL(schemes: ["https"]), "http://hooks.slack.com/x"))
     }
 
-    @Test func headerNamePatternAgreesWithTheHeaderRules() {
+    @Test func headerNamePatternAgreesWithTheHeaderRules() throws {
         for name in ["X-Token", "host", "HOST", "Content-Length", "runhooks-x", "Runhooks-Job", "webhook-id", "x y", "", "a:b", "té", "Webhook-Signature2", "te", "tE"] {
             let accepted = (try? HeaderRules.validate([name: "v"], field: "headers")) != nil
-            #expect(Self.matches(TextPatterns.headerName, name) == accepted, "\(name.debugDescription)")
+            #expect(try Self.matches(TextPatterns.headerName, name) == accepted, "\(name.debugDescription)")
         }
         for value in ["plain", "tab\tok", "line\nbreak", "\u{7F}", "\u{85}ok", "é"] {
             let accepted = (try? HeaderRules.validate(["X-A": value], field: "headers")) != nil
-            #expect(Self.matches(TextPatterns.headerValue, value) == accepted, "\(value.debugDescription)")
+            #expect(try Self.matches(TextPatterns.headerValue, value) == accepted, "\(value.debugDescription)")
         }
     }
 

@@ -125,16 +125,22 @@ extension OpenAPIDocument {
         ]
     }
 
+    /// An alert's fields besides its channel and target.
+    static var alertFields: [String: JSONValue] {
+        [
+            "name": name(FieldLimits.alertName.upperBound),
+            "jobId": ["type": ["string", "null"], "pattern": "^[0-9a-f]{24}$", "description": "Only this job's runs; null: every job"],
+            "consecutiveFailuresThreshold": integer(FieldLimits.consecutiveFailuresThreshold, nullable: true),
+            "cooldownMinutes": integer(FieldLimits.cooldownMinutes, nullable: true),
+            "enabled": ["type": ["boolean", "null"]],
+        ]
+    }
+
     /// One alert variant per channel, with that channel's target format.
     static func alert(channel: String, target: JSONValue, patch: Bool) -> JSONValue {
         object(
-            [
-                "name": name(FieldLimits.alertName.upperBound), "channel": ["const": .string(channel)], "target": target,
-                "jobId": ["type": ["string", "null"], "pattern": "^[0-9a-f]{24}$", "description": "Only this job's runs; null: every job"],
-                "consecutiveFailuresThreshold": integer(FieldLimits.consecutiveFailuresThreshold, nullable: true),
-                "cooldownMinutes": integer(FieldLimits.cooldownMinutes, nullable: true),
-                "enabled": ["type": ["boolean", "null"]],
-            ], required: patch ? ["channel", "target"] : ["name", "channel", "target"])
+            alertFields.merging(["channel": ["const": .string(channel)], "target": target]) { _, new in new },
+            required: patch ? ["channel", "target"] : ["name", "channel", "target"])
     }
 
     static func alertTargets(_ settings: Settings) -> [(String, JSONValue)] {
@@ -149,14 +155,7 @@ extension OpenAPIDocument {
     static func alertInput(_ settings: Settings, patch: Bool) -> JSONValue {
         let variants = alertTargets(settings).map { alert(channel: $0.0, target: $0.1, patch: patch) }
         guard patch else { return ["oneOf": .array(variants), "discriminator": ["propertyName": "channel"]] }
-        let unchangedTarget = object(
-            [
-                "name": name(FieldLimits.alertName.upperBound),
-                "jobId": ["type": ["string", "null"], "pattern": "^[0-9a-f]{24}$"],
-                "consecutiveFailuresThreshold": integer(FieldLimits.consecutiveFailuresThreshold, nullable: true),
-                "cooldownMinutes": integer(FieldLimits.cooldownMinutes, nullable: true),
-                "enabled": ["type": ["boolean", "null"]],
-            ], description: "Fields other than the channel and target")
+        let unchangedTarget = object(alertFields, description: "Fields other than the channel and target")
         return [
             "description": "Only the given fields change; `channel` and `target` change together (a target's format depends on its channel).",
             "oneOf": .array(variants + [unchangedTarget]),
