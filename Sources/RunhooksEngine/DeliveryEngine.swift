@@ -16,6 +16,7 @@ public final class DeliveryEngine: Service, Sendable {
     let runner: DeliveryRunner
     let notifier: AlertNotifier
     let claimLeadMs: Int64
+    let alarms: ShardAlarms
     /// The shards whose wheels run on this node now; the cluster coordinator starts and stops them.
     private let shards = Mutex<[Int: ShardActor]>([:])
     private let initialShards: [Int]
@@ -51,6 +52,9 @@ public final class DeliveryEngine: Service, Sendable {
             notifier: notifier, logger: logger)
         self.runner = runner
         claimLeadMs = claimLead.milliseconds
+        // Wheels wake in steps of a tenth of the claim lead (at most 5 ms): late enough to wake
+        // many shards at once, early enough that every claim is durable before its slot.
+        alarms = ShardAlarms(clock: context.clock, granularityMs: min(5, claimLead.milliseconds / 10))
         initialShards = ownedShards
     }
 
@@ -72,7 +76,8 @@ public final class DeliveryEngine: Service, Sendable {
     /// Loads a shard from the store and starts its wheel under `fence` (nil: no cluster).
     public func startShard(_ shard: Int, fence: LeaseFence?) async throws {
         await tenants.refresh(shard: shard)
-        let actor = ShardActor(shard: shard, runner: runner, inFlight: inFlight, claimLeadMs: claimLeadMs, logger: logger)
+        let actor = ShardActor(
+            shard: shard, runner: runner, inFlight: inFlight, alarms: alarms, claimLeadMs: claimLeadMs, logger: logger)
         await actor.setFence(fence)
         let fresh = shards.withLock { shards -> Bool in
             guard shards[shard] == nil else { return false }
@@ -166,6 +171,7 @@ public final class DeliveryEngine: Service, Sendable {
         await notifier.finish(timeout: drainTimeout)
         await journal.drain()
         await runner.gate.shutdown()
+        await alarms.shutdown()
         try? await dispatcher.shutdown()
     }
 

@@ -14,6 +14,7 @@ public struct EventLoopWallClock: WallClock {
     }
 
     public func now() -> Date { Date() }
+    public var isSystemTime: Bool { true }
 
     public func sleep(until deadline: Date) async throws {
         let interval = deadline.timeIntervalSinceNow

@@ -13,6 +13,7 @@ actor TestSink {
         /// Header names lowercased.
         let headers: [String: String]
         let body: String
+        var receivedAt = Date()
     }
 
     private(set) var received: [Received] = []

@@ -5,11 +5,19 @@ public protocol WallClock: Sendable {
     func now() -> Date
     /// Suspends until `deadline` (or returns at once if it has passed). Throws on cancellation.
     func sleep(until deadline: Date) async throws
+    /// Whether this clock is the system's: then a timer of any kind (an event loop's, say) can
+    /// stand in for `sleep(until:)`. A manual clock answers false, so its sleepers stay its own.
+    var isSystemTime: Bool { get }
+}
+
+extension WallClock {
+    public var isSystemTime: Bool { false }
 }
 
 public struct SystemWallClock: WallClock {
     public init() {}
     public func now() -> Date { Date() }
+    public var isSystemTime: Bool { true }
 
     public func sleep(until deadline: Date) async throws {
         let interval = deadline.timeIntervalSinceNow

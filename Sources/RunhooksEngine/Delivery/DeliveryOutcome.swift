@@ -19,6 +19,8 @@ public struct DeliveryOutcome: Sendable, Equatable {
     public var retryAfterSeconds: Int?
     /// Where the attempt's time went, phase by phase.
     public var timing: ExecutionTiming?
+    /// How long after it was due the request was written (known once it was).
+    public var sentLateMs: Double?
 
     public init(
         kind: Kind, responseBody: String? = nil, durationMs: Int, error: String? = nil, retryAfterSeconds: Int? = nil,

@@ -96,8 +96,14 @@ public struct DeliveryRunner: Sendable {
         }
         events.record(.attemptClaimed)
         var startedAt = execution.startedAt ?? now
-        // Only attempts claimed ahead of their slot visit the gate; the rest go at once.
-        if let sendAt = attempt.sendAt, sendAt > context.clock.now() { await gate.wait(until: sendAt.millisecondsSince1970) }
+        // An attempt claimed ahead of its slot is held until then: by the event loop that will
+        // write it (no thread wakes for it meanwhile), or by the gate when the clock is not the
+        // system's or the attempt still waits for a concurrency slot.
+        var sendAt = attempt.sendAt.flatMap { $0 > context.clock.now() ? $0 : nil }
+        if let due = sendAt, !holdsSlot || !context.clock.isSystemTime {
+            await gate.wait(until: due.millisecondsSince1970)
+            sendAt = nil
+        }
         if !holdsSlot {
             await tenant.acquireSlot(plan: plan)
             startedAt = context.clock.now()
@@ -109,9 +115,8 @@ public struct DeliveryRunner: Sendable {
             await tenant.releaseSlot(plan: plan)
             return .done
         }
-        if attempt.isScheduledSlot { metrics.recordFire(lateness: context.clock.now().timeIntervalSince(attempt.slot)) }
         metrics.inFlight.increment()
-        let sentAt = context.clock.now()
+        let dueAt = max(context.clock.now(), sendAt ?? .distantPast)
         let outcome: DeliveryOutcome
         do {
             let signing = Dispatcher.Signing(
@@ -120,13 +125,16 @@ public struct DeliveryRunner: Sendable {
             outcome = await dispatcher.deliver(
                 Dispatcher.Request(
                     job: job, executionId: execution.id, attempt: attempt.number, scheduledFor: attempt.slot,
-                    signing: signing))
+                    signing: signing, sendAt: sendAt))
         } catch {
             logger.error("cannot read the signing secrets of account \(job.userId): \(error)")
             outcome = DeliveryOutcome(
                 kind: .networkError, durationMs: 0, error: "not sent: the account's signing secret could not be read (\(error))")
         }
         metrics.inFlight.decrement()
+        // How late the request was written, by the loop's clock (a manual clock stands still).
+        let sentAt = dueAt + (context.clock.isSystemTime ? (outcome.sentLateMs ?? 0) / 1000 : 0)
+        if attempt.isScheduledSlot, !Task.isCancelled { metrics.recordFire(lateness: sentAt.timeIntervalSince(attempt.slot)) }
         if Task.isCancelled {
             await tenant.releaseSlot(plan: plan)
             return .done

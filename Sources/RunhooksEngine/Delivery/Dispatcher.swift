@@ -25,8 +25,12 @@ public final class Dispatcher: Sendable {
         public var attempt: Int
         public var scheduledFor: Date
         public var signing: Signing?
+        /// When the request should leave (a slot claimed ahead of time); nil: at once.
+        public var sendAt: Date?
 
-        public init(job: Job, executionId: String, attempt: Int, scheduledFor: Date, signing: Signing? = nil) {
+        public init(
+            job: Job, executionId: String, attempt: Int, scheduledFor: Date, signing: Signing? = nil, sendAt: Date? = nil
+        ) {
             url = job.httpConfig.url
             method = job.httpConfig.method
             headers = job.httpConfig.headers ?? [:]
@@ -37,6 +41,7 @@ public final class Dispatcher: Sendable {
             self.attempt = attempt
             self.scheduledFor = scheduledFor
             self.signing = signing
+            self.sendAt = sendAt
         }
     }
 
@@ -74,23 +79,29 @@ public final class Dispatcher: Sendable {
         headers["Runhooks-Scheduled-At"] = request.scheduledFor.iso8601Milliseconds
         return await send(
             url: request.url, method: request.method, headers: headers, body: request.body, timeoutMs: request.timeoutMs,
-            signing: request.signing)
+            signing: request.signing, sendAt: request.sendAt)
     }
 
-    /// Sends one HTTP request to a target that passes the SSRF guard now.
+    /// Sends one HTTP request to a target that passes the SSRF guard now, at `sendAt` if that
+    /// is later (the event loop's timer holds it, so no thread wakes for it before then).
+    /// The timeout and the durations count from when the request was due to leave.
     public func send(
         url: String, method: HTTPConfig.Method, headers: [String: String], body: String?, timeoutMs: Int,
-        signing: Signing? = nil
+        signing: Signing? = nil, sendAt: Date? = nil
     ) async -> DeliveryOutcome {
-        let start = ContinuousClock.now
-        let deadline = NIODeadline.now() + .milliseconds(Int64(timeoutMs))
+        let now = Date()
+        let waitNs = sendAt.map { max(0, Int64(($0.timeIntervalSince(now) * 1e9).rounded())) } ?? 0
+        let start = ContinuousClock.now + .nanoseconds(waitNs)
+        let notBefore = NIODeadline.now() + .nanoseconds(waitNs)
+        let deadline = notBefore + .milliseconds(Int64(timeoutMs))
         var timing = ExecutionTiming(totalMs: 0)
-        func finished(_ outcome: DeliveryOutcome) -> DeliveryOutcome {
+        func finished(_ outcome: DeliveryOutcome, writtenAt: NIODeadline? = nil) -> DeliveryOutcome {
             var outcome = outcome
-            let elapsed = ContinuousClock.now - start
+            let elapsed = max(.zero, ContinuousClock.now - start)
             timing.totalMs = elapsed.fractionalMilliseconds
             outcome.durationMs = Int(elapsed.milliseconds)
             outcome.timing = timing
+            if let writtenAt { outcome.sentLateMs = max(0, Double((writtenAt - notBefore).nanoseconds) / 1e6) }
             return outcome
         }
         let pinned: PinnedTarget
@@ -104,7 +115,7 @@ public final class Dispatcher: Sendable {
         for (name, value) in headers { outgoing.replaceOrAdd(name: name, value: value) }
         let bodyBuffer = body.map { ByteBuffer(string: $0) }
         if let signing, !signing.secrets.isEmpty {
-            let timestamp = Int64(Date().timeIntervalSince1970)
+            let timestamp = Int64(max(now, sendAt ?? now).timeIntervalSince1970)
             for (name, value) in WebhookSignature.headers(
                 id: signing.messageId, timestamp: timestamp, body: bodyBuffer?.readableBytesView ?? ByteBuffer().readableBytesView,
                 secrets: signing.secrets)
@@ -115,7 +126,7 @@ public final class Dispatcher: Sendable {
         let result = await client.execute(
             DeliveryHTTPClient.Request(
                 target: pinned, method: HTTPMethod(rawValue: method.rawValue), headers: outgoing, body: bodyBuffer,
-                deadline: deadline, captureLimit: Self.responseCaptureLimit))
+                deadline: deadline, captureLimit: Self.responseCaptureLimit, notBefore: waitNs > 0 ? notBefore : nil))
         timing.connectMs = result.connectMs
         timing.tlsMs = result.tlsMs
         timing.firstByteMs = result.firstByteMs
@@ -128,7 +139,8 @@ public final class Dispatcher: Sendable {
                 DeliveryOutcome(
                     kind: .response(status: status), responseBody: text.isEmpty ? nil : text, durationMs: 0,
                     error: (200..<300).contains(status) ? nil : "HTTP \(status) \(exchange.head.status.reasonPhrase)",
-                    retryAfterSeconds: exchange.head.headers.first(name: "Retry-After").flatMap { Int($0) }))
+                    retryAfterSeconds: exchange.head.headers.first(name: "Retry-After").flatMap { Int($0) }),
+                writtenAt: exchange.writtenAt)
         case .failure(.timeout):
             return finished(DeliveryOutcome(kind: .timeout, durationMs: 0, error: "timed out after \(timeoutMs) ms"))
         case .failure(.shutDown):

@@ -10,6 +10,9 @@ final class Wakeup: Sendable {
 
     private let state = Mutex(State())
 
+    /// Whether a signal came that no wait has taken yet.
+    var isPending: Bool { state.withLock { $0.pending } }
+
     func signal() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard let waiter = state.waiter else {
@@ -24,10 +27,12 @@ final class Wakeup: Sendable {
 
     /// Returns at the next signal, after `timeout`, or when the task is cancelled.
     func wait(upTo timeout: Duration) async {
-        await withTimeout(timeout) { await self.waitForSignal() }
+        await withTimeout(timeout) { await self.wait() }
     }
 
-    private func waitForSignal() async {
+    /// Returns at the next signal (or at once if one came since the last wait), or when the
+    /// task is cancelled.
+    func wait() async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let resumeNow = state.withLock { state -> Bool in

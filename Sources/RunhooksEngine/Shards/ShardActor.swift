@@ -48,13 +48,19 @@ public actor ShardActor {
     /// and from the store while the shard loads, and must run once.
     private var requestsLaunched: Set<String> = []
     private var loop: Task<Void, Never>?
-    private var wakeUp: CheckedContinuation<Void, Never>?
-    private var wakePending = false
+    /// Ends the loop's wait: the engine's alarms ring it when the next timer is due, and a
+    /// timer scheduled earlier than that rings it at once.
+    private nonisolated let wakeup = Wakeup()
+    private let alarms: ShardAlarms
     private var loading = false
     private var removedWhileLoading: Set<String> = []
 
-    init(shard: Int, runner: DeliveryRunner, inFlight: InFlightRuns, claimLeadMs: Int64 = 0, logger: Logger) {
+    init(
+        shard: Int, runner: DeliveryRunner, inFlight: InFlightRuns, alarms: ShardAlarms, claimLeadMs: Int64 = 0,
+        logger: Logger
+    ) {
         self.shard = shard
+        self.alarms = alarms
         self.claimLeadMs = claimLeadMs
         self.runner = runner
         self.clock = runner.context.clock
@@ -91,7 +97,7 @@ public actor ShardActor {
         guard let loop else { return }
         self.loop = nil
         loop.cancel()
-        signal()
+        alarms.cancel(wakeup)
         await loop.value
     }
 
@@ -157,38 +163,19 @@ public actor ShardActor {
 
     private func runLoop() async {
         while !Task.isCancelled {
-            var sleeper: Task<Void, Never>?
             if let next = wheel.nextExpiration {
-                let clock = self.clock
-                let wakeAt = next - claimLeadMs
-                sleeper = Task { [weak self] in
-                    do {
-                        try await clock.sleep(until: Date(milliseconds: wakeAt))
-                        await self?.signal()
-                    } catch {}
-                }
+                alarms.set(wakeup, at: next - claimLeadMs)
+            } else {
+                alarms.cancel(wakeup)
             }
-            await withCheckedContinuation { continuation in
-                if wakePending {
-                    wakePending = false
-                    continuation.resume()
-                } else {
-                    wakeUp = continuation
-                }
-            }
-            sleeper?.cancel()
+            await wakeup.wait()
             guard !Task.isCancelled else { return }
             await fireDue()
         }
     }
 
     private func signal() {
-        if let wakeUp {
-            self.wakeUp = nil
-            wakeUp.resume()
-        } else {
-            wakePending = true
-        }
+        wakeup.signal()
     }
 
     /// Starts every due run. When the engine is at capacity this waits for places, so the

@@ -18,6 +18,9 @@ final class DeliveryHTTPClient: Sendable {
         var body: ByteBuffer?
         var deadline: NIODeadline
         var captureLimit: Int
+        /// When the request is written (the loop's timer holds it until then); nil: at once.
+        /// A new connection is opened before it, so connecting costs the request no lateness.
+        var notBefore: NIODeadline? = nil
     }
 
     /// What one request came to, with the phases it went through.
@@ -38,14 +41,14 @@ final class DeliveryHTTPClient: Sendable {
     private struct Connection: Sendable {
         var channel: any Channel
         var collector: NIOLoopBound<ResponseCollector>
-        var id: UInt64
+        var idleSince = NIODeadline.now()
     }
 
     private struct State {
         var idle: [PoolKey: [Connection]] = [:]
-        var nextId: UInt64 = 0
         var shutDown = false
         var tls: NIOSSLContext?
+        var sweeper: RepeatedTask?
     }
 
     static let idleTimeout: TimeAmount = .seconds(60)
@@ -80,37 +83,57 @@ final class DeliveryHTTPClient: Sendable {
         return await exchange(request, on: connection, key: key, phases: result)
     }
 
-    /// Sends the request on a connection and waits for the answer (or the deadline).
+    /// Sends the request on a connection and waits for the answer (or the deadline). The loop
+    /// is visited once: it arms the timeout, writes the request (at once or at `notBefore`), and
+    /// disarms the timeout when the answer comes, so no other thread wakes it meanwhile.
     private func exchange(_ request: Request, on connection: Connection, key: PoolKey, phases: Result) async -> Result {
         var result = phases
         let channel = connection.channel
-        let promise = channel.eventLoop.makePromise(of: HTTPExchange.self)
+        let loop = channel.eventLoop
+        let promise = loop.makePromise(of: HTTPExchange.self)
         let head = Self.head(of: request)
         let collector = connection.collector
         let body = request.body
         let limit = request.captureLimit
-        let timeout = channel.eventLoop.scheduleTask(deadline: request.deadline) {
-            collector.value.fail(.timeout)
-            channel.close(promise: nil)
-        }
-        channel.eventLoop.execute {
-            collector.value.expect(promise, captureLimit: limit)
-            channel.write(HTTPClientRequestPart.head(head), promise: nil)
-            if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil) }
-            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+        let deadline = request.deadline
+        let notBefore = request.notBefore
+        let pendingWrite = NIOLoopBoundBox.makeEmptyBox(valueType: Scheduled<Void>.self, eventLoop: loop)
+        loop.execute {
+            let timeout = loop.scheduleTask(deadline: deadline) {
+                promise.fail(HTTPExchangeError.timeout)
+                collector.value.fail(.timeout)
+                channel.close(promise: nil)
+            }
+            promise.futureResult.whenComplete { _ in
+                timeout.cancel()
+                pendingWrite.value?.cancel()
+                pendingWrite.value = nil
+            }
+            let write: @Sendable () -> Void = {
+                pendingWrite.value = nil
+                collector.value.expect(promise, captureLimit: limit)
+                channel.write(HTTPClientRequestPart.head(head), promise: nil)
+                if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil) }
+                channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+            }
+            if let notBefore, notBefore > .now() {
+                pendingWrite.value = loop.scheduleTask(deadline: notBefore, write)
+            } else {
+                write()
+            }
         }
         do {
             let exchange = try await withTaskCancellationHandler {
                 try await promise.futureResult.get()
             } onCancel: {
+                // Not written yet: it never will be. Written: the answer is abandoned.
+                promise.fail(CancellationError())
                 channel.close(promise: nil)
             }
-            timeout.cancel()
             result.firstByteMs = exchange.firstByteMs
             result.outcome = .success(exchange)
             if exchange.reusable { putIdle(connection, key: key) } else { channel.close(promise: nil) }
         } catch {
-            timeout.cancel()
             channel.close(promise: nil)
             result.outcome = .failure(error as? HTTPExchangeError ?? .failed(error))
         }
@@ -131,11 +154,15 @@ final class DeliveryHTTPClient: Sendable {
 
     /// Closes the idle connections; requests after this fail.
     func shutdown() async {
-        let idle = state.withLock { state -> [Connection] in
+        let (idle, sweeper) = state.withLock { state -> ([Connection], RepeatedTask?) in
             state.shutDown = true
-            defer { state.idle = [:] }
-            return state.idle.values.flatMap { $0 }
+            defer {
+                state.idle = [:]
+                state.sweeper = nil
+            }
+            return (state.idle.values.flatMap { $0 }, state.sweeper)
         }
+        sweeper?.cancel()
         for connection in idle { try? await connection.channel.close() }
     }
 
@@ -204,10 +231,6 @@ final class DeliveryHTTPClient: Sendable {
             }
             phases.tlsMs = (ContinuousClock.now - handshakeStarted).fractionalMilliseconds
         }
-        let id = state.withLock { state -> UInt64 in
-            state.nextId += 1
-            return state.nextId
-        }
         do {
             let collector = try await channel.eventLoop.submit {
                 let sync = channel.pipeline.syncOperations
@@ -217,7 +240,7 @@ final class DeliveryHTTPClient: Sendable {
                 try sync.addHandler(collector)
                 return NIOLoopBound(collector, eventLoop: channel.eventLoop)
             }.get()
-            return Connection(channel: channel, collector: collector, id: id)
+            return Connection(channel: channel, collector: collector)
         } catch {
             channel.close(promise: nil)
             throw HTTPExchangeError.failed(error)
@@ -225,38 +248,68 @@ final class DeliveryHTTPClient: Sendable {
     }
 
     private func takeIdle(_ key: PoolKey) -> Connection? {
-        state.withLock { state in
+        let now = NIODeadline.now()
+        var stale: [Connection] = []
+        defer { for connection in stale { connection.channel.close(promise: nil) } }
+        return state.withLock { state in
             while var connections = state.idle[key], let connection = connections.popLast() {
                 state.idle[key] = connections.isEmpty ? nil : connections
-                if connection.channel.isActive { return connection }
+                guard connection.channel.isActive else { continue }
+                guard now - connection.idleSince < Self.idleTimeout else {
+                    stale.append(connection)
+                    continue
+                }
+                return connection
             }
             return nil
         }
     }
 
     private func putIdle(_ connection: Connection, key: PoolKey) {
-        let kept = state.withLock { state -> Bool in
-            guard !state.shutDown, state.idle[key, default: []].count < Self.maxIdlePerTarget else { return false }
+        var connection = connection
+        connection.idleSince = .now()
+        let (kept, startSweeper) = state.withLock { state -> (Bool, Bool) in
+            guard !state.shutDown, state.idle[key, default: []].count < Self.maxIdlePerTarget else { return (false, false) }
             state.idle[key, default: []].append(connection)
-            return true
+            return (true, state.sweeper == nil)
         }
         guard kept else {
             connection.channel.close(promise: nil)
             return
         }
-        connection.channel.eventLoop.scheduleTask(in: Self.idleTimeout) { [weak self] in
-            self?.evict(connection.id, key: key)
-        }
+        if startSweeper { startSweeping() }
     }
 
-    /// Closes a connection that stayed idle for `idleTimeout` (if it is still idle).
-    private func evict(_ id: UInt64, key: PoolKey) {
-        let evicted = state.withLock { state -> Connection? in
-            guard var connections = state.idle[key], let index = connections.firstIndex(where: { $0.id == id }) else { return nil }
-            let connection = connections.remove(at: index)
-            state.idle[key] = connections.isEmpty ? nil : connections
-            return connection
+    /// Closes the connections idle for `idleTimeout`, looking every `idleTimeout / 4` (one
+    /// timer for the client rather than one per request).
+    private func startSweeping() {
+        let period = TimeAmount.nanoseconds(Self.idleTimeout.nanoseconds / 4)
+        let sweeper = group.any().scheduleRepeatedTask(initialDelay: period, delay: period) { [weak self] _ in
+            self?.closeStale()
         }
-        evicted?.channel.close(promise: nil)
+        let keep = state.withLock { state -> Bool in
+            guard !state.shutDown, state.sweeper == nil else { return false }
+            state.sweeper = sweeper
+            return true
+        }
+        if !keep { sweeper.cancel() }
+    }
+
+    private func closeStale() {
+        let now = NIODeadline.now()
+        let stale = state.withLock { state -> [Connection] in
+            var stale: [Connection] = []
+            for (key, connections) in state.idle {
+                let (old, fresh) = (
+                    connections.filter { now - $0.idleSince >= Self.idleTimeout },
+                    connections.filter { now - $0.idleSince < Self.idleTimeout }
+                )
+                guard !old.isEmpty else { continue }
+                stale += old
+                state.idle[key] = fresh.isEmpty ? nil : fresh
+            }
+            return stale
+        }
+        for connection in stale { connection.channel.close(promise: nil) }
     }
 }

@@ -11,6 +11,8 @@ struct HTTPExchange: Sendable {
     /// From the request written to the first byte of the answer.
     var firstByteMs: Double
     var reusable: Bool
+    /// When the request was written.
+    var writtenAt: NIODeadline
 }
 
 enum HTTPExchangeError: Error {
@@ -81,7 +83,7 @@ final class ResponseCollector: ChannelInboundHandler, RemovableChannelHandler {
         promise.succeed(
             HTTPExchange(
                 head: head, body: body, truncated: truncated, firstByteMs: (firstByteMs * 100).rounded() / 100,
-                reusable: reusable))
+                reusable: reusable, writtenAt: writtenAt))
     }
 
     var firstByteMsSoFar: Double? {

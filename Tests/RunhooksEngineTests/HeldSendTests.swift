@@ -1,0 +1,88 @@
+import Foundation
+import RunhooksCore
+import Testing
+
+@testable import RunhooksEngine
+
+/// A delivery claimed ahead of its slot is held by the event loop that writes it, not by a
+/// task that wakes for it: it leaves at its time, never before, and not at all if cancelled.
+struct HeldSendTests {
+    let dispatcher = Dispatcher(targets: TargetGuard(allowPrivateTargets: true))
+
+    @Test func aHeldRequestLeavesAtItsTimeAndItsTimeoutCountsFromThere() async throws {
+        let sink = try await TestSink.start()
+        let sendAt = Date() + 0.3
+        let outcome = await dispatcher.send(
+            url: "\(await sink.baseURL)/ok", method: .POST, headers: [:], body: "{}", timeoutMs: 200, sendAt: sendAt)
+        #expect(outcome.isSuccess, "a 200 ms timeout counted from the call would have expired before the send time")
+        let arrived = try #require(await sink.requests("/ok").first?.receivedAt)
+        #expect(arrived >= sendAt - 0.001)
+        #expect(outcome.sentLateMs != nil)
+        #expect(outcome.durationMs < 200, "the wait before the send time is not the request's duration")
+        await sink.stop()
+        try await dispatcher.shutdown()
+    }
+
+    @Test func aHeldRequestWhoseAttemptIsCancelledIsNeverSent() async throws {
+        let sink = try await TestSink.start()
+        let base = await sink.baseURL
+        let sendAt = Date() + 0.4
+        let held = Task { [dispatcher] in
+            await dispatcher.send(url: "\(base)/first", method: .GET, headers: [:], body: nil, timeoutMs: 5000, sendAt: sendAt)
+        }
+        held.cancel()
+        #expect(await held.value.statusCode == nil)
+        // Held until after the cancelled one's time: had that one gone out, it would be here first.
+        let later = await dispatcher.send(
+            url: "\(base)/second", method: .GET, headers: [:], body: nil, timeoutMs: 5000, sendAt: sendAt + 0.2)
+        #expect(later.isSuccess)
+        #expect(await sink.count("/first") == 0)
+        await sink.stop()
+        try await dispatcher.shutdown()
+    }
+}
+
+/// One timer wakes every shard whose wheel has a timer due, in steps of the granularity.
+struct ShardAlarmsTests {
+    @Test func alarmsRingInOrderRoundedUpToTheirStep() async throws {
+        let clock = ManualWallClock(Date(milliseconds: 1_000_000))
+        let alarms = ShardAlarms(clock: clock, granularityMs: 5)
+        let first = Wakeup()
+        let second = Wakeup()
+        alarms.set(second, at: 1_000_030)
+        alarms.set(first, at: 1_000_012)
+        clock.set(Date(milliseconds: 1_000_014))
+        clock.set(Date(milliseconds: 1_000_015))
+        #expect(await withTimeout(.seconds(10)) { await first.wait() })
+        #expect(!second.isPending)
+        clock.set(Date(milliseconds: 1_000_030))
+        #expect(await withTimeout(.seconds(10)) { await second.wait() })
+        await alarms.shutdown()
+    }
+
+    @Test func aNewAlarmReplacesTheOldOneAndAPastOneRingsAtOnce() async throws {
+        let clock = ManualWallClock(Date(milliseconds: 2_000_000))
+        let alarms = ShardAlarms(clock: clock, granularityMs: 0)
+        let wakeup = Wakeup()
+        alarms.set(wakeup, at: 2_000_010)
+        alarms.set(wakeup, at: 2_000_050)
+        let other = Wakeup()
+        alarms.set(other, at: 2_000_020)
+        clock.set(Date(milliseconds: 2_000_020))
+        #expect(await withTimeout(.seconds(10)) { await other.wait() })
+        #expect(!wakeup.isPending, "its alarm at 10 was replaced by the one at 50")
+        alarms.set(wakeup, at: 1_999_000)
+        #expect(wakeup.isPending)
+        await alarms.shutdown()
+    }
+
+    @Test func withTheSystemClockAnEventLoopRingsThem() async throws {
+        let alarms = ShardAlarms(clock: SystemWallClock(), granularityMs: 5)
+        let wakeup = Wakeup()
+        let deadline = Date().millisecondsSince1970 + 30
+        alarms.set(wakeup, at: deadline)
+        #expect(await withTimeout(.seconds(10)) { await wakeup.wait() })
+        #expect(Date().millisecondsSince1970 >= deadline)
+        await alarms.shutdown()
+    }
+}
