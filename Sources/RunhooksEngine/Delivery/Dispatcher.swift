@@ -60,14 +60,19 @@ public final class Dispatcher: Sendable {
     public static let userAgent = "Runhooks/0.1.0"
 
     let targets: TargetGuard
-    let client = DeliveryHTTPClient()
+    let loops: DeliveryLoops
+    let client: DeliveryHTTPClient
 
     public init(targets: TargetGuard) {
         self.targets = targets
+        loops = DeliveryLoops()
+        client = DeliveryHTTPClient(loops: loops)
     }
 
+    /// Closes the connections and stops the delivery loops: call it once no attempt runs.
     public func shutdown() async throws {
         await client.shutdown()
+        await loops.shutdown()
     }
 
     public func deliver(_ request: Request) async -> DeliveryOutcome {

@@ -249,13 +249,13 @@ public actor ShardActor {
         launches += 1
         let launch = launches
         activity.enter()
-        attempts[launch] = Task {
+        attempts[launch] = Task(executorPreference: runner.dispatcher.loops.executor(forJob: attempt.job.id)) {
             let next = await runner.perform(attempt)
             if case .retry(let at, let previous) = next, !Task.isCancelled {
-                self.schedule(.retry(previous.id), at: at.millisecondsSince1970, .retry(RetryOf(previous)))
+                await self.schedule(.retry(previous.id), at: at.millisecondsSince1970, .retry(RetryOf(previous)))
             }
             inFlight.end()
-            self.attemptEnded(launch)
+            await self.attemptEnded(launch)
         }
     }
 }

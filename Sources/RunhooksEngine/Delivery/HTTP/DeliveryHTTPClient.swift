@@ -32,6 +32,8 @@ final class DeliveryHTTPClient: Sendable {
     }
 
     private struct PoolKey: Hashable {
+        /// Connections are kept per event loop: a request goes out on its caller's loop.
+        var loop: ObjectIdentifier
         var isTLS: Bool
         var address: String
         var port: Int
@@ -54,16 +56,17 @@ final class DeliveryHTTPClient: Sendable {
     static let idleTimeout: TimeAmount = .seconds(60)
     static let maxIdlePerTarget = 256
 
-    private let group: any EventLoopGroup
+    private let loops: DeliveryLoops
     private let state = Mutex(State())
 
-    init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
-        self.group = group
+    init(loops: DeliveryLoops) {
+        self.loops = loops
     }
 
     func execute(_ request: Request) async -> Result {
+        let loop = loops.loopForCaller()
         let key = PoolKey(
-            isTLS: request.target.isTLS, address: "\(request.target.address)", port: request.target.port,
+            loop: ObjectIdentifier(loop), isTLS: request.target.isTLS, address: "\(request.target.address)", port: request.target.port,
             host: request.target.host)
         if let reused = takeIdle(key) {
             let result = await exchange(request, on: reused, key: key, phases: Result(outcome: .failure(.shutDown)))
@@ -75,7 +78,7 @@ final class DeliveryHTTPClient: Sendable {
         var result = Result(outcome: .failure(.shutDown))
         let connection: Connection
         do {
-            connection = try await connect(key, request: request, phases: &result)
+            connection = try await connect(key, on: loop, request: request, phases: &result)
         } catch {
             result.outcome = .failure(error as? HTTPExchangeError ?? .failed(error))
             return result
@@ -166,7 +169,9 @@ final class DeliveryHTTPClient: Sendable {
         for connection in idle { try? await connection.channel.close() }
     }
 
-    private func connect(_ key: PoolKey, request: Request, phases: inout Result) async throws -> Connection {
+    private func connect(_ key: PoolKey, on loop: any EventLoop, request: Request, phases: inout Result) async throws
+        -> Connection
+    {
         var tls = try state.withLock { state -> NIOSSLContext? in
             if state.shutDown { throw HTTPExchangeError.shutDown }
             return state.tls
@@ -193,7 +198,7 @@ final class DeliveryHTTPClient: Sendable {
         let started = ContinuousClock.now
         let channel: any Channel
         do {
-            channel = try await ClientBootstrap(group: group)
+            channel = try await ClientBootstrap(group: loop)
                 .connectTimeout(remaining)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .connect(to: address).get()
@@ -284,7 +289,7 @@ final class DeliveryHTTPClient: Sendable {
     /// timer for the client rather than one per request).
     private func startSweeping() {
         let period = TimeAmount.nanoseconds(Self.idleTimeout.nanoseconds / 4)
-        let sweeper = group.any().scheduleRepeatedTask(initialDelay: period, delay: period) { [weak self] _ in
+        let sweeper = loops.group.any().scheduleRepeatedTask(initialDelay: period, delay: period) { [weak self] _ in
             self?.closeStale()
         }
         let keep = state.withLock { state -> Bool in
