@@ -76,15 +76,15 @@ public final class Dispatcher: Sendable {
     }
 
     public func deliver(_ request: Request) async -> DeliveryOutcome {
-        var headers = request.headers
-        headers["User-Agent"] = Self.userAgent
-        headers["Runhooks-Job-Id"] = request.jobId
-        headers["Runhooks-Execution-Id"] = request.executionId
-        headers["Runhooks-Attempt"] = String(request.attempt)
-        headers["Runhooks-Scheduled-At"] = request.scheduledFor.iso8601Milliseconds
-        return await send(
-            url: request.url, method: request.method, headers: headers, body: request.body, timeoutMs: request.timeoutMs,
-            signing: request.signing, sendAt: request.sendAt)
+        await send(
+            url: request.url, method: request.method, headers: request.headers, body: request.body,
+            timeoutMs: request.timeoutMs, signing: request.signing, sendAt: request.sendAt,
+            runhooksHeaders: [
+                ("Runhooks-Job-Id", request.jobId),
+                ("Runhooks-Execution-Id", request.executionId),
+                ("Runhooks-Attempt", String(request.attempt)),
+                ("Runhooks-Scheduled-At", request.scheduledFor.iso8601Milliseconds),
+            ])
     }
 
     /// Sends one HTTP request to a target that passes the SSRF guard now, at `sendAt` if that
@@ -92,7 +92,7 @@ public final class Dispatcher: Sendable {
     /// The timeout and the durations count from when the request was due to leave.
     public func send(
         url: String, method: HTTPConfig.Method, headers: [String: String], body: String?, timeoutMs: Int,
-        signing: Signing? = nil, sendAt: Date? = nil
+        signing: Signing? = nil, sendAt: Date? = nil, runhooksHeaders: [(String, String)] = []
     ) async -> DeliveryOutcome {
         let now = Date()
         let waitNs = sendAt.map { max(0, Int64(($0.timeIntervalSince(now) * 1e9).rounded())) } ?? 0
@@ -117,7 +117,12 @@ public final class Dispatcher: Sendable {
         }
         timing.dnsMs = pinned.dnsMs
         var outgoing = HTTPHeaders()
+        outgoing.reserveCapacity(headers.count + runhooksHeaders.count + 4)
         for (name, value) in headers { outgoing.replaceOrAdd(name: name, value: value) }
+        // The User-Agent is ours whatever the job set; a job cannot set Runhooks-* or the
+        // signature headers (HeaderRules), so those are added without a search.
+        outgoing.replaceOrAdd(name: "User-Agent", value: Self.userAgent)
+        for (name, value) in runhooksHeaders { outgoing.add(name: name, value: value) }
         let bodyBuffer = body.map { ByteBuffer(string: $0) }
         if let signing, !signing.secrets.isEmpty {
             let timestamp = Int64(max(now, sendAt ?? now).timeIntervalSince1970)
@@ -125,7 +130,7 @@ public final class Dispatcher: Sendable {
                 id: signing.messageId, timestamp: timestamp, body: bodyBuffer?.readableBytesView ?? ByteBuffer().readableBytesView,
                 secrets: signing.secrets)
             {
-                outgoing.replaceOrAdd(name: name, value: value)
+                outgoing.add(name: name, value: value)
             }
         }
         let result = await client.execute(

@@ -93,6 +93,12 @@ final class DeliveryHTTPClient: Sendable {
         var result = phases
         let channel = connection.channel
         let loop = channel.eventLoop
+        // Cancelled while connecting (or before): the request is not written at all.
+        guard !Task.isCancelled else {
+            putIdle(connection, key: key)
+            result.outcome = .failure(.failed(CancellationError()))
+            return result
+        }
         let promise = loop.makePromise(of: HTTPExchange.self)
         let head = Self.head(of: request)
         let collector = connection.collector
@@ -257,8 +263,9 @@ final class DeliveryHTTPClient: Sendable {
         var stale: [Connection] = []
         defer { for connection in stale { connection.channel.close(promise: nil) } }
         return state.withLock { state in
-            while var connections = state.idle[key], let connection = connections.popLast() {
-                state.idle[key] = connections.isEmpty ? nil : connections
+            // Popped in place: copying the list out and back would copy it on every request.
+            while let connection = state.idle[key]?.popLast() {
+                if state.idle[key]?.isEmpty == true { state.idle[key] = nil }
                 guard connection.channel.isActive else { continue }
                 guard now - connection.idleSince < Self.idleTimeout else {
                     stale.append(connection)
