@@ -17,17 +17,23 @@ final class FailingWrites: EngineWriteApplying {
     /// Fails this many batches that contain a write `matching` says yes to.
     private let remaining: Mutex<Int>
     private let matching: @Sendable (EngineWrite) -> Bool
+    /// Batches that contain a write this says yes to go through.
+    private let sparing: @Sendable (EngineWrite) -> Bool
     private let gate = Mutex<CheckedContinuation<Void, Never>?>(nil)
     let failed = Mutex(0)
 
-    init(_ store: any EngineWriteApplying, failing count: Int, matching: @escaping @Sendable (EngineWrite) -> Bool) {
+    init(
+        _ store: any EngineWriteApplying, failing count: Int, matching: @escaping @Sendable (EngineWrite) -> Bool,
+        sparing: @escaping @Sendable (EngineWrite) -> Bool = { _ in false }
+    ) {
         self.store = store
         remaining = Mutex(count)
         self.matching = matching
+        self.sparing = sparing
     }
 
     func apply(_ writes: [EngineWrite]) async throws -> [Bool] {
-        let fail = writes.contains(where: matching) && remaining.withLock { remaining in
+        let fail = writes.contains(where: matching) && !writes.contains(where: sparing) && remaining.withLock { remaining in
             guard remaining > 0 else { return false }
             remaining -= 1
             return true
@@ -67,9 +73,18 @@ actor BlockedWrites: EngineWriteApplying {
         return false
     }
 
+    static func isClaim(_ write: EngineWrite) -> Bool {
+        if case .claim = write { return true }
+        return false
+    }
+
     @Test func finishesThatFailToCommitAreRetriedUntilTheStoreIsBack() async throws {
         let sink = try await TestSink.start()
-        let harness = try await EngineHarness.make(writes: { FailingWrites($0, failing: 3, matching: Self.isFinish) })
+        // Only batches of finishes fail: the two attempts run on their own threads, and a claim
+        // that shared a failing batch would (rightly) not be sent, which is another test.
+        let harness = try await EngineHarness.make(writes: {
+            FailingWrites($0, failing: 3, matching: Self.isFinish, sparing: Self.isClaim)
+        })
         try await harness.engine.start()
         let ok = try await harness.createJob("\(await sink.baseURL)/ok")
         let failing = try await harness.createJob("\(await sink.baseURL)/fail")

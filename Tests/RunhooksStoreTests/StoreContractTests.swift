@@ -214,6 +214,27 @@ import Testing
         await fixture.close()
     }
 
+    /// The engine records a job's latest slot about once a minute; the rest of the time the
+    /// job's newest execution says where catch-up starts after a restart.
+    @Test(arguments: Backend.available) func aJobsLatestSlotIsItsMarkOrItsNewestExecutionWhicheverIsLater(_ backend: Backend)
+        async throws
+    {
+        let fixture = try await StoreFixture.make(backend)
+        let store = fixture.store
+        let (_, job) = try await fixture.userWithJob(shard: 0)
+        #expect(try await store.activeJobs(shard: 0).first?.lastSlot == nil)
+        let marked = Fixtures.execution(job: job, offsetMs: 60_000)
+        #expect(try await store.apply([.claim(marked, advancesSlot: true)]) == [true])
+        let unmarked = Fixtures.execution(job: job, offsetMs: 120_000)
+        #expect(try await store.apply([.claim(unmarked, advancesSlot: false)]) == [true])
+        #expect(try await store.activeJobs(shard: 0).first?.lastSlot == unmarked.scheduledFor)
+        // A retry of an earlier slot does not move it back.
+        let retryOfMarked = Fixtures.execution(job: job, attempt: 2, offsetMs: 60_000)
+        #expect(try await store.apply([.claim(retryOfMarked, advancesSlot: false)]) == [true])
+        #expect(try await store.activeJobs(shard: 0).first?.lastSlot == unmarked.scheduledFor)
+        await fixture.close()
+    }
+
     @Test(arguments: Backend.available) func aBatchKeepsItsOtherWritesWhenAClaimLosesOrItsJobIsGone(_ backend: Backend) async throws {
         let fixture = try await StoreFixture.make(backend)
         let store = fixture.store

@@ -15,6 +15,7 @@ public struct DeliveryRunner: Sendable {
     let metrics: EngineMetrics
     let notifier: AlertNotifier
     let logger: Logger
+    let latestSlots = LatestSlotRecords()
 
     /// One attempt to perform.
     public struct Attempt: Sendable {
@@ -61,6 +62,7 @@ public struct DeliveryRunner: Sendable {
         let plan: Plan
         let holdsSlot: Bool
         let countsRun = attempt.number == 1
+        let advancesSlot = attempt.isScheduledSlot && latestSlots.shouldRecord(jobId: job.id, slot: attempt.slot)
         switch try await tenant.startAttempt(countsAsRun: countsRun, at: now) {
         case .accountGone:
             return .done
@@ -68,7 +70,7 @@ public struct DeliveryRunner: Sendable {
             execution.status = .quotaExceeded
             execution.completedAt = now
             execution.error = reason
-            try await journal.commit(.claim(execution, advancesSlot: attempt.isScheduledSlot, fence: attempt.fence))
+            try await journal.commit(.claim(execution, advancesSlot: advancesSlot, fence: attempt.fence))
             metrics.recordAttempt(.quotaExceeded)
             return .done
         case .admitted(let admittedPlan, let slot):
@@ -84,7 +86,7 @@ public struct DeliveryRunner: Sendable {
         let claimed: Bool
         do {
             claimed = try await journal.commit(
-                .claim(execution, advancesSlot: attempt.isScheduledSlot, fence: attempt.fence, countsRun: countsRun))
+                .claim(execution, advancesSlot: advancesSlot, fence: attempt.fence, countsRun: countsRun))
         } catch {
             await tenant.abandonAttempt(plan: plan, holdsSlot: holdsSlot, refundRunAt: countsRun ? now : nil)
             throw error

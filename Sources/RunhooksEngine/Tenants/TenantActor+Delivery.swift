@@ -12,8 +12,7 @@ extension TenantActor {
     /// are not new runs and do not come here. The stored counters grow with the run's claim
     /// (`EngineWrite.claim(countsRun:)`); a claim that loses gives the run back (`refundRun`).
     public func admitRun(plan: Plan, at date: Date) async throws -> Admission {
-        let day = "\(date.utcCivilDate.year)-\(date.utcCivilDate.month)-\(date.utcCivilDate.day)"
-        let month = "\(date.utcCivilDate.year)-\(date.utcCivilDate.month)"
+        let (day, month) = RunPeriods.of(date)
         if dailyRuns?.period != day || monthlyRuns?.period != month {
             let stored = try await context.store.runCounts(userId: userId, at: date)
             // Another admission may have loaded the counts while this one waited.
@@ -38,8 +37,7 @@ extension TenantActor {
 
     /// Gives back a run admitted at `date` whose claim lost: it was never sent nor stored.
     public func refundRun(at date: Date) {
-        let day = "\(date.utcCivilDate.year)-\(date.utcCivilDate.month)-\(date.utcCivilDate.day)"
-        let month = "\(date.utcCivilDate.year)-\(date.utcCivilDate.month)"
+        let (day, month) = RunPeriods.of(date)
         if let daily = dailyRuns, daily.period == day { dailyRuns = (day, max(0, daily.count - 1)) }
         if let monthly = monthlyRuns, monthly.period == month { monthlyRuns = (month, max(0, monthly.count - 1)) }
     }

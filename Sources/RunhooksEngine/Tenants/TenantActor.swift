@@ -13,8 +13,9 @@ public actor TenantActor {
     private var jobCount: Int?
     private var alertCount: Int?
     /// Runs counted today and this month (UTC), keyed by the period they belong to.
-    var dailyRuns: (period: String, count: Int)?
-    var monthlyRuns: (period: String, count: Int)?
+    /// Runs counted in the current UTC day and month (periods as `RunPeriods` numbers them).
+    var dailyRuns: (period: Int, count: Int)?
+    var monthlyRuns: (period: Int, count: Int)?
     /// Requests in flight and the runs waiting for a slot, first come first served.
     var inFlight = 0
     var slotWaiters: [CheckedContinuation<Void, Never>] = []

@@ -84,9 +84,16 @@ extension PostgresStore {
     }
 
     public func activeJobs(shard: Int) async throws -> [ScheduledJob] {
-        try await client.query("SELECT * FROM jobs WHERE shard = \(shard) AND status = 'active'", logger: logger).all { row in
+        // A job's latest slot is the later of its mark and its newest execution (as in SQLite).
+        try await client.query(
+            """
+            SELECT j.*, (SELECT max(e.scheduled_for) FROM executions e WHERE e.job_id = j.id) AS newest_slot
+            FROM jobs j WHERE j.shard = \(shard) AND j.status = 'active'
+            """, logger: logger
+        ).all { row in
             let r = row.makeRandomAccess()
-            return ScheduledJob(job: try PostgresRows.job(r), lastSlot: try PostgresRows.optionalDate(r, "last_slot_at"))
+            let marks = [try PostgresRows.optionalDate(r, "last_slot_at"), try PostgresRows.optionalDate(r, "newest_slot")]
+            return ScheduledJob(job: try PostgresRows.job(r), lastSlot: marks.compactMap { $0 }.max())
         }
     }
 

@@ -5,8 +5,19 @@ import RunhooksCore
 extension SQLiteStore {
     public func activeJobs(shard: Int) async throws -> [ScheduledJob] {
         try await pool.read { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM jobs WHERE shard = ? AND status = 'active'"), arguments: [shard])
-                .map { ScheduledJob(job: SQLiteRows.job($0), lastSlot: SQLiteRows.optionalDate($0, "last_slot_at")) }
+            // A job's latest slot is the later of its mark (written about once a minute, see
+            // LatestSlotRecords) and its newest execution (read off the unique index).
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT j.*, (SELECT max(e.scheduled_for) FROM executions e WHERE e.job_id = j.id) AS newest_slot
+                        FROM jobs j WHERE j.shard = ? AND j.status = 'active'
+                        """),
+                arguments: [shard]
+            ).map { row in
+                let marks = [SQLiteRows.optionalDate(row, "last_slot_at"), SQLiteRows.optionalDate(row, "newest_slot")]
+                return ScheduledJob(job: SQLiteRows.job(row), lastSlot: marks.compactMap { $0 }.max())
+            }
         }
     }
 
