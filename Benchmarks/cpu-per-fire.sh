@@ -16,7 +16,7 @@ ROUNDS="${ROUNDS:-2}"
 SINK_PORT="${SINK_PORT:-18999}"
 PORT="${PORT:-18290}"
 
-command -v nginx >/dev/null || { export DEBIAN_FRONTEND=noninteractive; apt-get update -qq; apt-get install -y -qq nginx-light; }
+source Benchmarks/nginx-sink.sh
 python3 -c "import apscheduler, aiohttp" 2>/dev/null \
   || python3 -m pip install -q --disable-pip-version-check 'apscheduler>=3.10,<4' 'aiohttp>=3.9,<4'
 swift build -c release --product runhooks >&2
@@ -24,22 +24,8 @@ swift build -c release --product runhooks-load >&2
 BIN="$PWD/.build/release/runhooks"
 LOAD="$PWD/.build/release/runhooks-load"
 WORK="$(mktemp -d /tmp/runhooks-cpu.XXXXXX)"
-mkdir -p "$WORK/nginx"
-cat >"$WORK/nginx/nginx.conf" <<CONF
-worker_processes 1;
-daemon on;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log warn;
-events { worker_connections 8192; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    keepalive_timeout 300s;
-    server { listen 127.0.0.1:$SINK_PORT backlog=4096; location / { return 204; } }
-}
-CONF
-nginx -c "$WORK/nginx/nginx.conf"
-cleanup() { nginx -c "$WORK/nginx/nginx.conf" -s stop 2>/dev/null || true; rm -rf "$WORK"; }
+start_nginx_sink "$WORK" "$SINK_PORT"
+cleanup() { stop_nginx_sink "$WORK"; rm -rf "$WORK"; }
 trap cleanup EXIT
 SINK="http://127.0.0.1:$SINK_PORT"
 

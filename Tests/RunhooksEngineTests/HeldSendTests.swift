@@ -86,3 +86,21 @@ struct ShardAlarmsTests {
         await alarms.shutdown()
     }
 }
+
+/// A kept-alive connection can close while a request waits on it for its send time.
+struct HeldSendOnClosedConnectionTests {
+    @Test func aRequestWhoseConnectionClosedWhileItWasHeldGoesOutOnANewOne() async throws {
+        let server = try await ShortKeepAliveServer.start(closeAfter: .milliseconds(100))
+        let dispatcher = Dispatcher(targets: TargetGuard(allowPrivateTargets: true))
+        let url = "http://127.0.0.1:\(server.port)/"
+        let first = await dispatcher.send(url: url, method: .GET, headers: [:], body: nil, timeoutMs: 5000)
+        #expect(first.isSuccess)
+        // Held on the kept-alive connection past the moment the server closes it.
+        let held = await dispatcher.send(
+            url: url, method: .GET, headers: [:], body: nil, timeoutMs: 2000, sendAt: Date() + 1.0)
+        #expect(held.isSuccess, "\(held.error ?? "")")
+        #expect(server.connections >= 2, "the closed connection is not used again")
+        try await dispatcher.shutdown()
+        await server.stop()
+    }
+}

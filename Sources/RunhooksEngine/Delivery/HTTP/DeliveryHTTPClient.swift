@@ -66,8 +66,8 @@ final class DeliveryHTTPClient: Sendable {
     func execute(_ request: Request) async -> Result {
         let loop = loops.loopForCaller()
         let key = PoolKey(
-            loop: ObjectIdentifier(loop), isTLS: request.target.isTLS, address: "\(request.target.address)", port: request.target.port,
-            host: request.target.host)
+            loop: ObjectIdentifier(loop), isTLS: request.target.isTLS, address: "\(request.target.address)",
+            port: request.target.port, host: request.target.host)
         if let reused = takeIdle(key) {
             let result = await exchange(request, on: reused, key: key, phases: Result(outcome: .failure(.shutDown)))
             // A kept-alive connection the target closed just as the request went out: nothing
@@ -120,6 +120,12 @@ final class DeliveryHTTPClient: Sendable {
             }
             let write: @Sendable () -> Void = {
                 pendingWrite.value = nil
+                // A kept-alive connection the target closed while the request waited for its
+                // time: nothing was sent, and `execute` sends it on a new connection.
+                guard channel.isActive else {
+                    promise.fail(HTTPExchangeError.closedBeforeAnswer)
+                    return
+                }
                 collector.value.expect(promise, captureLimit: limit)
                 channel.write(HTTPClientRequestPart.head(head), promise: nil)
                 if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil) }
