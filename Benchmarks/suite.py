@@ -251,7 +251,9 @@ def postgres_factory(work):
 
     def make():
         counter[0] += 1
-        directory = os.path.join(work, f"pg-{counter[0]}")
+        # A directory of its own each time: `postgres.sh start` on an existing one would keep
+        # the jobs of the last run (every round used to start from the previous one's 10,000).
+        directory = os.path.join(work, f"pg-{time.time_ns()}")
         url = run([os.path.join(ROOT, "scripts", "postgres.sh"), "start", directory, str(55400 + counter[0])]).strip().splitlines()[-1]
         make.started.append(directory)
         return url
@@ -339,6 +341,7 @@ def render(results, arguments):
               "Every figure is from a release build; every ratio compares figures taken in this run, minutes apart.",
               f"Medians of {arguments.rounds} run(s) unless said otherwise. The servers, the peers, the sink and the load",
               "generator all share this machine's cores.", ""]
+    lines += [remark for remark in results.get("remarks", [])] + ([""] if results.get("remarks") else [])
 
     wheel = results.get("wheel", [])
     if wheel:
@@ -488,6 +491,8 @@ def main():
     parser.add_argument("--sections", default="wheel,e2e,api,postgres")
     parser.add_argument("--baseline-bin", help="an older runhooks release binary to run beside this one (SQLite)")
     parser.add_argument("--output", default=os.path.join(ROOT, "Benchmarks", "RESULTS.md"))
+    parser.add_argument("--rerender", action="store_true",
+                        help="write RESULTS.md again from results.json (after editing RESULTS-notes.md), measuring nothing")
     arguments = parser.parse_args()
     if arguments.quick:
         arguments.rounds = arguments.rounds or 1
@@ -499,10 +504,21 @@ def main():
         arguments.rates = arguments.rates or [1000, 2000, 5000, 10000, 20000]
         sizes, netty_window = [100_000, 1_000_000, 10_000_000], 8
         arguments.settle, arguments.window, arguments.api_seconds = 6, 15, 8
+    raw_path = os.path.join(os.path.dirname(os.path.abspath(arguments.output)), "results.json")
+    if arguments.rerender:
+        with open(raw_path) as raw:
+            results = json.load(raw)
+        for key, value in results.get("arguments", {}).items():
+            setattr(arguments, key, value)
+        with open(arguments.output, "w") as report:
+            report.write(render(results, arguments))
+        log(f"wrote {arguments.output} from {raw_path}")
+        return
     sections = set(arguments.sections.split(","))
     work = tempfile.mkdtemp(prefix="runhooks-bench-")
     os.chmod(work, 0o755)  # PostgreSQL runs as its own user and keeps its data in here
-    results = {"machine": machine(), "mode": "quick" if arguments.quick else "full"}
+    results = {"machine": machine(), "mode": "quick" if arguments.quick else "full",
+               "arguments": {key: getattr(arguments, key) for key in ("quick", "rounds", "settle", "window", "api_seconds")}}
     sink = Sink(work)
     try:
         if "wheel" in sections:
