@@ -239,6 +239,34 @@ import Testing
         await sink.stop()
     }
 
+    @Test func aRunRequestedAtTheMillisecondOfAClaimedSlotStillRuns() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make()
+        try await harness.engine.start()
+        let job = try await harness.createJob("\(await sink.baseURL)/ok")
+        let now = harness.clock.now()
+        // This very millisecond is a slot of the job, already claimed.
+        let slot = Execution(
+            id: harness.context.ids.next(), jobId: job.id, userId: job.userId, status: .success, scheduledFor: now,
+            attempt: 1, createdAt: now)
+        #expect(try await harness.store.apply([.claim(slot, advancesSlot: false)]) == [true])
+        let trigger = ReplayRequest(
+            id: harness.context.ids.next(), userId: harness.user.id, jobId: job.id, kind: .trigger, executionId: nil,
+            requestedAt: now)
+        try await harness.store.insertReplayRequest(trigger)
+        await harness.engine.runRequested(trigger)
+        #expect(await harness.waitForAttempts(1))
+        let runs = try await harness.executions(job.id)
+        #expect(runs.count == 2)
+        #expect(await sink.count("/ok") == 1)
+        let triggered = try #require(runs.first { $0.id != slot.id })
+        #expect(triggered.status == .success && triggered.scheduledFor > slot.scheduledFor)
+        let header = try #require(await sink.requests("/ok").first?.headers["runhooks-scheduled-at"])
+        #expect(header == triggered.scheduledFor.iso8601Milliseconds)
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
     @Test func pauseStopsFiringAndResumeReanchors() async throws {
         let sink = try await TestSink.start()
         let harness = try await EngineHarness.make()

@@ -51,6 +51,7 @@ public struct DeliveryRunner: Sendable {
     }
 
     private func performThrowing(_ attempt: Attempt) async throws -> Next {
+        var attempt = attempt
         let job = attempt.job
         let tenant = tenants.tenant(job.userId)
         let now = context.clock.now()
@@ -82,11 +83,21 @@ public struct DeliveryRunner: Sendable {
             execution.startedAt = max(now, attempt.sendAt ?? now)
         }
         // The claim is durable before the request leaves; a second claimant of the slot loses,
-        // and the run counts against the quota only with a claim that won.
-        let claimed: Bool
+        // and the run counts against the quota only with a claim that won. A replay or "run
+        // now" is stamped with the moment it runs, which can be the very millisecond of a slot
+        // already claimed (the key is job, time, attempt): it moves on a millisecond instead
+        // of being dropped.
+        var claimed = false
         do {
-            claimed = try await journal.commit(
-                .claim(execution, advancesSlot: advancesSlot, fence: attempt.fence, countsRun: countsRun))
+            for move in 0..<(attempt.requestId == nil ? 1 : Self.requestClaimTries) {
+                if move > 0 {
+                    execution.scheduledFor = Date(milliseconds: execution.scheduledFor.millisecondsSince1970 + 1)
+                    attempt.slot = execution.scheduledFor
+                }
+                claimed = try await journal.commit(
+                    .claim(execution, advancesSlot: advancesSlot, fence: attempt.fence, countsRun: countsRun))
+                if claimed { break }
+            }
         } catch {
             await tenant.abandonAttempt(plan: plan, holdsSlot: holdsSlot, refundRunAt: countsRun ? now : nil)
             throw error
@@ -197,6 +208,9 @@ public struct DeliveryRunner: Sendable {
         }
         return WebhookSignature.messageId(jobId: attempt.job.id, slot: slot)
     }
+
+    /// How many milliseconds a requested run may move on to find a free claim.
+    static let requestClaimTries = 4
 
     /// Backoff for retry number `retry`, stretched to honour a `Retry-After` (capped at an hour).
     static func retryDelayMs(policy: RetryPolicy, retry: Int, retryAfter: Int?) -> Int {
