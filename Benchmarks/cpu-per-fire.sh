@@ -16,7 +16,7 @@ ROUNDS="${ROUNDS:-2}"
 SINK_PORT="${SINK_PORT:-18999}"
 PORT="${PORT:-18290}"
 
-source Benchmarks/nginx-sink.sh
+source Benchmarks/lib.sh
 python3 -c "import apscheduler, aiohttp" 2>/dev/null \
   || python3 -m pip install -q --disable-pip-version-check 'apscheduler>=3.10,<4' 'aiohttp>=3.9,<4'
 swift build -c release --product runhooks >&2
@@ -31,14 +31,7 @@ SINK="http://127.0.0.1:$SINK_PORT"
 
 runhooks_run() { # label binary
   local label="$1" bin="$2" data="$WORK/data-$1-$RANDOM" server load
-  "$bin" serve --port "$PORT" --data-dir "$data" --rate-limits off --allow-private-targets --log-level warning \
-    >"$data.log" 2>&1 &
-  server=$!
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/api/v1/health" >/dev/null && break; sleep 0.1; done
-  "$LOAD" --api-url "http://127.0.0.1:$PORT/api/v1" --data-dir "$data" --runhooks "$bin" --jobs "$JOBS" \
-    --duration $((WINDOW + 15)) --keep-jobs --target-url "$SINK" >"$data.load" 2>&1 &
-  load=$!
-  while ! grep -q 'holding the load' "$data.load" 2>/dev/null; do sleep 0.2; done
+  start_loaded_server "$bin" "$data" "$SINK" $((WINDOW + 15))
   sleep 8
   local f0 t0 s0 f1 t1 s1
   f0=$(curl -s "http://127.0.0.1:$PORT/metrics" | awk '/^runhooks_fires_total/ {s+=$2} END {print s}')

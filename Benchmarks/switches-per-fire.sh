@@ -15,7 +15,7 @@ WINDOW="${WINDOW:-10}"
 PORT="${PORT:-18290}"
 SINK_PORT="${SINK_PORT:-18999}"
 
-source Benchmarks/nginx-sink.sh
+source Benchmarks/lib.sh
 if [[ -z "${BIN:-}" ]]; then
   swift build -c release --product runhooks >&2
   BIN="$PWD/.build/release/runhooks"
@@ -32,13 +32,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$BIN" serve --port "$PORT" --data-dir "$WORK/data" --rate-limits off --allow-private-targets --log-level warning \
-  >"$WORK/server.log" 2>&1 &
-server=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/api/v1/health" >/dev/null && break; sleep 0.1; done
-"$LOAD" --api-url "http://127.0.0.1:$PORT/api/v1" --data-dir "$WORK/data" --runhooks "$BIN" --jobs "$JOBS" \
-  --duration $((WINDOW + 30)) --keep-jobs --target-url "http://127.0.0.1:$SINK_PORT" >"$WORK/load.log" 2>&1 &
-while ! grep -q 'holding the load' "$WORK/load.log" 2>/dev/null; do sleep 0.2; done
+start_loaded_server "$BIN" "$WORK/data" "http://127.0.0.1:$SINK_PORT" $((WINDOW + 30))
 sleep 6
 
 threads() { # name switches cpu-ticks, one line per thread

@@ -1,0 +1,42 @@
+# Sourced by the benchmark scripts: an nginx sink on loopback that answers every request 204,
+# and a server under a steady load of interval jobs.
+#   start_nginx_sink DIR PORT   writes DIR/nginx/nginx.conf and starts nginx (installed when missing)
+#   stop_nginx_sink DIR
+start_nginx_sink() {
+  local dir="$1" port="$2"
+  command -v nginx >/dev/null || { export DEBIAN_FRONTEND=noninteractive; apt-get update -qq; apt-get install -y -qq nginx-light; }
+  mkdir -p "$dir/nginx"
+  cat >"$dir/nginx/nginx.conf" <<CONF
+worker_processes 1;
+daemon on;
+pid $dir/nginx/nginx.pid;
+error_log $dir/nginx/error.log warn;
+events { worker_connections 8192; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    keepalive_timeout 300s;
+    server { listen 127.0.0.1:$port backlog=4096; location / { return 204; } }
+}
+CONF
+  nginx -c "$dir/nginx/nginx.conf"
+}
+
+stop_nginx_sink() {
+  nginx -c "$1/nginx/nginx.conf" -s stop 2>/dev/null || true
+}
+
+# start_loaded_server BIN DATA SINK_URL DURATION: starts `BIN serve` on $PORT with its data in DATA,
+# has runhooks-load ($LOAD) add $JOBS interval jobs firing every second at SINK_URL and hold them
+# for DURATION seconds, and returns once the load holds. Sets `server` and `load` to their pids.
+start_loaded_server() {
+  local bin="$1" data="$2" sink="$3" duration="$4"
+  "$bin" serve --port "$PORT" --data-dir "$data" --rate-limits off --allow-private-targets --log-level warning \
+    >"$data.log" 2>&1 &
+  server=$!
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/api/v1/health" >/dev/null && break; sleep 0.1; done
+  "$LOAD" --api-url "http://127.0.0.1:$PORT/api/v1" --data-dir "$data" --runhooks "$bin" --jobs "$JOBS" \
+    --duration "$duration" --keep-jobs --target-url "$sink" >"$data.load" 2>&1 &
+  load=$!
+  while ! grep -q 'holding the load' "$data.load" 2>/dev/null; do sleep 0.2; done
+}
