@@ -40,6 +40,9 @@ final class ShardAlarms: Sendable {
         var armedAt: Int64?
         var timer: Timer?
         var armings: UInt64 = 0
+        /// Every sleeping task started (with another clock than the system's), until it ends:
+        /// a re-arm cancels the last one, and shutdown waits for all of them.
+        var sleepers: [UInt64: Task<Void, Never>] = [:]
         var shutDown = false
     }
 
@@ -80,18 +83,21 @@ final class ShardAlarms: Sendable {
         state.withLock { _ = $0.current.removeValue(forKey: ObjectIdentifier(wakeup)) }
     }
 
-    /// Stops the timer (and waits for it, when it is a task); alarms set later are ignored.
+    /// Stops the timer (and waits for its sleeping tasks, if any); alarms set later are ignored.
     func shutdown() async {
-        let timer = state.withLock { state -> Timer? in
+        let (timer, sleepers) = state.withLock { state -> (Timer?, [Task<Void, Never>]) in
             state.shutDown = true
             state.current = [:]
             state.alarms = Heap()
             state.armedAt = nil
             defer { state.timer = nil }
-            return state.timer
+            return (state.timer, Array(state.sleepers.values))
         }
         timer?.cancel()
-        if case .task(let task) = timer { await task.value }
+        for sleeper in sleepers {
+            sleeper.cancel()
+            await sleeper.value
+        }
     }
 
     private func arm(at deadline: Int64, now: Int64, in state: inout State) {
@@ -106,12 +112,17 @@ final class ShardAlarms: Sendable {
             state.timer = .loop(loop.scheduleTask(in: delay) { [weak self] in self?.ring(arming) })
         } else {
             let clock = self.clock
-            state.timer = .task(
-                Task { [weak self] in
-                    guard (try? await clock.sleep(until: Date(milliseconds: deadline))) != nil else { return }
-                    self?.ring(arming)
-                })
+            let sleeper = Task { [weak self] in
+                if (try? await clock.sleep(until: Date(milliseconds: deadline))) != nil { self?.ring(arming) }
+                self?.sleeperEnded(arming)
+            }
+            state.sleepers[arming] = sleeper
+            state.timer = .task(sleeper)
         }
+    }
+
+    private func sleeperEnded(_ arming: UInt64) {
+        state.withLock { _ = $0.sleepers.removeValue(forKey: arming) }
     }
 
     /// Signals every alarm that is due and arms the timer for the next one.
