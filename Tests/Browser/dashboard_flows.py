@@ -64,6 +64,15 @@ class Flow:
     def heading(self, text):
         self.wait.until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), text))
 
+    def preview_settles(self, runs_ok, note_text=""):
+        """Waits for the schedule preview to answer the expression just typed. The answer lands a
+        moment after the last key (debounced, then a request); a click sent before it may be lost."""
+        def settled(d):
+            runs = [li.text for li in d.find_elements(By.CSS_SELECTOR, "[data-testid=preview] li")]
+            note = d.find_element(By.CSS_SELECTOR, "[data-testid=preview-note]").text
+            return runs_ok(runs) and note_text in note
+        self.wait.until(settled)
+
 
 def xpath_string(text):
     if "'" not in text:
@@ -95,10 +104,7 @@ def main():
         flow.field("Cron expression or interval (ms)").send_keys("0 3 * * *")
         flow.field("Time zone (cron only)").clear()
         flow.field("Time zone (cron only)").send_keys("Asia/Kolkata")
-        def kolkata_preview(d):
-            runs = [li.text for li in d.find_elements(By.CSS_SELECTOR, "[data-testid=preview] li")]
-            return len(runs) == 5 and all(run.endswith("03:00:00+05:30") for run in runs)
-        flow.wait.until(kolkata_preview)
+        flow.preview_settles(lambda runs: len(runs) == 5 and all(run.endswith("03:00:00+05:30") for run in runs))
         flow.field("URL").send_keys(TARGET)
         Select(flow.field("Method")).select_by_value("POST")
         flow.field("Body").send_keys('{"report": "nightly"}')
@@ -110,6 +116,7 @@ def main():
         flow.field("Name").send_keys("broken")
         flow.field("Cron expression or interval (ms)").clear()
         flow.field("Cron expression or interval (ms)").send_keys("61 * * * *")
+        flow.preview_settles(lambda runs: not runs, "minute value 61")
         flow.field("URL").send_keys(TARGET)
         flow.button("Create job").click()
         error = flow.wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".error"))).text
@@ -120,6 +127,7 @@ def main():
         flow.field("Name").send_keys(HOSTILE)
         flow.field("Cron expression or interval (ms)").clear()
         flow.field("Cron expression or interval (ms)").send_keys("*/5 * * * *")
+        flow.preview_settles(lambda runs: len(runs) == 5, "Next runs")
         flow.button("Create job").click()
         flow.heading(HOSTILE)
 
@@ -200,7 +208,7 @@ def main():
         Select(flow.field("Schedule type")).select_by_value("interval")
         flow.field("Cron expression or interval (ms)").clear()
         flow.field("Cron expression or interval (ms)").send_keys("60000")
-        flow.wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-testid=preview] li")) == 5)
+        flow.preview_settles(lambda runs: len(runs) == 5, "Next runs")
         flow.field("URL").send_keys(TARGET)
         Select(flow.field("Method")).select_by_value("POST")
         flow.button("Create job").click()
@@ -209,6 +217,7 @@ def main():
         flow.heading("Edit every minute")
         flow.field("Name").clear()
         flow.field("Name").send_keys("every minute, renamed")
+        flow.preview_settles(lambda runs: len(runs) == 5, "Next runs")
         flow.button("Save job").click()
         flow.heading("every minute, renamed")
         flow.button("Run now").click()

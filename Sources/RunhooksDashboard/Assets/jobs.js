@@ -90,7 +90,7 @@ export async function jobFormView(id) {
   const maxDelay = input("maxDelay", job?.retryPolicy?.maxDelay ?? 300000, { type: "number", min: 0 });
   const tags = input("tags", (job?.tags || []).join(", "));
   const preview = h("ol", { class: "preview", "aria-live": "polite", "data-testid": "preview" });
-  const previewNote = h("p", { class: "muted" });
+  const previewNote = h("p", { class: "muted", "data-testid": "preview-note" });
   const errors = h("div", { "aria-live": "assertive" });
 
   let timer = null;
