@@ -2,7 +2,9 @@
 # A throwaway PostgreSQL server on loopback, for tests and local clusters.
 #
 #   scripts/postgres.sh start DIR [PORT]   install PostgreSQL if missing (Debian's package), create a
-#                                          cluster in DIR, start it on 127.0.0.1:PORT (default 54329),
+#                                          cluster in DIR, start it on 127.0.0.1:PORT (default 54329;
+#                                          `auto`: a free port from 20000-31999, below the kernel's
+#                                          ephemeral range, tried again elsewhere if taken meanwhile),
 #                                          print its URL (postgres://runhooks:runhooks@127.0.0.1:PORT/runhooks)
 #   scripts/postgres.sh stop DIR           stop it (the data in DIR is kept; rm -rf DIR removes it)
 #   scripts/postgres.sh url DIR            print the URL of the server in DIR
@@ -48,7 +50,6 @@ start() {
         as_owner "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
             || { cat "$dir/initdb.log" >&2; exit 1; }
     fi
-    echo "$port" >"$dir/port"
     if [[ -n "${PG_ALLOW_NET:-}" ]] && ! grep -q "$PG_ALLOW_NET" "$dir/data/pg_hba.conf"; then
         echo "host all all $PG_ALLOW_NET scram-sha-256" >>"$dir/data/pg_hba.conf"
     fi
@@ -67,9 +68,23 @@ start() {
     # Throwaway: no fsync (a test run, not data to keep) unless PG_OPTIONS says otherwise;
     # enough connections for parallel tests.
     local options="${PG_OPTIONS:--c fsync=off -c synchronous_commit=off -c full_page_writes=off}"
-    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
-        -o "-c listen_addresses=${PG_LISTEN:-127.0.0.1} -p $port -k $dir -c max_connections=300 $tls $options" \
-        >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+    local pick=false tries=1
+    [[ "$port" == auto ]] && { pick=true; tries=10; }
+    while true; do
+        if $pick; then port=$((20000 + RANDOM % 12000)); fi
+        echo "$port" >"$dir/port"
+        if as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
+            -o "-c listen_addresses=${PG_LISTEN:-127.0.0.1} -p $port -k $dir -c max_connections=300 $tls $options" \
+            >/dev/null; then
+            break
+        fi
+        tries=$((tries - 1))
+        if [[ $tries -eq 0 ]] || ! tail -n 5 "$dir/server.log" | grep -q "Address already in use"; then
+            cat "$dir/server.log" >&2
+            exit 1
+        fi
+        echo "port $port is taken; trying another" >&2
+    done
     as_owner "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qtA -v ON_ERROR_STOP=1 >/dev/null <<SQL
 SELECT count(*) > 0 AS present FROM pg_roles WHERE rolname = 'runhooks'
 \gset
