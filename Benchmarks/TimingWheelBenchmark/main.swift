@@ -54,13 +54,10 @@ func scenario(_ title: String, count: Int, span: Int64, stepMs: Int64?) {
         for (payload, deadline) in deadlines.enumerated() { _ = wheel.schedule(at: deadline, payload) }
         scheduled()
         var fired = 0
-        var batch: [TimingWheel<Int>.Timer] = []
         var now: Int64 = 0
         while !wheel.isEmpty {
             if let stepMs { now += stepMs } else { now = max(now, wheel.nextExpiration ?? now) }
-            batch.removeAll(keepingCapacity: true)
-            wheel.advance(to: now, into: &batch)
-            fired += batch.count
+            while wheel.popExpired(upTo: now) != nil { fired += 1 }
         }
         return fired
     }

@@ -40,6 +40,69 @@ import Testing
         #expect(wheel.advance(to: 300).map(\.payload) == [3])
     }
 
+    @Test func aSparseWheelWakesOnlyAtDeadlines() {
+        var wheel = KeyedTimingWheel<Int, Int>(startTime: 0)
+        let deadlines: [Int64] = [90_000, 3_600_000, 7, 86_400_000 * 400, 65_536, 65_537]
+        for (key, deadline) in deadlines.enumerated() { wheel.schedule(key, at: deadline, payload: key) }
+        var wakeUps: [Int64] = []
+        var fired: [Int64] = []
+        while let next = wheel.nextExpiration {
+            wakeUps.append(next)
+            fired += wheel.advance(to: next).map(\.deadline)
+        }
+        // The first wake-up sorts the nearest bucket; every later one fires a timer.
+        #expect(fired == deadlines.sorted())
+        #expect(Array(wakeUps.dropFirst()) == deadlines.sorted())
+    }
+
+    @Test func aTimerScheduledInsideTheSortedBucketFiresInOrder() {
+        var wheel = KeyedTimingWheel<String, Int>(startTime: 0)
+        wheel.schedule("b", at: 200, payload: 0)
+        #expect(wheel.advance(to: 100).isEmpty)  // pulls the bucket [0, 256) into the sorted run
+        wheel.schedule("a", at: 150, payload: 0)
+        wheel.schedule("c", at: 250, payload: 0)
+        wheel.schedule("overdue", at: 50, payload: 0)
+        #expect(wheel.nextExpiration == 100)
+        #expect(wheel.advance(to: 100).map(\.key) == ["overdue"])
+        #expect(wheel.nextExpiration == 150)
+        #expect(wheel.advance(to: 300).map(\.key) == ["a", "b", "c"])
+    }
+
+    @Test func aCancelledTimerDoesNotHoldTheNextWakeUp() {
+        var wheel = KeyedTimingWheel<Int, Int>(startTime: 0)
+        wheel.schedule(1, at: 1_000, payload: 1)
+        wheel.schedule(2, at: 5_000, payload: 2)
+        #expect(wheel.advance(to: 10).isEmpty)
+        wheel.cancel(1)
+        #expect(wheel.advance(to: 20).isEmpty)
+        #expect(wheel.nextExpiration == 5_000)
+    }
+
+    /// Thousands of timers in one bucket: it fills several chunks where it is scheduled and
+    /// again where it cascades, and still fires every live timer once, in order.
+    @Test(arguments: [8, 256])
+    func aCrowdedBucketFiresEveryTimerInOrder(slotsPerLevel: Int) {
+        var wheel = KeyedTimingWheel<Int, Int64>(startTime: 0, slotsPerLevel: slotsPerLevel)
+        var model: [Int: Int64] = [:]
+        for key in 0..<3_000 {
+            let deadline: Int64 = 5_000_000 + Int64(key % 7) + (key.isMultiple(of: 3) ? 100_000 : 0)
+            wheel.schedule(key, at: deadline, payload: deadline)
+            model[key] = deadline
+        }
+        for key in stride(from: 0, to: 3_000, by: 11) {
+            wheel.cancel(key)
+            model.removeValue(forKey: key)
+        }
+        var fired: [(key: Int, deadline: Int64)] = []
+        while let next = wheel.nextExpiration {
+            fired += wheel.advance(to: next).map { ($0.key, $0.deadline) }
+        }
+        #expect(fired.count == model.count)
+        #expect(Set(fired.map(\.key)) == Set(model.keys))
+        #expect(fired.map(\.deadline) == model.values.sorted())
+        #expect(wheel.isEmpty)
+    }
+
     @Test func pastDeadlinesFireOnTheNextAdvance() {
         var wheel = KeyedTimingWheel<Int, Int>(startTime: 10_000)
         wheel.schedule(1, at: 5, payload: 1)
@@ -79,9 +142,9 @@ import Testing
                 #expect(fired.allSatisfy { $0.payload == $0.deadline && $0.deadline <= now })
                 #expect(fired.map(\.deadline) == fired.map(\.deadline).sorted())
                 for key in due.keys { model.removeValue(forKey: key) }
-                if let next = wheel.nextExpiration, let earliest = model.values.min() {
-                    #expect(next <= earliest, "the wheel would sleep past a due timer")
-                }
+                // Right after an advance the next expiration is exact: not a wake-up too early
+                // (a cascade, a cancelled timer) nor one too late.
+                #expect(wheel.nextExpiration == model.values.min())
             }
             #expect(wheel.count == model.count)
         }
