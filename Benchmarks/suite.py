@@ -341,6 +341,12 @@ def render(results, arguments):
               "Every figure is from a release build; every ratio compares figures taken in this run, minutes apart.",
               f"Medians of {arguments.rounds} run(s) unless said otherwise. The servers, the peers, the sink and the load",
               "generator all share this machine's cores.", ""]
+    runs = results.get("measured", {})
+    if len({(run["date"], run["commit"]) for run in runs.values()}) > 1:
+        names = {"wheel": "(a) timing wheels", "e2e": "(b, d) end to end", "api": "(c) the API"}
+        lines += ["Sections from separate runs (each section's ratios are from its own run): " + "; ".join(
+            f"{names[section]} on {run['date']}, commit {run['commit']}, {run.get('rounds') or '?'} round(s)"
+            for section, run in runs.items()) + ".", ""]
     lines += [remark for remark in results.get("remarks", [])] + ([""] if results.get("remarks") else [])
 
     wheel = results.get("wheel", [])
@@ -483,12 +489,17 @@ def targets(results):
         "when that build runs beside this one: `Benchmarks/run.sh --baseline-bin PATH`.", ""]
 
 
+ALL_SECTIONS = ("wheel", "e2e", "api", "postgres")
+SECTION_KEYS = {"wheel": ("wheel",), "e2e": ("sink_capacity", "end_to_end"), "api": ("api",)}
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--rounds", type=int)
     parser.add_argument("--rates", type=lambda s: [int(x) for x in s.split(",")])
-    parser.add_argument("--sections", default="wheel,e2e,api,postgres")
+    parser.add_argument("--sections", default=",".join(ALL_SECTIONS),
+                        help="some of wheel,e2e,api,postgres; the others are kept from the last results.json")
     parser.add_argument("--baseline-bin", help="an older runhooks release binary to run beside this one (SQLite)")
     parser.add_argument("--output", default=os.path.join(ROOT, "Benchmarks", "RESULTS.md"))
     parser.add_argument("--rerender", action="store_true",
@@ -515,6 +526,12 @@ def main():
         log(f"wrote {arguments.output} from {raw_path}")
         return
     sections = set(arguments.sections.split(","))
+    # A run of some sections only replaces those in the last results and keeps the others,
+    # each labelled with the run it comes from.
+    previous = None
+    if sections != set(ALL_SECTIONS) and os.path.exists(raw_path):
+        with open(raw_path) as raw:
+            previous = json.load(raw)
     work = tempfile.mkdtemp(prefix="runhooks-bench-")
     os.chmod(work, 0o755)  # PostgreSQL runs as its own user and keeps its data in here
     results = {"machine": machine(), "mode": "quick" if arguments.quick else "full",
@@ -535,6 +552,27 @@ def main():
     finally:
         sink.stop()
         shutil.rmtree(work, ignore_errors=True)
+    run_label = {"date": results["machine"]["date"], "commit": results["machine"]["commit"],
+                 "rounds": arguments.rounds}
+    measured = {section: run_label for section in ("wheel", "e2e", "api") if section in sections}
+    if previous:
+        first_run = {"date": previous["machine"]["date"], "commit": previous["machine"]["commit"],
+                     "rounds": previous.get("arguments", {}).get("rounds")}
+        merged = dict(previous)
+        merged["measured"] = {section: first_run for section in ("wheel", "e2e", "api")}
+        merged["measured"].update(previous.get("measured", {}))
+        merged["measured"].update(measured)
+        for section, keys in SECTION_KEYS.items():
+            if section in sections:
+                for key in keys:
+                    if key in results:
+                        merged[key] = results[key]
+        results = merged
+        for key, value in results.get("arguments", {}).items():
+            if key != "rounds":
+                setattr(arguments, key, value)
+    else:
+        results["measured"] = measured
     os.makedirs(os.path.dirname(os.path.abspath(arguments.output)), exist_ok=True)
     with open(os.path.join(os.path.dirname(os.path.abspath(arguments.output)), "results.json"), "w") as raw:
         json.dump(results, raw, indent=1)

@@ -3,8 +3,9 @@
 //  - saturated: deadlines spread over 60 s, time advanced 1 ms at a time (a shard at full load);
 //  - sparse: deadlines spread over an hour, the owner waking at each next expiration (a node
 //    holding jobs that run every minute or hour).
-// Each figure is the median of 3 runs of schedule-all then fire-all, divided by N; memory is
-// the heap bytes in use (glibc mallinfo2) once every timer is scheduled, divided by N.
+// Each figure is the median of 5 runs (RUNS=n) of schedule-all then fire-all, divided by N, the
+// wheel and the heap taking turns; memory is the heap bytes in use (glibc mallinfo2) once every
+// timer is scheduled, divided by N.
 // Run: swift run -c release TimingWheelBenchmark [N ...]   (default 1000000)
 // Each result is also printed as one `RESULT structure scenario N ns-per-timer bytes-per-timer`
 // line for Benchmarks/run.sh.
@@ -26,30 +27,38 @@ struct Measurement {
     var bytesPerTimer: Double
 }
 
-/// Runs `body` three times; it schedules every timer, calls `scheduled` once they are all in,
-/// fires them all, and returns how many fired.
-func measure(_ name: String, count: Int, _ body: (_ scheduled: () -> Void) -> Int) -> Measurement {
-    var times: [Double] = []
-    var bytes = 0.0
-    for _ in 0..<3 {
-        let before = heapBytesInUse()
-        let start = ContinuousClock.now
-        let fired = body { bytes = Double(heapBytesInUse() - before) / Double(count) }
-        let elapsed = ContinuousClock.now - start
-        precondition(fired == count, "\(name) fired \(fired) of \(count)")
-        times.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+typealias Body = (_ scheduled: () -> Void) -> Int
+
+/// Runs each body `runs` times, taking turns (wheel, heap, wheel, heap, ...) so that both see
+/// the machine as it is in the same seconds. A body schedules every timer, calls `scheduled`
+/// once they are all in, fires them all, and returns how many fired. Reports each median.
+func measure(count: Int, _ bodies: [(name: String, body: Body)]) -> [Measurement] {
+    var times = Array(repeating: [Double](), count: bodies.count)
+    var bytes = Array(repeating: 0.0, count: bodies.count)
+    for _ in 0..<runs {
+        for (index, (name, body)) in bodies.enumerated() {
+            let before = heapBytesInUse()
+            let start = ContinuousClock.now
+            let fired = body { bytes[index] = Double(heapBytesInUse() - before) / Double(count) }
+            let elapsed = ContinuousClock.now - start
+            precondition(fired == count, "\(name) fired \(fired) of \(count)")
+            times[index].append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        }
     }
-    let median = times.sorted()[1]
-    let perTimer = median / Double(count) * 1e9
-    print(String(format: "  %-13@ %9.1f ms  %6.1f ns per timer  %5.1f bytes per timer", name as NSString, median * 1000, perTimer, bytes))
-    return Measurement(nanosecondsPerTimer: perTimer, bytesPerTimer: bytes)
+    return bodies.indices.map { index in
+        let median = times[index].sorted()[runs / 2]
+        let perTimer = median / Double(count) * 1e9
+        print(String(format: "  %-13@ %9.1f ms  %6.1f ns per timer  %5.1f bytes per timer",
+                     bodies[index].name as NSString, median * 1000, perTimer, bytes[index]))
+        return Measurement(nanosecondsPerTimer: perTimer, bytesPerTimer: bytes[index])
+    }
 }
 
 func scenario(_ title: String, count: Int, span: Int64, stepMs: Int64?) {
     var random = SplitMix64(seed: 42)
     let deadlines = (0..<count).map { _ in Int64.random(in: 1...span, using: &random) }
     print("\(title): \(count) timers over \(span / 1000) s, " + (stepMs.map { "advancing \($0) ms at a time" } ?? "waking at each next expiration"))
-    let wheel = measure("timing wheel", count: count) { scheduled in
+    let wheelBody: Body = { scheduled in
         var wheel = TimingWheel<Int>(startTime: 0, slotsPerLevel: slotsPerLevel)
         for (payload, deadline) in deadlines.enumerated() { _ = wheel.schedule(at: deadline, payload) }
         scheduled()
@@ -61,7 +70,7 @@ func scenario(_ title: String, count: Int, span: Int64, stepMs: Int64?) {
         }
         return fired
     }
-    let heap = measure("binary heap", count: count) { scheduled in
+    let heapBody: Body = { scheduled in
         if ProcessInfo.processInfo.environment["WHEEL_ONLY"] != nil {
             scheduled()
             return count
@@ -80,6 +89,8 @@ func scenario(_ title: String, count: Int, span: Int64, stepMs: Int64?) {
         }
         return fired
     }
+    let measured = measure(count: count, [("timing wheel", wheelBody), ("binary heap", heapBody)])
+    let (wheel, heap) = (measured[0], measured[1])
     print(String(format: "  the timing wheel is %.1fx as fast as the heap\n", heap.nanosecondsPerTimer / wheel.nanosecondsPerTimer))
     for (name, result) in [("wheel", wheel), ("heap", heap)] {
         print(String(format: "RESULT %@ %@ %d %.1f %.1f", name as NSString, title as NSString, count, result.nanosecondsPerTimer, result.bytesPerTimer))
@@ -87,6 +98,8 @@ func scenario(_ title: String, count: Int, span: Int64, stepMs: Int64?) {
 }
 
 let slotsPerLevel = ProcessInfo.processInfo.environment["SLOTS"].flatMap(Int.init) ?? 256
+/// How many times each structure runs (taking turns); the median is reported.
+let runs = ProcessInfo.processInfo.environment["RUNS"].flatMap(Int.init) ?? 5
 let counts = CommandLine.arguments.dropFirst().compactMap(Int.init)
 /// SCENARIO=saturated or sparse runs one of them (for a profile).
 let only = ProcessInfo.processInfo.environment["SCENARIO"]
