@@ -354,7 +354,7 @@ def render(results, arguments):
         lines += ["## (a) Timing wheel vs swift-collections `Heap` vs Netty `HashedWheelTimer`", "",
                   "Nanoseconds of CPU per timer (schedule + fire), bytes of heap per stored timer. Saturated: deadlines",
                   "over 60 s, time advanced 1 ms at a time. Sparse: deadlines over an hour, waking at each next",
-                  "expiration. Ours and the heap replay the whole span on a simulated clock (median of 3); Netty runs on",
+                  "expiration. Ours and the heap replay the whole span on a simulated clock, taking turns (median of 5); Netty runs on",
                   "the wall clock with a 1 ms tick and 512 buckets, so its per-timer CPU is sampled over a window with",
                   "every timer pending (see `Benchmarks/peers/NettyWheelBenchmark.java`).", "",
                   "| timers | scenario | wheel ns | heap ns | Netty ns | heap / wheel | Netty / wheel | wheel B | heap B | Netty B |",
