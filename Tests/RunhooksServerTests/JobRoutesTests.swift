@@ -124,6 +124,49 @@ import Testing
         }
     }
 
+    /// With the engine running the account's shard, `GET /jobs/:id` is served from the node's
+    /// job cache: every change made through the API shows at once, and a shard that starts again
+    /// (it may have run on another node meanwhile) reads its jobs from the store again.
+    @Test func aCachedJobFollowsEveryChangeAndIsReadAgainWhenItsShardRestarts() async throws {
+        let environment = try await TestEnvironment.make(engine: true)
+        let engine = try #require(environment.services.engine)
+        try await engine.start()
+        do {
+            try await environment.test { api in
+                let key = try await api.anonymousKey()
+                let created = try await api.createJob(key)
+                let id = try #require(created.data["id"]?.string)
+                let userId = try #require(try await api.get("/auth/me", token: key).data["id"]?.string)
+                let shard = environment.services.ownership.shards.shard(forUser: userId)
+                #expect(try await api.get("/jobs/\(id)", token: key).data["name"] == created.data["name"])
+                #expect(environment.services.tenants.jobs.job(id: id, userId: userId, shard: shard) != nil)
+
+                _ = try await api.request(.patch, "/jobs/\(id)", token: key, json: ["name": "Renamed"])
+                #expect(try await api.get("/jobs/\(id)", token: key).data["name"] == "Renamed")
+                _ = try await api.request(.put, "/jobs/\(id)", token: key, json: ["status": "paused"])
+                #expect(try await api.get("/jobs/\(id)", token: key).data["status"] == "paused")
+
+                // Changed behind the node's back (as another node would while it ran the shard):
+                // the cache still answers until the shard starts here again.
+                _ = try await environment.store.deleteJob(id: id, userId: userId)
+                #expect(try await api.get("/jobs/\(id)", token: key).status == .ok)
+                await engine.abandon([shard])  // as when its lease is lost
+                #expect(try await api.get("/jobs/\(id)", token: key).status == .notFound, "the shard is not running here")
+                try await engine.startShard(shard, fence: nil)
+                #expect(try await api.get("/jobs/\(id)", token: key).status == .notFound)
+
+                let other = try #require(try await api.createJob(key).data["id"]?.string)
+                #expect(try await api.get("/jobs/\(other)", token: key).status == .ok)
+                #expect(try await api.request(.delete, "/jobs/\(other)", token: key).status == .ok)
+                #expect(try await api.get("/jobs/\(other)", token: key).status == .notFound)
+            }
+        } catch {
+            await engine.stop()
+            throw error
+        }
+        await engine.stop()
+    }
+
     @Test func badBodiesAreFourHundredsNeverFiveHundreds() async throws {
         let environment = try await TestEnvironment.make()
         try await environment.test { api in

@@ -16,9 +16,10 @@ struct TestEnvironment {
     let services: AppServices
 
     /// `cluster`: the services of node "a" of a cluster (engine and gateway built, not started).
+    /// `engine`: a lone node's delivery engine built too (not started).
     static func make(
         rateLimits: Bool = false, allowPrivateTargets: Bool = false, minIntervalMs: Int = 1000,
-        cluster: ClusterConfiguration? = nil
+        cluster: ClusterConfiguration? = nil, engine: Bool = false
     ) async throws -> TestEnvironment {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-test-\(UUID().uuidString)")
         let store = try SQLiteStore(path: directory.appendingPathComponent("runhooks.sqlite").path)
@@ -32,7 +33,7 @@ struct TestEnvironment {
         configuration.cluster = cluster
         let services = try await buildServices(
             configuration: configuration, store: store, jwtSecret: "test-secret-\(UUID().uuidString)", clock: clock,
-            withEngine: cluster != nil, nodeId: cluster?.nodeId ?? "local")
+            withEngine: engine || cluster != nil, nodeId: cluster?.nodeId ?? "local")
         return TestEnvironment(directory: directory, store: store, clock: clock, services: services)
     }
 

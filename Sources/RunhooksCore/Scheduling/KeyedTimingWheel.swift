@@ -21,13 +21,14 @@ public struct KeyedTimingWheel<Key: Hashable, Payload> {
         wheel = TimingWheel(startTime: startTime, slotsPerLevel: slotsPerLevel)
     }
 
-    public var count: Int { pending.count }
-    public var isEmpty: Bool { pending.isEmpty }
-    public var nextExpiration: Int64? { pending.isEmpty ? nil : wheel.nextExpiration }
+    // Inlinable: called from another module, a non-inlined getter would copy the whole wheel.
+    @inlinable public var count: Int { pending.count }
+    @inlinable public var isEmpty: Bool { pending.isEmpty }
+    @inlinable public var nextExpiration: Int64? { pending.isEmpty ? nil : wheel.nextExpiration }
 
-    public func contains(_ key: Key) -> Bool { pending[key] != nil }
+    @inlinable public func contains(_ key: Key) -> Bool { pending[key] != nil }
 
-    public func deadline(of key: Key) -> Int64? { pending[key]?.deadline }
+    @inlinable public func deadline(of key: Key) -> Int64? { pending[key]?.deadline }
 
     @inlinable
     public mutating func schedule(_ key: Key, at deadline: Int64, payload: Payload) {

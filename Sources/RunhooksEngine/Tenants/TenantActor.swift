@@ -8,6 +8,7 @@ public actor TenantActor {
     public nonisolated let userId: String
     public nonisolated let shard: Int
     let context: EngineContext
+    let jobs: JobCache
     /// Counts loaded from the store on first use, then kept here: each create reserves its
     /// slot before the store write, so interleaved requests cannot both take the last one.
     private var jobCount: Int?
@@ -31,10 +32,11 @@ public actor TenantActor {
     private var writing = false
     private var writersWaiting: [CheckedContinuation<Void, Never>] = []
 
-    init(userId: String, shard: Int, context: EngineContext) {
+    init(userId: String, shard: Int, context: EngineContext, jobs: JobCache) {
         self.userId = userId
         self.shard = shard
         self.context = context
+        self.jobs = jobs
     }
 
     /// Stores a new job if the plan allows another one, then puts it on its shard's wheel.
@@ -52,7 +54,8 @@ public actor TenantActor {
                 id: context.ids.next(at: now), userId: userId, name: spec.name, description: spec.description,
                 schedule: spec.schedule, httpConfig: spec.httpConfig, retryPolicy: spec.retryPolicy, status: spec.status,
                 tags: spec.tags, createdAt: now, updatedAt: now, anchorAt: now)
-            try await context.store.insertJob(job, shard: shard)
+            try await jobs.whileChanging(id: job.id, shard: shard) { try await context.store.insertJob(job, shard: shard) }
+            jobs.changed(id: job.id, to: job, shard: shard)
             jobCount = count + 1
             await scheduler?.jobSaved(job)
             return job
@@ -73,10 +76,15 @@ public actor TenantActor {
             let spec = try await merge(job)
             try spec.checkPlan(plan)
             let updated = job.applying(spec, at: context.clock.now())
-            guard try await context.store.updateJob(updated, expectedUpdatedAt: job.updatedAt) else {
+            let written = try await jobs.whileChanging(id: id, shard: shard) {
+                try await context.store.updateJob(updated, expectedUpdatedAt: job.updatedAt)
+            }
+            guard written else {
+                jobs.changed(id: id, to: nil, shard: shard)
                 guard try await context.store.job(id: id, userId: userId) != nil else { return nil }
                 throw WriteConflictError("The job was changed by another request while this one was applied; read it again and retry")
             }
+            jobs.changed(id: id, to: updated, shard: shard)
             await scheduler?.jobSaved(updated)
             return updated
         }
@@ -86,7 +94,10 @@ public actor TenantActor {
     /// not the tenant's.
     public func deleteJob(id: String, scheduler: (any JobScheduling)? = nil) async throws -> Bool {
         try await exclusively {
-            let deleted = try await context.store.deleteJob(id: id, userId: userId)
+            let deleted = try await jobs.whileChanging(id: id, shard: shard) {
+                try await context.store.deleteJob(id: id, userId: userId)
+            }
+            jobs.changed(id: id, to: nil, shard: shard)
             guard deleted else { return false }
             if let current = jobCount { jobCount = current - 1 }
             alertCount = nil  // alerts scoped to the job went with it; recount on next use

@@ -108,7 +108,7 @@ struct JobsController {
     private func ownedJob(_ context: RunhooksRequestContext) async throws -> Job {
         let user = try context.requireUser()
         let id = try context.parameters.objectID()
-        guard let job = try await services.store.job(id: id, userId: user.id) else { throw APIError.notFound("Job") }
+        guard let job = try await services.job(id: id, of: user) else { throw APIError.notFound("Job") }
         return job
     }
 }
