@@ -29,7 +29,7 @@ struct JobsController {
         try await services.targets.check(spec.httpConfig.url, field: "httpConfig.url")
         let job = try await services.tenantForChange(user).createJob(spec, plan: user.plan, scheduler: services.engine)
         return JSONResponse.success(
-            .created, data: JobDTO(job, now: services.clock.now()), message: "Job created successfully")
+            .created, job: JobDTO(job, now: services.clock.now()), message: "Job created successfully")
     }
 
     @Sendable func list(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
@@ -48,7 +48,7 @@ struct JobsController {
 
     @Sendable func get(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
         let job = try await ownedJob(context)
-        return JSONResponse.success(data: JobDTO(job, now: services.clock.now()))
+        return JSONResponse.success(job: JobDTO(job, now: services.clock.now()))
     }
 
     /// PATCH and PUT: the change is merged into the job as stored at the moment it is applied
@@ -69,7 +69,7 @@ struct JobsController {
             return spec
         }
         guard let updated else { throw APIError.notFound("Job") }
-        return JSONResponse.success(data: JobDTO(updated, now: services.clock.now()), message: "Job updated successfully")
+        return JSONResponse.success(job: JobDTO(updated, now: services.clock.now()), message: "Job updated successfully")
     }
 
     @Sendable func delete(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
