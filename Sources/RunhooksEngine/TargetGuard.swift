@@ -1,4 +1,6 @@
 import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
 import NIOPosix
 import RunhooksCore
 
@@ -39,39 +41,68 @@ public struct TargetGuard: Sendable {
         }
     }
 
-    /// Resolves a name with the system resolver on NIO's blocking-I/O pool.
+    /// How long `systemResolve` waits for the system resolver, which has no time limit of its
+    /// own that a caller controls (unreachable name servers hold it for tens of seconds).
+    public static let resolveTimeLimit: TimeAmount = .seconds(5)
+
+    /// Resolves a name with the system resolver on NIO's blocking-I/O pool; a name that has no
+    /// answer within `timeLimit` resolves to nothing (the lookup finishes on the pool and its
+    /// answer is dropped), so neither a request nor a delivery waits on a hanging resolver.
     public static func systemResolve(_ host: String) async -> [IPAddress] {
-        (try? await NIOThreadPool.singleton.runIfActive { () -> [IPAddress] in
-            var hints = addrinfo()
-            hints.ai_family = AF_UNSPEC
-            #if canImport(Glibc)
-            hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-            #else
-            hints.ai_socktype = SOCK_STREAM
-            #endif
-            var result: UnsafeMutablePointer<addrinfo>?
-            guard getaddrinfo(host, nil, &hints, &result) == 0, let first = result else { return [] }
-            defer { freeaddrinfo(first) }
-            var addresses: [IPAddress] = []
-            var cursor: UnsafeMutablePointer<addrinfo>? = first
-            while let entry = cursor {
-                if let sockaddr = entry.pointee.ai_addr {
-                    switch Int32(sockaddr.pointee.sa_family) {
-                    case AF_INET:
-                        let v4 = sockaddr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee }
-                        addresses.append(.v4(UInt32(bigEndian: v4.sin_addr.s_addr)))
-                    case AF_INET6:
-                        let v6 = sockaddr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee }
-                        var bytes = v6.sin6_addr
-                        addresses.append(.v6(withUnsafeBytes(of: &bytes) { Array($0) }))
-                    default:
-                        break
-                    }
-                }
-                cursor = entry.pointee.ai_next
+        await systemResolve(host, timeLimit: resolveTimeLimit, lookup: addresses(of:))
+    }
+
+    static func systemResolve(
+        _ host: String, timeLimit: TimeAmount, lookup: @escaping @Sendable (String) -> [IPAddress]
+    ) async -> [IPAddress] {
+        let loop = MultiThreadedEventLoopGroup.singleton.any()
+        return await withCheckedContinuation { continuation in
+            let pending = NIOLockedValueBox<CheckedContinuation<[IPAddress], Never>?>(continuation)
+            let answer: @Sendable ([IPAddress]) -> Void = { addresses in
+                pending.withLockedValue { pending in
+                    defer { pending = nil }
+                    return pending
+                }?.resume(returning: addresses)
             }
-            return addresses
-        }) ?? []
+            let timer = loop.scheduleTask(in: timeLimit) { answer([]) }
+            NIOThreadPool.singleton.runIfActive(eventLoop: loop) { lookup(host) }.whenComplete { result in
+                timer.cancel()
+                answer((try? result.get()) ?? [])
+            }
+        }
+    }
+
+    /// `getaddrinfo`, blocking.
+    static func addresses(of host: String) -> [IPAddress] {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        #if canImport(Glibc)
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        #else
+        hints.ai_socktype = SOCK_STREAM
+        #endif
+        var result: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, nil, &hints, &result) == 0, let first = result else { return [] }
+        defer { freeaddrinfo(first) }
+        var addresses: [IPAddress] = []
+        var cursor: UnsafeMutablePointer<addrinfo>? = first
+        while let entry = cursor {
+            if let sockaddr = entry.pointee.ai_addr {
+                switch Int32(sockaddr.pointee.sa_family) {
+                case AF_INET:
+                    let v4 = sockaddr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee }
+                    addresses.append(.v4(UInt32(bigEndian: v4.sin_addr.s_addr)))
+                case AF_INET6:
+                    let v6 = sockaddr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee }
+                    var bytes = v6.sin6_addr
+                    addresses.append(.v6(withUnsafeBytes(of: &bytes) { Array($0) }))
+                default:
+                    break
+                }
+            }
+            cursor = entry.pointee.ai_next
+        }
+        return addresses
     }
 }
 

@@ -1,6 +1,8 @@
+import Dispatch
 import RunhooksCore
-import RunhooksEngine
 import Testing
+
+@testable import RunhooksEngine
 
 @testable import RunhooksServer
 
@@ -40,5 +42,19 @@ import Testing
     @Test func systemResolverFindsLocalhost() async {
         let addresses = await TargetGuard.systemResolve("localhost")
         #expect(addresses.contains { $0.nonPublicReason == "a loopback address" })
+    }
+
+    /// A resolver stuck on unreachable name servers: the answer is "nothing" once the time limit
+    /// passes, not whenever the lookup returns (here: only after the test has its answer).
+    @Test func aHangingResolverIsNotWaitedForPastItsTimeLimit() async {
+        let release = DispatchSemaphore(value: 0)
+        let addresses = await TargetGuard.systemResolve("hangs.example", timeLimit: .milliseconds(50)) { _ in
+            release.wait()
+            return [.v4(0x5DB8_D822)]
+        }
+        release.signal()
+        #expect(addresses.isEmpty)
+        let quick = await TargetGuard.systemResolve("quick.example", timeLimit: .seconds(60)) { _ in [.v4(0x5DB8_D822)] }
+        #expect(quick == [.v4(0x5DB8_D822)])
     }
 }
