@@ -11,14 +11,16 @@ struct HeldSendTests {
 
     @Test func aHeldRequestLeavesAtItsTimeAndItsTimeoutCountsFromThere() async throws {
         let sink = try await TestSink.start()
-        let sendAt = Date() + 1.5
+        // Held 4 s with a 3 s timeout: room for a slow answer on a loaded machine, and a timeout
+        // counted from the call would still expire before the send time.
+        let sendAt = Date() + 4
         let outcome = await dispatcher.send(
-            url: "\(await sink.baseURL)/ok", method: .POST, headers: [:], body: "{}", timeoutMs: 1000, sendAt: sendAt)
-        #expect(outcome.isSuccess, "a 1 s timeout counted from the call would have expired before the send time")
+            url: "\(await sink.baseURL)/ok", method: .POST, headers: [:], body: "{}", timeoutMs: 3000, sendAt: sendAt)
+        #expect(outcome.isSuccess, "a 3 s timeout counted from the call would have expired before the send time")
         let arrived = try #require(await sink.requests("/ok").first?.receivedAt)
         #expect(arrived >= sendAt - 0.001)
         #expect(outcome.sentLateMs != nil)
-        #expect(outcome.durationMs < 1000, "the wait before the send time is not the request's duration")
+        #expect(outcome.durationMs < 4000, "the wait before the send time is not the request's duration")
         await sink.stop()
         try await dispatcher.shutdown()
     }
@@ -28,13 +30,13 @@ struct HeldSendTests {
         let base = await sink.baseURL
         let sendAt = Date() + 0.4
         let held = Task { [dispatcher] in
-            await dispatcher.send(url: "\(base)/first", method: .GET, headers: [:], body: nil, timeoutMs: 5000, sendAt: sendAt)
+            await dispatcher.send(url: "\(base)/first", method: .GET, headers: [:], body: nil, timeoutMs: 30_000, sendAt: sendAt)
         }
         held.cancel()
         #expect(await held.value.statusCode == nil)
         // Held until after the cancelled one's time: had that one gone out, it would be here first.
         let later = await dispatcher.send(
-            url: "\(base)/second", method: .GET, headers: [:], body: nil, timeoutMs: 5000, sendAt: sendAt + 0.2)
+            url: "\(base)/second", method: .GET, headers: [:], body: nil, timeoutMs: 30_000, sendAt: sendAt + 0.2)
         #expect(later.isSuccess)
         #expect(await sink.count("/first") == 0)
         await sink.stop()
@@ -93,11 +95,13 @@ struct HeldSendOnClosedConnectionTests {
         let server = try await ShortKeepAliveServer.start(closeAfter: .milliseconds(100))
         let dispatcher = Dispatcher(targets: TargetGuard(allowPrivateTargets: true))
         let url = "http://127.0.0.1:\(server.port)/"
-        let first = await dispatcher.send(url: url, method: .GET, headers: [:], body: nil, timeoutMs: 5000)
+        // Generous timeouts: a loaded machine once took 6 s to connect on loopback. A request
+        // written on the closed connection would still fail, only later.
+        let first = await dispatcher.send(url: url, method: .GET, headers: [:], body: nil, timeoutMs: 30_000)
         #expect(first.isSuccess)
         // Held on the kept-alive connection past the moment the server closes it.
         let held = await dispatcher.send(
-            url: url, method: .GET, headers: [:], body: nil, timeoutMs: 2000, sendAt: Date() + 1.0)
+            url: url, method: .GET, headers: [:], body: nil, timeoutMs: 30_000, sendAt: Date() + 1.0)
         #expect(held.isSuccess, "\(held.error ?? "")")
         #expect(server.connections >= 2, "the closed connection is not used again")
         try await dispatcher.shutdown()
