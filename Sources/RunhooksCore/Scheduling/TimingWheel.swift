@@ -70,9 +70,6 @@ public struct TimingWheel<Payload> {
     @usableFromInline var runIndex = 0
     /// Timers scheduled before the horizon since it moved.
     @usableFromInline var late = Heap<Entry>()
-    /// The earliest start of a bucket filled while `run` and `late` were empty (then the only
-    /// hint of when to wake); never later than the truth.
-    @usableFromInline var bucketHint: Int64?
     /// Level L's buckets span 2^((L + 1) × slotBits) ms.
     @usableFromInline var levelCount = 0
     /// The start of the bucket that holds the horizon, per level.
@@ -162,7 +159,9 @@ public struct TimingWheel<Payload> {
         var next: Int64?
         if runIndex < run.count { next = run[runIndex].deadline }
         if let first = late.min, first.deadline < next ?? .max { next = first.deadline }
-        if next == nil { next = bucketHint }
+        // Only before the first `advance` after scheduling into an empty wheel: every advance
+        // leaves the run or `late` holding the earliest timer while any is stored.
+        if next == nil { next = earliestBucket()?.start }
         return next.map { max($0, now) }
     }
 
@@ -220,7 +219,6 @@ public struct TimingWheel<Payload> {
     /// is empty. Called only once `run` and `late` are exhausted.
     @inlinable
     mutating func pullEarliestBucket() -> Bool {
-        bucketHint = nil
         while let bucket = earliestBucket() {
             var (chunks, entries) = takeBucket(level: bucket.level, bucket: bucket.bucket)
             if bucket.level == 0 {
@@ -310,7 +308,6 @@ public struct TimingWheel<Payload> {
         }
         run.removeAll(keepingCapacity: true)
         runIndex = 0
-        bucketHint = nil
         moveHorizon(to: max(horizon, now & ~Int64(slotMask)))
     }
 
@@ -467,9 +464,5 @@ public struct TimingWheel<Payload> {
             fullChunks[index].append(fresh)
         }
         buckets[index].append(entry)
-        if runIndex == run.count && late.isEmpty {
-            let start = deadline & ~tickMask(level)
-            if bucketHint.map({ start < $0 }) ?? true { bucketHint = start }
-        }
     }
 }
