@@ -34,6 +34,7 @@ import Testing
                      body: text, multiplier: [1, 1.5, 2, 0.1, 2.25, 10][index % 6], tags: [text, "b"], status: .active),
             Self.job(name: text, description: nil, timezone: nil, headers: nil, body: nil, multiplier: 3.3, tags: [], status: .paused),
             Self.job(name: text, description: "", timezone: "UTC", headers: [:], body: "", multiplier: 1.75, tags: ["only"], status: .active),
+            Self.job(name: text, description: nil, timezone: nil, headers: ["X-Only": text], body: nil, multiplier: 4, tags: [], status: .active),
         ]
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]

@@ -34,6 +34,22 @@ public struct JSONOutput: Sendable {
         if let value { string(value) } else { null() }
     }
 
+    /// A member: `key` is its literal lead-in, separator included (`,"name":`).
+    public mutating func member(_ key: StaticString, _ value: String?) {
+        raw(key)
+        string(value)
+    }
+
+    public mutating func member(_ key: StaticString, _ value: Int) {
+        raw(key)
+        int(value)
+    }
+
+    public mutating func member(_ key: StaticString, _ value: Double) {
+        raw(key)
+        double(value)
+    }
+
     public mutating func int(_ value: Int) {
         bytes.append(contentsOf: String(value).utf8)
     }
@@ -68,11 +84,11 @@ public struct JSONOutput: Sendable {
     /// An object of string values, keys in sorted order.
     public mutating func stringMap(_ map: [String: String]) {
         bytes.append(UInt8(ascii: "{"))
-        for (index, key) in map.keys.sorted().enumerated() {
+        for (index, pair) in map.sorted(by: { $0.key < $1.key }).enumerated() {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            string(key)
+            string(pair.key)
             bytes.append(UInt8(ascii: ":"))
-            string(map[key]!)
+            string(pair.value)
         }
         bytes.append(UInt8(ascii: "}"))
     }
@@ -87,7 +103,7 @@ public struct JSONOutput: Sendable {
         case 0x0D: bytes.append(UInt8(ascii: "r"))
         case 0x09: bytes.append(UInt8(ascii: "t"))
         default:
-            let hex: [UInt8] = Array("0123456789abcdef".utf8)
+            let hex = Array("0123456789abcdef".utf8)  // rare: control characters only
             bytes.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
         }
     }

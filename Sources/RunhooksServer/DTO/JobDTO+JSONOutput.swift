@@ -6,62 +6,34 @@ extension JobDTO {
     /// The job as `JSONEncoder` would write it (sorted keys), written by hand: one job is the
     /// API's most frequent answer, and the encoder cost more than the rest of the request.
     func write(to output: inout JSONOutput) {
-        output.raw("{\"createdAt\":")
-        output.string(job.createdAt.iso8601Milliseconds)
-        if let description = job.description {
-            output.raw(",\"description\":")
-            output.string(description)
-        }
-        output.raw(",\"httpConfig\":{")
+        output.member("{\"createdAt\":", job.createdAt.iso8601Milliseconds)
+        if let description = job.description { output.member(",\"description\":", description) }
         let http = job.httpConfig
-        var needsComma = false
-        if let body = http.body {
-            output.raw("\"body\":")
-            output.string(body)
-            needsComma = true
-        }
+        output.raw(",\"httpConfig\":{")
+        if let body = http.body { output.member("\"body\":", body) }
         if let headers = http.headers {
-            if needsComma { output.raw(",") }
-            output.raw("\"headers\":")
+            output.raw(http.body == nil ? "\"headers\":" : ",\"headers\":")
             output.stringMap(headers)
-            needsComma = true
         }
-        if needsComma { output.raw(",") }
-        output.raw("\"method\":")
-        output.string(http.method.rawValue)
-        output.raw(",\"timeoutMs\":")
-        output.int(http.timeoutMs)
-        output.raw(",\"url\":")
-        output.string(http.url)
-        output.raw("},\"id\":")
-        output.string(job.id)
-        output.raw(",\"name\":")
-        output.string(job.name)
-        output.raw(",\"nextExecutionAt\":")
-        output.string(nextExecutionAt?.iso8601Milliseconds)
+        output.raw(http.body == nil && http.headers == nil ? "" : ",")
+        output.member("\"method\":", http.method.rawValue)
+        output.member(",\"timeoutMs\":", http.timeoutMs)
+        output.member(",\"url\":", http.url)
+        output.member("},\"id\":", job.id)
+        output.member(",\"name\":", job.name)
+        output.member(",\"nextExecutionAt\":", nextExecutionAt?.iso8601Milliseconds)
         let retry = job.retryPolicy
-        output.raw(",\"retryPolicy\":{\"backoffMultiplier\":")
-        output.double(retry.backoffMultiplier)
-        output.raw(",\"initialDelay\":")
-        output.int(retry.initialDelay)
-        output.raw(",\"maxDelay\":")
-        output.int(retry.maxDelay)
-        output.raw(",\"maxRetries\":")
-        output.int(retry.maxRetries)
-        output.raw("},\"schedule\":{\"expression\":")
-        output.string(job.schedule.expression)
-        if let timezone = job.schedule.timezone {
-            output.raw(",\"timezone\":")
-            output.string(timezone)
-        }
-        output.raw(",\"type\":")
-        output.string(job.schedule.kind.rawValue)
-        output.raw("},\"status\":")
-        output.string(job.status.rawValue)
+        output.member(",\"retryPolicy\":{\"backoffMultiplier\":", retry.backoffMultiplier)
+        output.member(",\"initialDelay\":", retry.initialDelay)
+        output.member(",\"maxDelay\":", retry.maxDelay)
+        output.member(",\"maxRetries\":", retry.maxRetries)
+        output.member("},\"schedule\":{\"expression\":", job.schedule.expression)
+        if let timezone = job.schedule.timezone { output.member(",\"timezone\":", timezone) }
+        output.member(",\"type\":", job.schedule.kind.rawValue)
+        output.member("},\"status\":", job.status.rawValue)
         output.raw(",\"tags\":")
         output.strings(job.tags)
-        output.raw(",\"updatedAt\":")
-        output.string(job.updatedAt.iso8601Milliseconds)
+        output.member(",\"updatedAt\":", job.updatedAt.iso8601Milliseconds)
         output.raw("}")
     }
 
@@ -70,10 +42,7 @@ extension JobDTO {
         var output = JSONOutput()
         output.raw("{\"data\":")
         write(to: &output)
-        if let message {
-            output.raw(",\"message\":")
-            output.string(message)
-        }
+        if let message { output.member(",\"message\":", message) }
         output.raw(",\"success\":true}")
         return output
     }
