@@ -139,6 +139,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "StoreWriteBenchmark",
+            dependencies: ["RunhooksCore", "RunhooksStore"],
+            path: "Benchmarks/StoreWriteBenchmark",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "BareHummingbird",
             dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
             path: "Benchmarks/BareHummingbird",

@@ -67,6 +67,23 @@ actor BlockedWrites: EngineWriteApplying {
     var waitingCount: Int { waiting.count }
 }
 
+/// Pauses that last until the test ends them.
+actor HeldPauses {
+    private(set) var requested: [Duration] = []
+    private var held: [CheckedContinuation<Void, Never>] = []
+
+    func pause(_ duration: Duration) async {
+        requested.append(duration)
+        await withCheckedContinuation { held.append($0) }
+    }
+
+    func endOne() {
+        if !held.isEmpty { held.removeFirst().resume() }
+    }
+
+    var heldCount: Int { held.count }
+}
+
 @Suite struct WriteJournalTests {
     static func isFinish(_ write: EngineWrite) -> Bool {
         if case .finish = write { return true }
@@ -151,6 +168,39 @@ actor BlockedWrites: EngineWriteApplying {
         let written = await store.batches.flatMap { $0 }
         #expect(written.count == 4)
         #expect(written.last == .requestHandled(id: "r3", at: date))
+    }
+
+    @Test func writesThatComeDuringACommitWaitTheLingerAndGoTogether() async throws {
+        let store = BlockedWrites()
+        let pauses = HeldPauses()
+        // An hour: the pauses are the test's, so only their order matters, never the time.
+        let journal = WriteJournal(
+            store: store, logger: Logger(label: "journal-test"), linger: .seconds(3600), sleep: { await pauses.pause($0) })
+        let date = Date(milliseconds: 1_736_942_400_000)
+        func until(_ condition: @Sendable () async -> Bool) async -> Bool {
+            for _ in 0..<100_000 {
+                if await condition() { return true }
+                await Task.yield()
+            }
+            return false
+        }
+        await journal.enqueue(.requestHandled(id: "a", at: date))
+        #expect(await until { await pauses.heldCount == 1 }, "the first write did not wait for company")
+        await pauses.endOne()
+        #expect(await until { await store.waitingCount == 1 })
+        // B comes while A's batch commits; C comes while the journal waits out the linger.
+        await journal.enqueue(.requestHandled(id: "b", at: date))
+        await store.release()
+        #expect(await until { await pauses.heldCount == 1 }, "the next batch started without waiting")
+        await journal.enqueue(.requestHandled(id: "c", at: date))
+        #expect(await until { await pauses.heldCount == 1 })
+        await pauses.endOne()
+        await journal.drain()
+        #expect(await store.batches == [
+            [.requestHandled(id: "a", at: date)], [.requestHandled(id: "b", at: date), .requestHandled(id: "c", at: date)],
+        ])
+        // What is left of the linger after a commit, never more than the linger.
+        #expect(await pauses.requested.allSatisfy { $0 <= .seconds(3600) && $0 > .seconds(3590) })
     }
 
     @Test func backoffDoublesUpToItsCeiling() {

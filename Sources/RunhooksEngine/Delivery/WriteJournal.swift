@@ -4,9 +4,13 @@ import Synchronization
 
 /// Group commit for the engine's writes: writes that arrive while a transaction is running
 /// wait and go together in the next one, so the store sees one transaction per batch of fires
-/// rather than one per write. The first write after a quiet moment waits `linger` for
-/// company: fires spread over the second would otherwise each get a transaction of their own
-/// (a claim is made 50 ms before its slot, so the wait costs no lateness).
+/// rather than one per write. Batches start at most once per `linger`: the first write after
+/// a quiet moment waits that long for company, and so do writes that come while a batch
+/// commits. Fires spread over the second would otherwise each get a transaction of their own,
+/// or, under steady load, one big batch would be followed by a few tiny ones made of what came
+/// during its commit; each transaction rewrites the same tail pages of the executions table
+/// and its indexes, so their number is the store's cost. A claim is made 50 ms before its
+/// slot, so the wait costs no lateness.
 ///
 /// Nothing is dropped when the store fails: a write someone waits on (a claim) gets the error
 /// at once, since its moment has passed; writes nobody waits on (start, finish, counters) stay
@@ -59,14 +63,14 @@ public final class WriteJournal: Sendable {
     public init(
         store: any EngineWriteApplying, logger: Logger, capacity: Int = 50_000, retryDelays: RetryDelays = RetryDelays(),
         linger: Duration = .zero,
-        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+        sleep: (@Sendable (Duration) async throws -> Void)? = nil
     ) {
         self.store = store
         self.linger = linger
         self.logger = logger
         self.capacity = capacity
         self.retryDelays = retryDelays
-        self.sleep = sleep
+        self.sleep = sleep ?? { try await EventLoopTimer.sleep(for: $0) }
     }
 
     /// Writes and waits until the write is committed; returns whether it took effect.
@@ -135,8 +139,9 @@ public final class WriteJournal: Sendable {
     }
 
     private func flushLoop() async {
-        if linger > .zero { try? await EventLoopTimer.sleep(for: linger) }
+        if linger > .zero { try? await sleep(linger) }
         while true {
+            let batchStarted = ContinuousClock.now
             // Taking the batch and, when there is none, ending this flusher are one decision
             // under the lock: a write that comes after it starts the next flusher.
             let next = state.withLock { state -> FlushStep in
@@ -162,6 +167,8 @@ public final class WriteJournal: Sendable {
                 }
                 if recovered > 0 { logger.notice("engine writes committed again after \(recovered) failed batch(es)") }
                 for (entry, result) in zip(batch, results) { entry.waiter?.resume(returning: result) }
+                let rest = linger - (ContinuousClock.now - batchStarted)
+                if rest > .zero, state.withLock({ !$0.buffer.isEmpty }) { try? await sleep(rest) }
             } catch {
                 let kept = batch.filter { $0.waiter == nil }
                 for entry in batch { entry.waiter?.resume(throwing: error) }
