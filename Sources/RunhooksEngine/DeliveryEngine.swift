@@ -37,10 +37,11 @@ public final class DeliveryEngine: Service, Sendable {
         self.logger = logger
         self.drainTimeout = drainTimeout
         self.sweepInterval = sweepInterval
-        // Claims are made `claimLead` before their slot, so a quarter of that (at most 10 ms)
-        // spent gathering writes into fewer transactions costs no lateness.
+        // Claims are made `claimLead` before their slot, so two fifths of that (at most 20 ms)
+        // spent gathering writes into fewer transactions costs no lateness: the commit has the
+        // rest.
         journal = WriteJournal(
-            store: writes ?? context.store, logger: logger, linger: min(.milliseconds(10), claimLead / 4))
+            store: writes ?? context.store, logger: logger, linger: min(.milliseconds(20), claimLead * 2 / 5))
         dispatcher = Dispatcher(targets: targets)
         let notifier = AlertNotifier(
             context: context, dispatcher: dispatcher, smtp: smtp, events: events, logger: logger,
