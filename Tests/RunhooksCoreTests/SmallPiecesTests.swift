@@ -42,6 +42,25 @@ import Testing
         #expect(Date(milliseconds: 1_734_998_400_000).firstOfNextUTCMonth.iso8601Milliseconds == "2025-01-01T00:00:00.000Z")
     }
 
+    @Test func timestampsMatchFoundationsISO8601() {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        var generator = SystemRandomNumberGenerator()
+        // Before 1970, the epoch, leap days, the ends of days and years, the last instant of year 9999.
+        var instants: [Int64] = [-1, -86_400_001, 0, 951_782_400_000, 951_868_799_999, 946_684_799_999, 4_107_542_399_999, 253_402_300_799_999]
+        for _ in 0..<2_000 { instants.append(Int64.random(in: -2_208_988_800_000...4_102_444_800_000, using: &generator)) }
+        for ms in instants {
+            let date = Date(milliseconds: ms)
+            #expect(date.millisecondsSince1970 == ms)
+            #expect(date.iso8601Milliseconds == formatter.string(from: date), "\(ms)")
+        }
+        #expect(Date(milliseconds: 253_402_300_800_000).iso8601Milliseconds == "10000-01-01T00:00:00.000Z")
+        // A clock's reading is rounded down to its millisecond.
+        #expect(Date(timeIntervalSince1970: 1_736_942_400.1239).millisecondsSince1970 == 1_736_942_400_123)
+        #expect(Date(timeIntervalSince1970: 1_736_942_400.9995).iso8601Milliseconds == "2025-01-15T12:00:00.999Z")
+    }
+
     @Test func civilDatesRoundTrip() {
         for days in stride(from: -800_000, to: 800_000, by: 997) {
             #expect(CivilDate(daysSinceEpoch: days).daysSinceEpoch == days)

@@ -1,8 +1,14 @@
 import Foundation
 
 extension Date {
+    /// Whole milliseconds, rounded down; a value within a microsecond below a whole millisecond
+    /// is that millisecond. `Date` counts seconds from 2001 in a `Double`, so a date made from
+    /// whole milliseconds can come back a hair below them (about one in two hundred before
+    /// 2023 or after 2030), and rounding that down would move it a millisecond earlier.
     public var millisecondsSince1970: Int64 {
-        Int64((timeIntervalSince1970 * 1000).rounded(.down))
+        let scaled = timeIntervalSince1970 * 1000
+        let nearest = scaled.rounded()
+        return Int64(nearest - scaled < 0.001 && nearest >= scaled ? nearest : scaled.rounded(.down))
     }
 
     public init(milliseconds: Int64) {
@@ -19,7 +25,35 @@ extension Date {
         let minute = msOfDay / 60_000 % 60
         let second = msOfDay / 1000 % 60
         let milli = msOfDay % 1000
-        return "\(pad(date.year, 4))-\(pad(date.month, 2))-\(pad(date.day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)).\(pad(milli, 3))Z"
+        guard (0...9999).contains(date.year) else {
+            return "\(pad(date.year, 4))-\(pad(date.month, 2))-\(pad(date.day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)).\(pad(milli, 3))Z"
+        }
+        // Every fire's Runhooks-Scheduled-At header and every date of an API answer come through
+        // here: 24 bytes written in place, one allocation instead of one per field.
+        return String(unsafeUninitializedCapacity: 24) { bytes in
+            func put(_ value: Int, width: Int, at offset: Int) {
+                var rest = value
+                for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                    bytes[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                }
+            }
+            put(date.year, width: 4, at: 0)
+            bytes[4] = UInt8(ascii: "-")
+            put(date.month, width: 2, at: 5)
+            bytes[7] = UInt8(ascii: "-")
+            put(date.day, width: 2, at: 8)
+            bytes[10] = UInt8(ascii: "T")
+            put(hour, width: 2, at: 11)
+            bytes[13] = UInt8(ascii: ":")
+            put(minute, width: 2, at: 14)
+            bytes[16] = UInt8(ascii: ":")
+            put(second, width: 2, at: 17)
+            bytes[19] = UInt8(ascii: ".")
+            put(milli, width: 3, at: 20)
+            bytes[23] = UInt8(ascii: "Z")
+            return 24
+        }
     }
 
     /// The next UTC midnight after this instant.
