@@ -21,13 +21,6 @@ public final class SQLiteStore: Store {
             // 2 MB page cache turns them into reads once the table grows. Pages are allocated
             // only as they are used.
             try db.execute(sql: "PRAGMA cache_size = -32768")
-            // A checkpoint copies every page the WAL holds into the database and syncs it; the
-            // engine rewrites the same index pages in every batch of fires, so a longer WAL
-            // (32 MB instead of 4) copies each of them once for many batches: about a tenth of
-            // the store's CPU per fire (StoreWriteBenchmark). The file is cut back to 64 MB
-            // after a checkpoint if a long read let it grow past that.
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 8192")
-            try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
         }
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
