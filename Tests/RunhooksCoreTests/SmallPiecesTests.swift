@@ -56,6 +56,7 @@ import Testing
             #expect(date.iso8601Milliseconds == formatter.string(from: date), "\(ms)")
         }
         #expect(Date(milliseconds: 253_402_300_800_000).iso8601Milliseconds == "10000-01-01T00:00:00.000Z")
+        #expect(Date(milliseconds: -62_198_755_200_000).iso8601Milliseconds == "-0001-01-01T00:00:00.000Z")
         // A clock's reading is rounded down to its millisecond.
         #expect(Date(timeIntervalSince1970: 1_736_942_400.1239).millisecondsSince1970 == 1_736_942_400_123)
         #expect(Date(timeIntervalSince1970: 1_736_942_400.9995).iso8601Milliseconds == "2025-01-15T12:00:00.999Z")

@@ -6,9 +6,7 @@ extension Date {
     /// whole milliseconds can come back a hair below them (about one in two hundred before
     /// 2023 or after 2030), and rounding that down would move it a millisecond earlier.
     public var millisecondsSince1970: Int64 {
-        let scaled = timeIntervalSince1970 * 1000
-        let nearest = scaled.rounded()
-        return Int64(nearest - scaled < 0.001 && nearest >= scaled ? nearest : scaled.rounded(.down))
+        Int64((timeIntervalSince1970 * 1000 + 0.001).rounded(.down))
     }
 
     public init(milliseconds: Int64) {
@@ -25,34 +23,39 @@ extension Date {
         let minute = msOfDay / 60_000 % 60
         let second = msOfDay / 1000 % 60
         let milli = msOfDay % 1000
-        guard (0...9999).contains(date.year) else {
-            return "\(pad(date.year, 4))-\(pad(date.month, 2))-\(pad(date.day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)).\(pad(milli, 3))Z"
-        }
         // Every fire's Runhooks-Scheduled-At header and every date of an API answer come through
-        // here: 24 bytes written in place, one allocation instead of one per field.
-        return String(unsafeUninitializedCapacity: 24) { bytes in
-            func put(_ value: Int, width: Int, at offset: Int) {
+        // here: the text is written in place, one allocation instead of one per field. Years
+        // take four digits, or more past 9999.
+        var yearDigits = 4
+        var yearLimit = 10_000
+        while abs(date.year) >= yearLimit, yearDigits < 18 {
+            yearDigits += 1
+            yearLimit *= 10
+        }
+        let yearWidth = yearDigits + (date.year < 0 ? 1 : 0)
+        return String(unsafeUninitializedCapacity: yearWidth + 20) { bytes in
+            var offset = 0
+            func put(_ separator: Unicode.Scalar?, _ value: Int, width: Int) {
+                if let separator {
+                    bytes[offset] = UInt8(ascii: separator)
+                    offset += 1
+                }
                 var rest = value
                 for index in stride(from: offset + width - 1, through: offset, by: -1) {
                     bytes[index] = UInt8(ascii: "0") + UInt8(rest % 10)
                     rest /= 10
                 }
+                offset += width
             }
-            put(date.year, width: 4, at: 0)
-            bytes[4] = UInt8(ascii: "-")
-            put(date.month, width: 2, at: 5)
-            bytes[7] = UInt8(ascii: "-")
-            put(date.day, width: 2, at: 8)
-            bytes[10] = UInt8(ascii: "T")
-            put(hour, width: 2, at: 11)
-            bytes[13] = UInt8(ascii: ":")
-            put(minute, width: 2, at: 14)
-            bytes[16] = UInt8(ascii: ":")
-            put(second, width: 2, at: 17)
-            bytes[19] = UInt8(ascii: ".")
-            put(milli, width: 3, at: 20)
-            bytes[23] = UInt8(ascii: "Z")
-            return 24
+            put(date.year < 0 ? "-" : nil, abs(date.year), width: yearDigits)
+            put("-", date.month, width: 2)
+            put("-", date.day, width: 2)
+            put("T", hour, width: 2)
+            put(":", minute, width: 2)
+            put(":", second, width: 2)
+            put(".", milli, width: 3)
+            bytes[offset] = UInt8(ascii: "Z")
+            return offset + 1
         }
     }
 
@@ -73,11 +76,6 @@ extension Date {
     public var utcCivilDate: CivilDate {
         CivilDate(daysSinceEpoch: CronExpression.floorDiv(Int(millisecondsSince1970), 86_400_000))
     }
-}
-
-private func pad(_ value: Int, _ width: Int) -> String {
-    let text = String(value)
-    return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
 }
 
 extension Duration {
