@@ -67,6 +67,16 @@ actor BlockedWrites: EngineWriteApplying {
     var waitingCount: Int { waiting.count }
 }
 
+/// Yields until `condition` holds (true) or 100,000 yields have passed (false): waits for
+/// another task to reach a point without waiting for time to pass.
+func yieldUntil(_ condition: @Sendable () async -> Bool) async -> Bool {
+    for _ in 0..<100_000 {
+        if await condition() { return true }
+        await Task.yield()
+    }
+    return await condition()
+}
+
 /// Pauses that last until the test ends them.
 actor HeldPauses {
     private(set) var requested: [Duration] = []
@@ -146,21 +156,12 @@ actor HeldPauses {
         let date = Date(milliseconds: 1_736_942_400_000)
         // The first write is taken by the flusher, which the store holds; two more fill the buffer.
         await journal.enqueue(.requestHandled(id: "r0", at: date))
-        var yields = 0
-        while await store.waitingCount == 0, yields < 100_000 {
-            await Task.yield()
-            yields += 1
-        }
+        #expect(await yieldUntil { await store.waitingCount == 1 })
         for id in 1..<3 { await journal.enqueue(.requestHandled(id: "r\(id)", at: date)) }
         #expect(journal.pendingCount == 2)
         let fourth = Task { await journal.enqueue(.requestHandled(id: "r3", at: date)) }
         // The fourth waits for room instead of growing the buffer, until the store takes batches.
-        yields = 0
-        while journal.writersWaitingForRoom == 0, yields < 100_000 {
-            await Task.yield()
-            yields += 1
-        }
-        #expect(journal.writersWaitingForRoom == 1)
+        #expect(await yieldUntil { journal.writersWaitingForRoom == 1 })
         #expect(journal.pendingCount == 2)
         await store.release()
         await fourth.value
@@ -177,23 +178,16 @@ actor HeldPauses {
         let journal = WriteJournal(
             store: store, logger: Logger(label: "journal-test"), linger: .seconds(3600), sleep: { await pauses.pause($0) })
         let date = Date(milliseconds: 1_736_942_400_000)
-        func until(_ condition: @Sendable () async -> Bool) async -> Bool {
-            for _ in 0..<100_000 {
-                if await condition() { return true }
-                await Task.yield()
-            }
-            return false
-        }
         await journal.enqueue(.requestHandled(id: "a", at: date))
-        #expect(await until { await pauses.heldCount == 1 }, "the first write did not wait for company")
+        #expect(await yieldUntil { await pauses.heldCount == 1 }, "the first write did not wait for company")
         await pauses.endOne()
-        #expect(await until { await store.waitingCount == 1 })
+        #expect(await yieldUntil { await store.waitingCount == 1 })
         // B comes while A's batch commits; C comes while the journal waits out the linger.
         await journal.enqueue(.requestHandled(id: "b", at: date))
         await store.release()
-        #expect(await until { await pauses.heldCount == 1 }, "the next batch started without waiting")
+        #expect(await yieldUntil { await pauses.heldCount == 1 }, "the next batch started without waiting")
         await journal.enqueue(.requestHandled(id: "c", at: date))
-        #expect(await until { await pauses.heldCount == 1 })
+        #expect(await yieldUntil { await pauses.heldCount == 1 })
         await pauses.endOne()
         await journal.drain()
         #expect(await store.batches == [
