@@ -319,6 +319,29 @@ import Testing
         await sink.stop()
     }
 
+    @Test func aNodeAPeriodBehindFiresTheLatestSlotOnceAndCountsTheRest() async throws {
+        let sink = try await TestSink.start()
+        let registry = PrometheusCollectorRegistry()
+        let harness = try await EngineHarness.make(metrics: EngineMetrics(factory: PrometheusMetricsFactory(registry: registry)))
+        try await harness.engine.start()
+        let job = try await harness.createJob("\(await sink.baseURL)/ok")
+        // The first slot's timer is taken only when five more slots have passed, as on a node
+        // too busy to run it in time.
+        harness.clock.advance(by: 6 * 60 + 10)
+        #expect(await harness.waitForAttempts(1))
+        let runs = try await harness.executions(job.id)
+        #expect(runs.map(\.scheduledFor) == [job.anchorAt + 360])
+        #expect(runs.first?.missedSlots == 5)
+        #expect(registry.emitToString().contains("runhooks_missed_slots_total 5"))
+        // The schedule goes on from the slot that fired.
+        harness.clock.advance(by: 50)
+        #expect(await harness.waitForAttempts(2))
+        #expect(try await harness.executions(job.id).map(\.scheduledFor) == [job.anchorAt + 360, job.anchorAt + 420])
+        #expect(await sink.count("/ok") == 2)
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
     @Test func deletedJobsStopFiring() async throws {
         let sink = try await TestSink.start()
         let harness = try await EngineHarness.make()

@@ -108,6 +108,7 @@ public struct DeliveryRunner: Sendable {
             return .done
         }
         events.record(.attemptClaimed)
+        if attempt.missedSlots > 0 { metrics.missedSlots.increment(by: Int64(attempt.missedSlots)) }
         var startedAt = execution.startedAt ?? now
         // An attempt claimed ahead of its slot is held until then: by the event loop that will
         // write it (no thread wakes for it meanwhile), or by the gate when the clock is not the

@@ -9,6 +9,9 @@ public struct EngineMetrics: Sendable {
     let lateness: CoreMetrics.Timer
     let attempts: [Execution.Status: Counter]
     let inFlight: Meter
+    /// Slots not fired because the engine was not running them or fell a period behind; each
+    /// is recorded on the execution that fired the latest slot instead (`missed_slots`).
+    let missedSlots: Counter
 
     public init(factory: any MetricsFactory = NOOPMetricsHandler.instance) {
         fires = Counter(label: "runhooks_fires_total", factory: factory)
@@ -19,6 +22,7 @@ public struct EngineMetrics: Sendable {
         }
         self.attempts = attempts
         inFlight = Meter(label: "runhooks_requests_in_flight", factory: factory)
+        missedSlots = Counter(label: "runhooks_missed_slots_total", factory: factory)
     }
 
     /// A scheduled slot was sent `lateness` after its time.

@@ -45,18 +45,7 @@ extension ShardActor {
             }
             return
         }
-        var latest = first
-        var missed = 1
-        if let every = job.schedule.intervalMs {
-            let periods = (now.millisecondsSince1970 - first.millisecondsSince1970) / every
-            latest = Date(milliseconds: first.millisecondsSince1970 + periods * every)
-            missed = Int(periods) + 1
-        } else {
-            while missed < Self.missedSlotCountLimit, let next = job.nextExecution(after: latest), next <= now {
-                latest = next
-                missed += 1
-            }
-        }
+        let (latest, missed) = job.passedSlots(from: first, upTo: now, countLimit: Self.missedSlotCountLimit)
         logger.info("job \(job.id): \(missed) slot(s) missed while the shard was not running; firing the latest once")
         if let next = job.nextExecution(after: latest) {
             schedule(.slot(job.id), at: next.millisecondsSince1970, .slot(jobId: job.id))

@@ -201,9 +201,10 @@ public actor ShardActor {
             switch timer.payload {
             case .slot(let jobId):
                 attempt = jobs[jobId].map { job in
-                    DeliveryRunner.Attempt(
-                        job: job, slot: Date(milliseconds: timer.deadline), number: 1, replayOf: nil, missedSlots: 0,
-                        isScheduledSlot: true, requestId: nil, sendAt: Date(milliseconds: timer.deadline))
+                    let (slot, missed) = slotToFire(of: job, due: Date(milliseconds: timer.deadline))
+                    return DeliveryRunner.Attempt(
+                        job: job, slot: slot, number: 1, replayOf: nil, missedSlots: missed, isScheduledSlot: true,
+                        requestId: nil, sendAt: slot)
                 }
             case .retry(let box):
                 let previous = box.previous
@@ -216,6 +217,18 @@ public actor ShardActor {
             }
             if let attempt { launch(attempt) } else { inFlight.end() }
         }
+    }
+
+    /// The slot a timer due at `slot` fires: that one, unless the engine fell a whole period
+    /// behind (a saturated node: the job's next slot has passed too while the timer waited for a
+    /// place). Then, as after a crash, the latest passed slot fires once and the ones before it
+    /// are recorded as missed, so lateness stays within about a period instead of growing.
+    private func slotToFire(of job: Job, due slot: Date) -> (slot: Date, missed: Int) {
+        let now = clock.now()
+        guard let next = job.nextExecution(after: slot), next <= now else { return (slot, 0) }
+        let (latest, passed) = job.passedSlots(from: next, upTo: now, countLimit: Self.missedSlotCountLimit)
+        scheduleNextSlot(of: job, after: latest)
+        return (latest, passed)
     }
 
     private func scheduleNextSlot(of job: Job, after date: Date) {
