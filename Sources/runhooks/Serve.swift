@@ -156,6 +156,11 @@ struct Serve: AsyncParsableCommand {
         // crowded out every socket: 7,068 fires/s instead of 10,234 and an API that answered a
         // few requests a second (Benchmarks/RESULTS-notes.md).
         MallocTuning.keepFreedMemory()
+        let openFiles = OpenFileLimit.raiseToHardLimit()
+        if openFiles > 0, openFiles < 8192 {
+            FileHandle.standardError.write(
+                Data("runhooks: warning: at most \(openFiles) open files (ulimit -n); a busy node holds a socket per request in flight (up to 4,096)\n".utf8))
+        }
         do {
             let app = try await buildApplication(configuration: configuration)
             try await app.runService()
