@@ -65,6 +65,9 @@ print(f"offered {jobs:.0f}/s   fires/s {fires:.0f}   missed slots/s {missed:.0f}
       f"TCP connects/s {(o1 - o0) / seconds:.0f}   cores {cores:.2f}   CPU per fire {cores / max(fires, 1) * 1e6:.0f} us")
 PY
 echo "requests in flight $(metric runhooks_requests_in_flight)   RSS $(awk '/VmRSS/ {printf "%.0f MB", $2 / 1024}' "/proc/$server/status")"
+errors=$(grep -c -E ' (error|critical) ' "$WORK/server.log" || true)
+echo "server log: $errors error line(s)"
+if ((errors > 0)); then grep -m 3 -E ' (error|critical) ' "$WORK/server.log"; fi
 
 if [[ "${PROBE:-0}" == 1 ]]; then
   account=$(curl -s -X POST "http://127.0.0.1:$PORT/api/v1/auth/register-anonymous" -H 'Content-Type: application/json' -d '{"name":"probe"}')
