@@ -58,6 +58,15 @@ class Flow:
         return self.wait.until(EC.element_to_be_clickable(
             (By.XPATH, f"//button[normalize-space(.)={xpath_string(text)}]")))
 
+    def press(self, text):
+        """Clicks the button of that text now on the page: one the page re-rendered between being
+        found and being clicked is found again (the click never reached it)."""
+        self.wait.until(lambda d: self.button(text).click() or True)
+
+    def click(self, by, selector):
+        """Clicks the element now on the page, found again if a re-render replaced it."""
+        self.wait.until(lambda d: d.find_element(by, selector).click() or True)
+
     def text_present(self, text):
         self.wait.until(lambda d: text in d.find_element(By.TAG_NAME, "main").text)
 
@@ -91,7 +100,7 @@ def main():
         step("sign up anonymously; the key is shown once with a copy button")
         flow.go("#/signup")
         flow.field("Name").send_keys("Browser test")
-        flow.button("Create account").click()
+        flow.press("Create account")
         key = flow.wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=api-key]"))).text
         assert key.startswith("rh_live_"), key
         flow.text_present("cannot be shown again")
@@ -108,7 +117,7 @@ def main():
         flow.field("URL").send_keys(TARGET)
         Select(flow.field("Method")).select_by_value("POST")
         flow.field("Body").send_keys('{"report": "nightly"}')
-        flow.button("Create job").click()
+        flow.press("Create job")
         flow.heading("nightly report")
 
         step("an invalid job shows the API's message next to the form")
@@ -118,7 +127,7 @@ def main():
         flow.field("Cron expression or interval (ms)").send_keys("61 * * * *")
         flow.preview_settles(lambda runs: not runs, "minute value 61")
         flow.field("URL").send_keys(TARGET)
-        flow.button("Create job").click()
+        flow.press("Create job")
         error = flow.wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".error"))).text
         assert "schedule.expression" in error, error
 
@@ -128,7 +137,7 @@ def main():
         flow.field("Cron expression or interval (ms)").clear()
         flow.field("Cron expression or interval (ms)").send_keys("*/5 * * * *")
         flow.preview_settles(lambda runs: len(runs) == 5, "Next runs")
-        flow.button("Create job").click()
+        flow.press("Create job")
         flow.heading(HOSTILE)
 
         step("the jobs are listed with schedule, zone and status")
@@ -140,13 +149,13 @@ def main():
         assert not driver.find_elements(By.CSS_SELECTOR, "main img"), "the hostile name became an element"
 
         step("run the job now and open its executions")
-        driver.find_element(By.LINK_TEXT, "nightly report").click()
+        flow.click(By.LINK_TEXT, "nightly report")
         flow.heading("nightly report")
-        flow.button("Run now").click()
+        flow.press("Run now")
         flow.text_present("Run enqueued")
         deadline = time.time() + 30
         while time.time() < deadline:
-            flow.button("Refresh").click()
+            flow.press("Refresh")
             time.sleep(0.5)
             if driver.find_elements(By.CSS_SELECTOR, "td .status-success"):
                 break
@@ -154,27 +163,27 @@ def main():
         assert driver.find_elements(By.CSS_SELECTOR, ".strip .s-success"), "the runs strip shows no success"
 
         step("pause it")
-        flow.button("Pause").click()
+        flow.press("Pause")
         flow.button("Resume")
         flow.text_present("paused")
 
         step("rotate the key in Settings; the new one is shown once")
         flow.go("#/settings")
         flow.text_present("whsec_")
-        flow.button("Rotate API key").click()
+        flow.press("Rotate API key")
         driver.switch_to.alert.accept()
         new_key = flow.wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=api-key]"))).text
         assert new_key.startswith("rh_live_") and new_key != key
 
         step("sign out, and back in with the new key (the old one is refused)")
-        flow.button("Sign out").click()
+        flow.press("Sign out")
         flow.heading("Sign in")
         flow.field("API key").send_keys(key)
-        flow.button("Sign in with API key").click()
+        flow.press("Sign in with API key")
         flow.wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".error")))
         flow.field("API key").clear()
         flow.field("API key").send_keys(new_key)
-        flow.button("Sign in with API key").click()
+        flow.press("Sign in with API key")
         flow.heading("Jobs")
         flow.text_present("nightly report")
         flow.wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "td .status-success"))
@@ -186,7 +195,7 @@ def main():
         flow.field("Name").send_keys("on-call hook")
         Select(flow.field("Channel")).select_by_value("webhook")
         flow.field("Target (email address, webhook URL or Slack incoming-webhook URL)").send_keys(TARGET)
-        flow.button("Create alert").click()
+        flow.press("Create alert")
         flow.heading("on-call hook")
         flow.text_present("Delivery history")
         flow.go("#/alerts")
@@ -196,12 +205,12 @@ def main():
         flow.text_present("2 of")
 
         step("an account with email and password: sign up, edit, run, replay and delete a job")
-        flow.button("Sign out").click()
+        flow.press("Sign out")
         flow.go("#/signup")
         flow.field("Name").send_keys("Operator")
         flow.field("Email (leave empty for an anonymous account)").send_keys("operator@example.com")
         flow.field("Password (with an email; at least 8 characters)").send_keys("a-long-password")
-        flow.button("Create account").click()
+        flow.press("Create account")
         flow.wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=api-key]")))
         flow.go("#/jobs/new")
         flow.field("Name").send_keys("every minute")
@@ -211,22 +220,22 @@ def main():
         flow.preview_settles(lambda runs: len(runs) == 5, "Next runs")
         flow.field("URL").send_keys(TARGET)
         Select(flow.field("Method")).select_by_value("POST")
-        flow.button("Create job").click()
+        flow.press("Create job")
         flow.heading("every minute")
-        driver.find_element(By.LINK_TEXT, "Edit").click()
+        flow.click(By.LINK_TEXT, "Edit")
         flow.heading("Edit every minute")
         flow.field("Name").clear()
         flow.field("Name").send_keys("every minute, renamed")
         flow.preview_settles(lambda runs: len(runs) == 5, "Next runs")
-        flow.button("Save job").click()
+        flow.press("Save job")
         flow.heading("every minute, renamed")
-        flow.button("Run now").click()
+        flow.press("Run now")
         deadline = time.time() + 30
         while time.time() < deadline and not driver.find_elements(By.CSS_SELECTOR, "td .status-success"):
             time.sleep(0.5)
-            flow.button("Refresh").click()
-        driver.find_element(By.CSS_SELECTOR, "td details summary").click()
-        flow.button("Replay").click()
+            flow.press("Refresh")
+        flow.click(By.CSS_SELECTOR, "td details summary")
+        flow.press("Replay")
         flow.text_present("Replay enqueued")
 
         step("an expired access token is refreshed (the refresh token rotates)")
@@ -243,7 +252,7 @@ def main():
         flow.go("#/jobs")
         flow.wait.until(EC.element_to_be_clickable((By.PARTIAL_LINK_TEXT, "renamed"))).click()
         flow.heading("every minute, renamed")
-        flow.button("Delete").click()
+        flow.press("Delete")
         driver.switch_to.alert.accept()
         flow.heading("Jobs")
         flow.wait.until(lambda d: "renamed" not in d.find_element(By.TAG_NAME, "main").text)
@@ -253,14 +262,14 @@ def main():
                        check=True, capture_output=True)
         deadline = time.time() + 15  # the nodes' account caches hear of the role within a second
         while True:
-            flow.button("Sign out").click()
+            flow.press("Sign out")
             flow.field("Email").send_keys("operator@example.com")
             flow.field("Password").send_keys("a-long-password")
-            flow.button("Sign in with password").click()
+            flow.press("Sign in with password")
             flow.heading("Jobs")
             if driver.find_elements(By.LINK_TEXT, "Cluster") or time.time() > deadline:
                 break
-        driver.find_element(By.LINK_TEXT, "Cluster").click()
+        flow.click(By.LINK_TEXT, "Cluster")
         flow.heading("Cluster")
         flow.text_present("runs alone")
 
