@@ -40,3 +40,19 @@ start_loaded_server() {
   load=$!
   while ! grep -q 'holding the load' "$data.load" 2>/dev/null; do sleep 0.2; done
 }
+
+# prepare_single_server_run NAME: builds the release server (unless BIN names one) and the load
+# generator, makes WORK (/tmp/runhooks-NAME.*), starts the nginx sink on SINK_PORT, and on exit
+# stops the sink, kills $server (if set) and removes WORK. Sets BIN, LOAD, WORK and server="".
+prepare_single_server_run() {
+  if [[ -z "${BIN:-}" ]]; then
+    swift build -c release --product runhooks >&2
+    BIN="$PWD/.build/release/runhooks"
+  fi
+  swift build -c release --product runhooks-load >&2
+  LOAD="$PWD/.build/release/runhooks-load"
+  WORK="$(mktemp -d "/tmp/runhooks-$1.XXXXXX")"
+  start_nginx_sink "$WORK" "$SINK_PORT"
+  server=""
+  trap 'stop_nginx_sink "$WORK"; [[ -n "$server" ]] && kill "$server" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+}

@@ -18,21 +18,7 @@ PORT="${PORT:-18290}"
 SINK_PORT="${SINK_PORT:-18999}"
 
 source Benchmarks/lib.sh
-if [[ -z "${BIN:-}" ]]; then
-  swift build -c release --product runhooks >&2
-  BIN="$PWD/.build/release/runhooks"
-fi
-swift build -c release --product runhooks-load >&2
-LOAD="$PWD/.build/release/runhooks-load"
-WORK="$(mktemp -d /tmp/runhooks-overload.XXXXXX)"
-start_nginx_sink "$WORK" "$SINK_PORT"
-server=""
-cleanup() {
-  stop_nginx_sink "$WORK"
-  [[ -n "$server" ]] && kill "$server" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+prepare_single_server_run overload
 
 mkdir -p "$WORK/data"
 "$BIN" serve --port "$PORT" --data-dir "$WORK/data" --rate-limits off --allow-private-targets --log-level warning \
