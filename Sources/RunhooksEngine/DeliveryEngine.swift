@@ -136,8 +136,11 @@ public final class DeliveryEngine: Service, Sendable {
         if !drained {
             clean = []
             for actor in actors { await actor.cancelAttempts() }
+            for actor in actors { await actor.waitForAttempts() }
+            // A cancelled attempt returns without waiting for its claim's commit; the claim
+            // must be in the store before the runs left are read from it.
+            await journal.drain()
             for actor in actors {
-                await actor.waitForAttempts()
                 do {
                     try await actor.settleUnfinished(store: context.store, reason: reason)
                 } catch {

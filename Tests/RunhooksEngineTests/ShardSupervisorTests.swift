@@ -132,6 +132,35 @@ import Testing
         await sink.stop()
     }
 
+    @Test func aLostLeaseStopsItsShardAtOnceThoughTheStoreHangsOnAClaim() async throws {
+        let sink = try await TestSink.start()
+        let gate = StoreGate()
+        let harness = try await EngineHarness.make(ownedShards: []) { store in
+            GatedWrites(store: store, gate: gate, holding: WriteJournalTests.isClaim)
+        }
+        let supervisor = Self.supervisor(harness)
+        await Self.takeAllShards(supervisor)
+        let job = try await harness.createJob("\(await sink.baseURL)/ok")
+
+        // The slot's claim reaches a store that does not answer (its link went down), and the
+        // lease runs out meanwhile: the supervisor must stop the shard without waiting for it.
+        harness.clock.advance(by: 60)
+        #expect(await yieldUntil { await gate.waitingCount == 1 })
+        await supervisor.renewLeases()
+        await supervisor.reconcile()
+        // The shard started afresh under its new epoch; its claim of the slot waits its turn.
+        #expect(await yieldUntil { harness.engine.journal.pendingCount == 1 })
+
+        // The link is back: the claim under the old epoch is fenced out, the new one is sent.
+        await gate.open()
+        #expect(await harness.waitForAttempts(2))
+        let runs = try await harness.executions(job.id)
+        #expect(runs.count == 1 && runs.first?.status == .success)
+        #expect(await sink.count("/ok") == 1)
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
     @Test func aFinishUnderALeaseThatMovedOnIsRefused() async throws {
         let harness = try await EngineHarness.make()
         let job = try await harness.createJob("https://x.example/")
@@ -154,5 +183,35 @@ import Testing
         #expect(try await harness.store.apply([finish(.success, fence)]) == [false])
         #expect(try await harness.store.apply([finish(.failed, LeaseFence(shard: shard, owner: "b", epoch: taken.epoch))]) == [true])
         #expect(try await harness.executions(job.id).map(\.status) == [.failed])
+    }
+}
+
+/// Holds the store's batches that `holding` picks until the test opens it.
+actor StoreGate {
+    private var isOpen = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func pass() async {
+        if !isOpen { await withCheckedContinuation { waiting.append($0) } }
+    }
+
+    func open() {
+        isOpen = true
+        for waiter in waiting { waiter.resume() }
+        waiting = []
+    }
+
+    var waitingCount: Int { waiting.count }
+}
+
+/// The store, behind a gate for batches that hold a write `holding` says yes to.
+struct GatedWrites: EngineWriteApplying {
+    let store: any EngineWriteApplying
+    let gate: StoreGate
+    let holding: @Sendable (EngineWrite) -> Bool
+
+    func apply(_ writes: [EngineWrite]) async throws -> [Bool] {
+        if writes.contains(where: holding) { await gate.pass() }
+        return try await store.apply(writes)
     }
 }

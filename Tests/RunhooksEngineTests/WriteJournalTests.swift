@@ -171,6 +171,31 @@ actor HeldPauses {
         #expect(written.last == .requestHandled(id: "r3", at: date))
     }
 
+    @Test func aCancelledCommitReturnsAtOnceWhileTheStoreHangsAndItsWriteStillLands() async throws {
+        let store = BlockedWrites()
+        let journal = WriteJournal(store: store, logger: Logger(label: "journal-test"))
+        let date = Date(milliseconds: 1_736_942_400_000)
+        // The first batch hangs in the store (a link that went down); the commit waits behind it.
+        await journal.enqueue(.requestHandled(id: "held", at: date))
+        #expect(await yieldUntil { await store.waitingCount == 1 })
+        let commit = Task { try await journal.commit(.requestHandled(id: "claimed", at: date)) }
+        #expect(await yieldUntil { journal.pendingCount == 1 })
+        commit.cancel()
+        await #expect(throws: CancellationError.self) { try await commit.value }
+        #expect(await store.waitingCount == 1, "the commit returned only because the store answered")
+        // Cancelled before it was buffered: the write is dropped.
+        let late = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await journal.commit(.requestHandled(id: "never", at: date))
+        }
+        await #expect(throws: CancellationError.self) { try await late.value }
+        await store.release()
+        await journal.drain()
+        #expect(await store.batches.flatMap { $0 } == [
+            .requestHandled(id: "held", at: date), .requestHandled(id: "claimed", at: date),
+        ])
+    }
+
     @Test func writesThatComeDuringACommitWaitTheLingerAndGoTogether() async throws {
         let store = BlockedWrites()
         let pauses = HeldPauses()

@@ -44,6 +44,10 @@ public struct DeliveryRunner: Sendable {
         defer { events.record(.attemptFinished) }
         do {
             return try await performThrowing(attempt)
+        } catch is CancellationError {
+            // Its shard was handed over or its lease lost: whoever holds the lease settles it.
+            logger.debug("run of job \(attempt.job.id) for \(attempt.slot.iso8601Milliseconds) cancelled")
+            return .done
         } catch {
             logger.error("run of job \(attempt.job.id) for \(attempt.slot.iso8601Milliseconds) failed: \(error)")
             return .done

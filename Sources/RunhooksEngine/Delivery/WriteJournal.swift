@@ -23,11 +23,16 @@ import Synchronization
 public final class WriteJournal: Sendable {
     private struct Entry {
         var write: EngineWrite
-        var waiter: CheckedContinuation<Bool, any Error>?
+        /// The key of the waiter in `State.waiters`; nil for a write nobody waits on.
+        var ticket: UInt64?
     }
 
     private struct State {
         var buffer: [Entry] = []
+        /// Writers waiting for their commit. A writer cancelled meanwhile leaves this (and its
+        /// write goes on); a batch answers only the writers still here.
+        var waiters: [UInt64: CheckedContinuation<Bool, any Error>] = [:]
+        var nextTicket: UInt64 = 0
         var flusher: Task<Void, Never>?
         var drainWaiters: [CheckedContinuation<Void, Never>] = []
         var roomWaiters: [CheckedContinuation<Void, Never>] = []
@@ -74,14 +79,32 @@ public final class WriteJournal: Sendable {
     }
 
     /// Writes and waits until the write is committed; returns whether it took effect.
+    ///
+    /// A cancelled caller gets `CancellationError` at once, without waiting for a store that may
+    /// not answer (its link is down): a write cancelled before it was buffered is dropped, one
+    /// already buffered is still committed, and a claim among them is fenced by its lease.
     @discardableResult
     public func commit(_ write: EngineWrite) async throws -> Bool {
         await waitForRoom()
-        return try await withCheckedThrowingContinuation { continuation in
-            state.withLock { state in
-                state.buffer.append(Entry(write: write, waiter: continuation))
-                startFlushingIfIdle(&state)
+        let ticket = state.withLock { state in
+            defer { state.nextTicket &+= 1 }
+            return state.nextTicket
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                // The cancellation flag is set before the handler runs, and both take the lock:
+                // either this sees the flag, or the handler finds the waiter.
+                let buffered = state.withLock { state -> Bool in
+                    guard !Task.isCancelled else { return false }
+                    state.waiters[ticket] = continuation
+                    state.buffer.append(Entry(write: write, ticket: ticket))
+                    startFlushingIfIdle(&state)
+                    return true
+                }
+                if !buffered { continuation.resume(throwing: CancellationError()) }
             }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: ticket) }?.resume(throwing: CancellationError())
         }
     }
 
@@ -91,7 +114,7 @@ public final class WriteJournal: Sendable {
         while true {
             let added = state.withLock { state -> Bool in
                 guard state.buffer.count < capacity else { return false }
-                state.buffer.append(Entry(write: write, waiter: nil))
+                state.buffer.append(Entry(write: write, ticket: nil))
                 startFlushingIfIdle(&state)
                 return true
             }
@@ -166,15 +189,15 @@ public final class WriteJournal: Sendable {
                     return state.failures
                 }
                 if recovered > 0 { logger.notice("engine writes committed again after \(recovered) failed batch(es)") }
-                for (entry, result) in zip(batch, results) { entry.waiter?.resume(returning: result) }
+                for (waiter, result) in zip(takeWaiters(of: batch), results) { waiter?.resume(returning: result) }
                 let rest = linger - (ContinuousClock.now - batchStarted)
                 if rest > .zero, state.withLock({ !$0.buffer.isEmpty }) { try? await sleep(rest) }
             } catch {
-                let kept = batch.filter { $0.waiter == nil }
-                for entry in batch { entry.waiter?.resume(throwing: error) }
+                let kept = batch.filter { $0.ticket == nil }
+                for waiter in takeWaiters(of: batch) { waiter?.resume(throwing: error) }
                 let failures = state.withLock { state -> Int in
                     state.failures += 1
-                    state.buffer = kept.map { Entry(write: $0.write, waiter: nil) } + state.buffer
+                    state.buffer = kept + state.buffer
                     return state.failures
                 }
                 let delay = retryDelays.delay(afterFailures: failures)
@@ -184,6 +207,13 @@ public final class WriteJournal: Sendable {
                 try? await sleep(delay)
             }
             wakeRoomWaiters()
+        }
+    }
+
+    /// The waiters of a batch's writes, in its order: nil where nobody waits (any more).
+    private func takeWaiters(of batch: [Entry]) -> [CheckedContinuation<Bool, any Error>?] {
+        state.withLock { state in
+            batch.map { entry in entry.ticket.flatMap { state.waiters.removeValue(forKey: $0) } }
         }
     }
 
