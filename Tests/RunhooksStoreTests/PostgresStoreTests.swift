@@ -45,6 +45,37 @@ struct PostgresStoreTests {
         await fixture.close()
     }
 
+    @Test func writesAndRenewalsOverALinkThatWentDownFailWithinTheAnswerLimitAndGoThroughOnceItIsBack() async throws {
+        let database = try await PostgresTestDatabase.create()
+        var components = try #require(URLComponents(string: database))
+        let relay = try await CuttableRelay.start(to: components.host ?? "127.0.0.1", port: components.port ?? 5432)
+        components.host = "127.0.0.1"
+        components.port = relay.port
+        let store = try await PostgresStore.open(url: try PostgresURL(components.string!), answerLimit: .seconds(1))
+        let handled = EngineWrite.requestHandled(id: "none", at: Date())
+        _ = try await store.apply([handled])
+        #expect(try await store.acquireLeases(shards: [1], node: "a", duration: 30, at: Date()).count == 1)
+
+        // The link goes down with the pool's connection open: no answer, no error, no reset.
+        relay.setCut(true)
+        await #expect(throws: StoreError.self) { try await store.apply([handled]) }
+        await #expect(throws: StoreError.self) { try await store.acquireLeases(shards: [1], node: "a", duration: 30, at: Date()) }
+
+        // Back: the stuck connections were closed, and new ones answer once the pool's
+        // connection attempts begun while the link was down have timed out (as the engine's
+        // journal does, the test tries again; each try ends within the limit).
+        relay.setCut(false)
+        var leases: [Int: ShardLease] = [:]
+        for _ in 0..<30 where leases.isEmpty {
+            leases = (try? await store.acquireLeases(shards: [1], node: "a", duration: 30, at: Date())) ?? [:]
+        }
+        #expect(leases.count == 1)
+        _ = try await store.apply([handled])
+        await store.close()
+        await relay.stop()
+        await PostgresTestDatabase.drop(database)
+    }
+
     @Test func sslmodeRequireConnectsOverTLS() async throws {
         let plain = try await PostgresTestDatabase.create()
         var components = try #require(URLComponents(string: plain))

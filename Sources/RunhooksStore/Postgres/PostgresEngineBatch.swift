@@ -261,7 +261,7 @@ extension PostgresStore {
     public func apply(_ writes: [EngineWrite]) async throws -> [Bool] {
         guard !writes.isEmpty else { return [] }
         let logger = logger
-        return try await transaction { connection in
+        return try await transactionWithAnswerDeadline { connection in
             try await PostgresEngineBatch(connection: connection, logger: logger).apply(writes)
         }
     }

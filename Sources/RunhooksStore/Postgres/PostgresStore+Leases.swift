@@ -12,7 +12,9 @@ extension PostgresStore {
         let durationMs = Int64((duration * 1000).rounded())
         // Sorted, so two nodes taking overlapping sets lock rows in the same order.
         let ordered = shards.sorted()
-        let rows = try await client.query(
+        let logger = logger
+        let rows = try await withAnswerDeadline { connection in
+            try await connection.query(
             """
             INSERT INTO shard_leases (shard, owner, epoch, expires_at)
             SELECT s, \(node), 1, runhooks_now_ms() + \(durationMs) FROM unnest(\(ordered)::BIGINT[]) AS s
@@ -23,7 +25,8 @@ extension PostgresStore {
             WHERE shard_leases.owner = excluded.owner OR shard_leases.expires_at <= runhooks_now_ms()
             RETURNING shard, epoch
             """, logger: logger
-        ).all { try $0.decode((Int, Int64).self) }
+            ).all { try $0.decode((Int, Int64).self) }
+        }
         var held: [Int: ShardLease] = [:]
         for (shard, epoch) in rows {
             held[shard] = ShardLease(shard: shard, owner: node, epoch: epoch, expiresAt: date + duration)
