@@ -39,11 +39,8 @@ public actor ShardActor {
     var jobs = JobTable()
     /// The lease this node runs the shard under; claims lose once it is gone. nil: no cluster.
     var fence: LeaseFence?
-    /// Every attempt this shard launched that has not ended, by launch number: the shard owns
-    /// them, so a hand-over can wait for them or, past its drain timeout, cancel them.
-    private var attempts: [Int: Task<Void, Never>] = [:]
-    private var launches = 0
-    private nonisolated let activity = IdleSignal()
+    /// Every attempt this shard launched that has not ended.
+    private nonisolated let attempts = AttemptTasks()
     /// Replay and trigger requests already launched: one can reach the shard both from the API
     /// and from the store while the shard loads, and must run once.
     private var requestsLaunched: Set<String> = []
@@ -105,12 +102,12 @@ public actor ShardActor {
     /// not yet sent is not sent; one being sent is abandoned. Neither records a result: the
     /// caller settles them in the store while it still holds the lease.
     func cancelAttempts() {
-        for task in attempts.values { task.cancel() }
+        attempts.cancelAll()
     }
 
     /// Waits until every attempt launched here has returned (after `cancelAttempts`, promptly).
     func waitForAttempts() async {
-        for task in Array(attempts.values) { await task.value }
+        await attempts.waitForAll()
     }
 
     func setFence(_ fence: LeaseFence?) {
@@ -119,12 +116,7 @@ public actor ShardActor {
 
     /// Returns once no attempt launched by this shard is running (or when cancelled).
     nonisolated func waitUntilIdle() async {
-        await activity.waitUntilIdle()
-    }
-
-    private func attemptEnded(_ launch: Int) {
-        attempts.removeValue(forKey: launch)
-        activity.leave()
+        await attempts.waitUntilIdle()
     }
 
     // MARK: Changes from the API
@@ -259,16 +251,12 @@ public actor ShardActor {
         let inFlight = self.inFlight
         var attempt = attempt
         attempt.fence = fence
-        launches += 1
-        let launch = launches
-        activity.enter()
-        attempts[launch] = Task(executorPreference: runner.dispatcher.loops.executor(forJob: attempt.job.id)) {
+        attempts.launch(on: runner.dispatcher.loops.executor(forJob: attempt.job.id)) { [attempt] in
             let next = await runner.perform(attempt)
             if case .retry(let at, let previous) = next, !Task.isCancelled {
                 await self.schedule(.retry(previous.id), at: at.millisecondsSince1970, .retry(RetryOf(previous)))
             }
             inFlight.end()
-            await self.attemptEnded(launch)
         }
     }
 }
