@@ -20,7 +20,7 @@ public final class DeliveryEngine: Service, Sendable {
     /// The shards whose wheels run on this node now; the cluster coordinator starts and stops them.
     private let shards = Mutex<[Int: ShardActor]>([:])
     private let initialShards: [Int]
-    let inFlight = InFlightRuns()
+    let inFlight: InFlightRuns
     public let events = EngineEvents()
     let logger: Logger
     let drainTimeout: Duration
@@ -30,9 +30,11 @@ public final class DeliveryEngine: Service, Sendable {
         context: EngineContext, tenants: TenantDirectory, targets: TargetGuard, ownedShards: [Int],
         logger: Logger, metrics: EngineMetrics = EngineMetrics(), smtp: SMTPConfiguration? = nil,
         alertRetryDelays: [TimeInterval] = [2, 10], drainTimeout: Duration = .seconds(10), sweepInterval: TimeInterval = 3600,
-        claimLead: Duration = .zero, writes: (any EngineWriteApplying)? = nil
+        claimLead: Duration = .zero, writes: (any EngineWriteApplying)? = nil,
+        inFlightCapacity: Int = InFlightRuns.defaultCapacity
     ) {
         self.context = context
+        inFlight = InFlightRuns(capacity: inFlightCapacity)
         self.tenants = tenants
         self.logger = logger
         self.drainTimeout = drainTimeout

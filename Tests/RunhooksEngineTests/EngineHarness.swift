@@ -19,7 +19,7 @@ struct EngineHarness {
         plan: Plan = .growth, allowPrivateTargets: Bool = true, reuse: EngineHarness? = nil,
         metrics: EngineMetrics = EngineMetrics(), smtpPort: Int? = nil, smtpCredentials: String? = nil,
         claimLead: Duration = .zero, ownedShards: [Int] = [0, 1, 2, 3], drainTimeout: Duration = .seconds(5),
-        writes: (@Sendable (SQLiteStore) -> any EngineWriteApplying)? = nil
+        writes: (@Sendable (SQLiteStore) -> any EngineWriteApplying)? = nil, inFlightCapacity: Int = InFlightRuns.defaultCapacity
     ) async throws -> EngineHarness {
         let directory = reuse?.directory
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-engine-\(UUID().uuidString)")
@@ -38,7 +38,8 @@ struct EngineHarness {
                 let userinfo = smtpCredentials.map { $0 + "\u{40}" } ?? ""
                 return try SMTPConfiguration(url: "smtp://\(userinfo)127.0.0.1:\(port)", from: "alerts" + "\u{40}runhooks.test")
             },
-            alertRetryDelays: [], drainTimeout: drainTimeout, claimLead: claimLead, writes: writes?(store))
+            alertRetryDelays: [], drainTimeout: drainTimeout, claimLead: claimLead, writes: writes?(store),
+            inFlightCapacity: inFlightCapacity)
         var user: User
         if let existing = reuse?.user {
             user = existing

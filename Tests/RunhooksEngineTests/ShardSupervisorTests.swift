@@ -161,6 +161,24 @@ import Testing
         await sink.stop()
     }
 
+    @Test func aSaturatedShardStopsItsWheelWithoutWaitingForPlacesToFreeUp() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make(inFlightCapacity: 1)
+        try await harness.engine.start()
+        for _ in 0..<3 { try await harness.createJob("\(await sink.baseURL)/held", timeoutMs: 30_000) }
+        // Three runs come due together; the first takes the only place and its target hangs,
+        // and the shard's wheel waits for that place to launch the next.
+        harness.clock.advance(by: 60)
+        #expect(await sink.waitFor(1, path: "/held"))
+        let departure = await harness.engine.stopWheels(harness.engine.runningShards)
+        #expect(await sink.count("/held") == 1)
+        await sink.releaseHeld()
+        await harness.engine.finishHandOver(departure)
+        #expect(await sink.count("/held") == 1, "a run was launched after its shard's wheel had stopped")
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
     @Test func aFinishUnderALeaseThatMovedOnIsRefused() async throws {
         let harness = try await EngineHarness.make()
         let job = try await harness.createJob("https://x.example/")

@@ -9,7 +9,9 @@ public final class InFlightRuns: Sendable {
 
     private struct State {
         var count = 0
-        var waiters: [CheckedContinuation<Void, Never>] = []
+        /// In arrival order; a waiter whose task is cancelled leaves.
+        var waiters: [(id: Int, continuation: CheckedContinuation<Bool, Never>)] = []
+        var nextWaiter = 0
         var idleWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
@@ -23,25 +25,38 @@ public final class InFlightRuns: Sendable {
 
     var count: Int { state.withLock { $0.count } }
 
-    /// Takes a place, waiting (first come, first served) while all are taken.
-    func acquire() async {
-        let taken = state.withLock { state -> Bool in
-            guard state.count < capacity && state.waiters.isEmpty else { return false }
-            state.count += 1
-            return true
-        }
-        if taken { return }
-        await withCheckedContinuation { continuation in
-            let now = state.withLock { state -> Bool in
-                // A place may have come free since the first look.
-                if state.count < capacity && state.waiters.isEmpty {
-                    state.count += 1
-                    return true
-                }
-                state.waiters.append(continuation)
-                return false
+    /// Takes a place, waiting (first come, first served) while all are taken. Returns false,
+    /// without a place, if the calling task is cancelled first (its shard is stopping).
+    func acquire() async -> Bool {
+        let id = state.withLock { state -> Int? in
+            guard state.count >= capacity || !state.waiters.isEmpty else {
+                state.count += 1
+                return nil
             }
-            if now { continuation.resume() }
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        guard let id else { return true }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let now = state.withLock { state -> Bool? in
+                    if Task.isCancelled { return false }
+                    // A place may have come free since the first look.
+                    if state.count < capacity && state.waiters.isEmpty {
+                        state.count += 1
+                        return true
+                    }
+                    state.waiters.append((id, continuation))
+                    return nil
+                }
+                if let now { continuation.resume(returning: now) }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> CheckedContinuation<Bool, Never>? in
+                guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.waiters.remove(at: index).continuation
+            }
+            waiter?.resume(returning: false)
         }
     }
 
@@ -61,16 +76,16 @@ public final class InFlightRuns: Sendable {
     }
 
     func end() {
-        let (next, idle) = state.withLock { state -> (CheckedContinuation<Void, Never>?, [CheckedContinuation<Void, Never>]) in
+        let (next, idle) = state.withLock { state -> (CheckedContinuation<Bool, Never>?, [CheckedContinuation<Void, Never>]) in
             if !state.waiters.isEmpty, state.count <= capacity {
-                return (state.waiters.removeFirst(), [])  // the place passes straight to the next waiter
+                return (state.waiters.removeFirst().continuation, [])  // the place passes straight to the next waiter
             }
             state.count -= 1
             guard state.count == 0 else { return (nil, []) }
             defer { state.idleWaiters = [] }
             return (nil, state.idleWaiters)
         }
-        next?.resume()
+        next?.resume(returning: true)
         for waiter in idle { waiter.resume() }
     }
 

@@ -180,13 +180,20 @@ public actor ShardActor {
         let due = self.due
         var places = inFlight.acquire(upTo: due.count)
         for timer in due {
+            // The shard is stopping: what is left of this wake-up is not launched (its slots
+            // are recovered from the store by whoever runs the shard next), and a stop never
+            // waits for places to free up on a saturated node.
+            if Task.isCancelled {
+                for _ in 0..<places { inFlight.end() }
+                return
+            }
             if case .slot(let jobId) = timer.payload, let job = jobs[jobId] {
                 scheduleNextSlot(of: job, after: Date(milliseconds: timer.deadline))
             }
             if places > 0 {
                 places -= 1
-            } else {
-                await inFlight.acquire()
+            } else if await !inFlight.acquire() {
+                return
             }
             // The job may have been edited, paused or deleted while this waited.
             let attempt: DeliveryRunner.Attempt?
@@ -238,7 +245,7 @@ public actor ShardActor {
     }
 
     func launchCatchUp(job: Job, slot: Date, missed: Int) async {
-        await inFlight.acquire()
+        guard await inFlight.acquire() else { return }
         launch(
             DeliveryRunner.Attempt(
                 job: job, slot: slot, number: 1, replayOf: nil, missedSlots: missed, isScheduledSlot: true,
