@@ -91,7 +91,11 @@ public final class DeliveryEngine: Service, Sendable {
         do {
             try await actor.start()
         } catch {
+            // Runs its catch-up launched before the failure end here (cancelled: the store
+            // keeps them unfinished, and the shard's next start settles them).
             _ = shards.withLock { $0.removeValue(forKey: shard) }
+            await actor.cancelAttempts()
+            await actor.waitForAttempts()
             throw error
         }
     }
@@ -182,7 +186,15 @@ public final class DeliveryEngine: Service, Sendable {
     }
 
     public func run() async throws {
-        try await start()
+        do {
+            // A node that restarts with a backlog catches up every job while it loads, waiting
+            // for places in flight; a stop asked for meanwhile ends that at once, and the
+            // shards already running are handed over below.
+            try await cancelWhenGracefulShutdown { try await self.start() }
+        } catch {
+            guard Task.isShuttingDownGracefully else { throw error }
+            logger.info("stopped while loading shards: \(error)")
+        }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.sweepRetentionPeriodically() }
             try? await gracefulShutdown()

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import RunhooksCore
 import RunhooksStore
+import ServiceLifecycle
 import Testing
 
 @testable import RunhooksEngine
@@ -176,6 +177,26 @@ import Testing
         await harness.engine.finishHandOver(departure)
         #expect(await sink.count("/held") == 1, "a run was launched after its shard's wheel had stopped")
         await harness.engine.stop()
+        await sink.stop()
+    }
+
+    @Test func aStopAskedForWhileANodeCatchesUpEndsTheCatchUp() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make(inFlightCapacity: 1)
+        for _ in 0..<3 { try await harness.createJob("\(await sink.baseURL)/held", timeoutMs: 30_000) }
+        // The node was down when the three slots passed: starting, it catches them up, one
+        // place at a time, and the first one's target hangs.
+        harness.clock.advance(by: 90)
+        var logger = Logger(label: "service-group-test")
+        logger.logLevel = .warning
+        let group = ServiceGroup(configuration: .init(services: [harness.engine], logger: logger))
+        let running = Task { try await group.run() }
+        #expect(await sink.waitFor(1, path: "/held"))
+        // The hanging run is not let go: the stop must not wait for it to free its place.
+        await group.triggerGracefulShutdown()
+        try await running.value
+        #expect(await sink.count("/held") == 1, "the catch-up went on after the stop was asked for")
+        await sink.releaseHeld()
         await sink.stop()
     }
 
