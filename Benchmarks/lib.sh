@@ -41,6 +41,16 @@ start_loaded_server() {
   while ! grep -q 'holding the load' "$data.load" 2>/dev/null; do sleep 0.2; done
 }
 
+# stop_server: SIGTERM to $server (if set), and SIGKILL if it has not exited 20 s later, so the
+# next run never finds the port taken.
+stop_server() {
+  [[ -n "${server:-}" ]] || return 0
+  kill "$server" 2>/dev/null || return 0
+  for _ in $(seq 200); do kill -0 "$server" 2>/dev/null || return 0; sleep 0.1; done
+  echo "the server did not stop within 20 s of SIGTERM; killed" >&2
+  kill -9 "$server" 2>/dev/null || true
+}
+
 # prepare_single_server_run NAME: builds the release server (unless BIN names one) and the load
 # generator, makes WORK (/tmp/runhooks-NAME.*), starts the nginx sink on SINK_PORT, and on exit
 # stops the sink, kills $server (if set) and removes WORK. Sets BIN, LOAD, WORK and server="".
@@ -54,5 +64,5 @@ prepare_single_server_run() {
   WORK="$(mktemp -d "/tmp/runhooks-$1.XXXXXX")"
   start_nginx_sink "$WORK" "$SINK_PORT"
   server=""
-  trap 'stop_nginx_sink "$WORK"; [[ -n "$server" ]] && kill "$server" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+  trap 'stop_server; stop_nginx_sink "$WORK"; rm -rf "$WORK"' EXIT
 }

@@ -5,7 +5,10 @@
 # second (from /proc/net/snmp: the whole machine's, so run nothing else), cores and CPU per fire,
 # requests in flight, RSS. With PROBE=1 it then times 30 job creations and 30 listings through
 # the saturated node's API; with PERF=1 it records `perf record -g` over the window into
-# /tmp/runhooks-overload.perf.data.
+# /tmp/runhooks-overload.perf.data. With AGE=N the store is aged before the window: the server
+# is stopped, N finished executions per job (from the last six hours) are written into its
+# SQLite file, and it is started again (AGE=0: restarted only), so a run compares a fresh
+# store with one that has a long history (the suite's SQLite node reaches its 20,000 step with millions of rows).
 #
 #   Benchmarks/overload.sh                        # JOBS=20000 WINDOW=15
 #   JOBS=30000 PROBE=1 Benchmarks/overload.sh
@@ -30,6 +33,29 @@ started=$(date +%s)
   --duration 1 --warmup 0 --keep-jobs --target-url "http://127.0.0.1:$SINK_PORT" >"$WORK/load.out" 2>&1 \
   || { echo "runhooks-load failed:" >&2; tail -5 "$WORK/load.out" >&2; exit 1; }
 echo "created $JOBS jobs in $(($(date +%s) - started)) s"
+if [[ -n "${AGE:-}" ]]; then
+  stop_server
+  aged=$(date +%s)
+  # Ids sort before every real one (they are time-ordered hex); slots are in the past.
+  sqlite3 "$WORK/data/runhooks.sqlite" <<SQL
+PRAGMA cache_size = -512000;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $AGE),
+  base(ms) AS (SELECT (CAST(strftime('%s', 'now') AS INTEGER) - 3600 * 6) * 1000)
+INSERT INTO executions (id, user_id, job_id, status, scheduled_for, attempt, started_at, completed_at,
+                        duration_ms, http_status_code, missed_slots, created_at)
+SELECT printf('000000%08x%010d', n.i, j.rowid), j.user_id, j.id, 'success', base.ms + n.i * 1000, 1,
+       base.ms + n.i * 1000, base.ms + n.i * 1000 + 2, 2, 200, 0, base.ms + n.i * 1000
+FROM n, jobs j, base
+WHERE $AGE > 0
+ORDER BY n.i, j.rowid;
+SQL
+  echo "aged the store: $AGE executions per job ($(sqlite3 "$WORK/data/runhooks.sqlite" 'SELECT count(*) FROM executions') rows) in $(($(date +%s) - aged)) s"
+  "$BIN" serve --port "$PORT" --data-dir "$WORK/data" --rate-limits off --allow-private-targets --log-level warning \
+    >>"$WORK/server.log" 2>&1 &
+  server=$!
+  for _ in $(seq 300); do curl -sf "http://127.0.0.1:$PORT/api/v1/health" >/dev/null && break; sleep 0.1; done
+  sleep 10
+fi
 sleep 6
 
 metric() { curl -s "http://127.0.0.1:$PORT/metrics" | awk -v name="$1" '$1 == name {print $2}'; }
