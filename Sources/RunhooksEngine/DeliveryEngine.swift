@@ -196,7 +196,7 @@ public final class DeliveryEngine: Service, Sendable {
             logger.info("stopped while loading shards: \(error)")
         }
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.sweepRetentionPeriodically() }
+            if !Task.isShuttingDownGracefully { group.addTask { await self.sweepRetentionPeriodically() } }
             try? await gracefulShutdown()
             group.cancelAll()
         }
@@ -245,12 +245,15 @@ public final class DeliveryEngine: Service, Sendable {
                 purged += try await context.store.purgeExecutions(plan: plan, createdBefore: cutoff)
                 purged += try await context.store.purgeAlertDeliveries(plan: plan, createdBefore: cutoff)
             } catch {
+                // Cancelled: the engine is stopping, and the next sweep does the rest.
+                if Task.isCancelled { return purged }
                 logger.error("retention sweep for the \(plan.rawValue) plan failed: \(error)")
             }
         }
         do {
             purged += try await context.store.purgeIdempotencyKeys(createdBefore: now - Self.idempotencyWindow)
         } catch {
+            if Task.isCancelled { return purged }
             logger.error("purging expired idempotency keys failed: \(error)")
         }
         if purged > 0 { logger.info("retention sweep removed \(purged) execution(s), alert delivery record(s) and idempotency key(s)") }
