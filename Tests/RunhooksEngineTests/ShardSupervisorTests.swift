@@ -22,6 +22,15 @@ import Testing
             settings: ShardSupervisor.Settings(leaseDuration: lease, period: .seconds(3600)), logger: logger)
     }
 
+    /// The job ran once, successfully, and its target saw one request; then stops both.
+    static func expectSentOnce(_ job: Job, harness: EngineHarness, sink: TestSink) async throws {
+        let runs = try await harness.executions(job.id)
+        #expect(runs.count == 1 && runs.first?.status == .success)
+        #expect(await sink.count("/ok") == 1)
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
     /// This node is given every shard, takes their leases and starts them.
     static func takeAllShards(_ supervisor: ShardSupervisor) async {
         supervisor.setWanted(allShards)
@@ -126,11 +135,7 @@ import Testing
         #expect(after.owner == "a" && after.epoch == before.epoch + 1)
         await supervisor.reconcile()
         #expect(await harness.waitForAttempts(2))
-        let runs = try await harness.executions(job.id)
-        #expect(runs.count == 1 && runs.first?.status == .success)
-        #expect(await sink.count("/ok") == 1)
-        await harness.engine.stop()
-        await sink.stop()
+        try await Self.expectSentOnce(job, harness: harness, sink: sink)
     }
 
     @Test func aLostLeaseStopsItsShardAtOnceThoughTheStoreHangsOnAClaim() async throws {
@@ -155,11 +160,7 @@ import Testing
         // The link is back: the claim under the old epoch is fenced out, the new one is sent.
         await gate.open()
         #expect(await harness.waitForAttempts(2))
-        let runs = try await harness.executions(job.id)
-        #expect(runs.count == 1 && runs.first?.status == .success)
-        #expect(await sink.count("/ok") == 1)
-        await harness.engine.stop()
-        await sink.stop()
+        try await Self.expectSentOnce(job, harness: harness, sink: sink)
     }
 
     @Test func aSaturatedShardStopsItsWheelWithoutWaitingForPlacesToFreeUp() async throws {
