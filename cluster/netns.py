@@ -2,12 +2,17 @@
 """A Runhooks cluster across hosts, on one Linux machine: three nodes in three network
 namespaces, each with its own address and link, PostgreSQL and a counting sink on the bridge
 that joins them. Needs root (or CAP_NET_ADMIN), iproute2 and PostgreSQL (scripts/postgres.sh
-installs it). Only 198.18.0.0/24, the range reserved for benchmarking, is used.
+installs it). Each run takes a /24 of its own from 198.18.0.0/15, the range reserved for
+benchmarking (198.18.N.0/24, the first N no route on this machine uses):
 
-    bridge rhbrXXXX 198.18.0.1  (PostgreSQL, the sink, this script)
-      ├─ veth ─ netns rhXXXX-n1  198.18.0.11  runhooks serve (starts the cluster)
-      ├─ veth ─ netns rhXXXX-n2  198.18.0.12  runhooks serve --join 198.18.0.11:7946
-      └─ veth ─ netns rhXXXX-n3  198.18.0.13  runhooks serve --join 198.18.0.11:7946
+    bridge rhbrXXXX 198.18.N.1  (PostgreSQL, the sink, this script)
+      ├─ veth ─ netns rhXXXX-n1  198.18.N.11  runhooks serve (starts the cluster)
+      ├─ veth ─ netns rhXXXX-n2  198.18.N.12  runhooks serve --join 198.18.N.11:7946
+      └─ veth ─ netns rhXXXX-n3  198.18.N.13  runhooks serve --join 198.18.N.11:7946
+
+A run that was killed before it could clean up (SIGKILL, a machine's session ending) leaves its
+bridge and namespaces behind; the next run removes every topology whose owning process is gone
+before it makes its own, so a leftover can never shadow the new run's routes.
 
 Then it checks, counting every (job, slot, attempt) at the sink by the address it came from:
   1. a job created through one node fires on the node that owns its tenant, and every node
@@ -26,7 +31,9 @@ namespaces (the reason is printed).
 """
 
 import argparse
+import fcntl
 import http.server
+import ipaddress
 import os
 import secrets
 import shutil
@@ -41,10 +48,12 @@ from datetime import datetime, timezone
 
 from chaos import fnv1a64, log, request  # the same helpers as the chaos soak beside this file
 
-SUBNET = "198.18.0"
-BRIDGE_ADDRESS = f"{SUBNET}.1"
+BENCHMARKING_RANGE = ipaddress.ip_network("198.18.0.0/15")
 LEASE_SECONDS = 4
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Which process owns each topology (one file per tag, holding its pid), and the lock that makes
+# "find a free subnet, sweep the abandoned, create ours" one step between concurrent runs.
+OWNERS = "/run/runhooks-netns"
 
 
 def run(*command, check=True, quiet=False):
@@ -102,10 +111,15 @@ class Sink:
 class Topology:
     """A bridge and one namespace per node, each joined to the bridge by a veth pair."""
 
-    def __init__(self, tag, count):
+    def __init__(self, tag, count, subnet=None):
         self.tag = tag
         self.bridge = f"rhbr{tag}"
         self.names = [f"n{index}" for index in range(1, count + 1)]
+        self.subnet = subnet
+
+    @property
+    def bridge_address(self):
+        return str(self.subnet.network_address + 1)
 
     def namespace(self, name):
         return f"rh{self.tag}-{name}"
@@ -114,11 +128,11 @@ class Topology:
         return f"rh{self.tag}{name}h"
 
     def address(self, name):
-        return f"{SUBNET}.{10 + int(name[1:])}"
+        return str(self.subnet.network_address + 10 + int(name[1:]))
 
     def create(self):
         run("ip", "link", "add", self.bridge, "type", "bridge")
-        run("ip", "addr", "add", f"{BRIDGE_ADDRESS}/24", "dev", self.bridge)
+        run("ip", "addr", "add", f"{self.bridge_address}/{self.subnet.prefixlen}", "dev", self.bridge)
         run("ip", "link", "set", self.bridge, "up")
         for name in self.names:
             namespace = self.namespace(name)
@@ -140,9 +154,76 @@ class Topology:
 
     def destroy(self):
         for name in self.names:
-            run("ip", "netns", "del", self.namespace(name), check=False, quiet=True)
+            namespace = self.namespace(name)
+            # A killed run's servers may still be running inside; a namespace is only gone once
+            # nothing holds it.
+            pids = run("ip", "netns", "pids", namespace, check=False, quiet=True).stdout.split()
+            for pid in pids:
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except (ProcessLookupError, ValueError):
+                    pass
+            run("ip", "netns", "del", namespace, check=False, quiet=True)
             run("ip", "link", "del", self.host_end(name), check=False, quiet=True)
         run("ip", "link", "del", self.bridge, check=False, quiet=True)
+        try:
+            os.remove(os.path.join(OWNERS, self.tag))
+        except FileNotFoundError:
+            pass
+
+
+def owner_alive(tag):
+    try:
+        with open(os.path.join(OWNERS, tag)) as file:
+            pid = int(file.read().strip())
+        os.kill(pid, 0)
+        return True
+    except (FileNotFoundError, ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+
+
+def sweep_abandoned(count):
+    """Removes every topology left by a run whose process is gone; returns their tags."""
+    links = run("ip", "-o", "link", "show", "type", "bridge").stdout
+    tags = [line.split(":")[1].strip().split("@")[0][len("rhbr"):] for line in links.splitlines()
+            if line.split(":")[1].strip().startswith("rhbr")]
+    abandoned = [tag for tag in tags if not owner_alive(tag)]
+    for tag in abandoned:
+        Topology(tag, count).destroy()
+    return abandoned
+
+
+def free_subnet():
+    routes = run("ip", "-o", "-4", "route", "show", "table", "all").stdout
+    used = []
+    for line in routes.split("\n"):
+        for word in line.split():
+            try:
+                used.append(ipaddress.ip_network(word, strict=False))
+                break
+            except ValueError:
+                continue
+    for subnet in BENCHMARKING_RANGE.subnets(new_prefix=24):
+        if not any(subnet.overlaps(network) for network in used if network.prefixlen > 0):
+            return subnet
+    raise RuntimeError("no free /24 left in 198.18.0.0/15")
+
+
+def claim_topology(tag, count):
+    """Sweeps abandoned topologies, then creates this run's on a subnet nothing else routes."""
+    os.makedirs(OWNERS, exist_ok=True)
+    with open(os.path.join(OWNERS, ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        abandoned = sweep_abandoned(count)
+        if abandoned:
+            log(f"removed {len(abandoned)} topology(ies) left by killed runs: {', '.join('rhbr' + t for t in abandoned)}")
+        topology = Topology(tag, count, free_subnet())
+        with open(os.path.join(OWNERS, tag), "w") as file:
+            file.write(str(os.getpid()))
+        topology.create()
+        return topology
 
 
 class Node:
@@ -177,9 +258,16 @@ class Node:
             except OSError:
                 pass
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited: see {self.directory}/server.log")
+                raise RuntimeError(f"{self.name} exited: see {self.directory}/server.log, which ends:\n{self.log_tail()}")
             time.sleep(0.2)
         raise RuntimeError(f"{self.name} never answered")
+
+    def log_tail(self, lines=15):
+        try:
+            with open(os.path.join(self.directory, "server.log"), errors="replace") as file:
+                return "".join(file.readlines()[-lines:])
+        except OSError as error:
+            return f"(unreadable: {error})"
 
     def view(self, timeout=2):
         return request("GET", self.api + "/health", timeout=timeout)[1]["data"]["cluster"]
@@ -253,21 +341,24 @@ def main():
     os.chmod(directory, 0o755)
     topology = Topology(tag, 3)
     nodes = []
+    # SIGTERM (a test runner giving up) unwinds through `finally`, which takes the topology down.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     pg_directory = os.path.join(directory, "postgres")
     checks = Checks()
     try:
-        topology.create()
-        log(f"bridge {topology.bridge} {BRIDGE_ADDRESS}; nodes at {', '.join(topology.address(n) for n in topology.names)}")
-        environment = dict(os.environ, PG_LISTEN=f"127.0.0.1,{BRIDGE_ADDRESS}", PG_ALLOW_NET=f"{SUBNET}.0/24")
+        topology = claim_topology(tag, 3)
+        bridge_address = topology.bridge_address
+        log(f"bridge {topology.bridge} {bridge_address}; nodes at {', '.join(topology.address(n) for n in topology.names)}")
+        environment = dict(os.environ, PG_LISTEN=f"127.0.0.1,{bridge_address}", PG_ALLOW_NET=str(topology.subnet))
         port = 20000 + secrets.randbelow(20000)
         started = subprocess.run(
             [os.path.join(ROOT, "scripts", "postgres.sh"), "start", pg_directory, str(port)],
             capture_output=True, text=True, env=environment)
         if started.returncode != 0:
             raise RuntimeError(f"PostgreSQL did not start: {started.stderr}")
-        database = f"postgres://runhooks:runhooks@{BRIDGE_ADDRESS}:{port}/runhooks?sslmode=disable"
-        log(f"PostgreSQL at {BRIDGE_ADDRESS}:{port}")
-        sink = Sink(BRIDGE_ADDRESS)
+        database = f"postgres://runhooks:runhooks@{bridge_address}:{port}/runhooks?sslmode=disable"
+        log(f"PostgreSQL at {bridge_address}:{port}")
+        sink = Sink(bridge_address)
         key = secrets.token_hex(32)
         nodes = [Node(topology, name, directory, binary, database, key) for name in topology.names]
         nodes[0].start()

@@ -3,7 +3,7 @@ import RunhooksTestSupport
 import Testing
 
 /// A cluster across three hosts: `cluster/netns.py` puts three `runhooks serve` processes in
-/// three Linux network namespaces on 198.18.0.0/24, with PostgreSQL and a counting sink on the
+/// three Linux network namespaces on a free /24 of 198.18.0.0/15, with PostgreSQL and a counting sink on the
 /// bridge between them, then takes one node's link down (a real partition), brings it back,
 /// and kills another with -9, counting every (job, slot) at the sink. It needs root for the
 /// namespaces; elsewhere the test prints why it did not run.
