@@ -30,7 +30,7 @@ public final class DeliveryEngine: Service, Sendable {
         context: EngineContext, tenants: TenantDirectory, targets: TargetGuard, ownedShards: [Int],
         logger: Logger, metrics: EngineMetrics = EngineMetrics(), smtp: SMTPConfiguration? = nil,
         alertRetryDelays: [TimeInterval] = [2, 10], drainTimeout: Duration = .seconds(10), sweepInterval: TimeInterval = 3600,
-        claimLead: Duration = .zero, writes: (any EngineWriteApplying)? = nil,
+        claimLead: Duration = .zero, sendWindow: Duration = .zero, writes: (any EngineWriteApplying)? = nil,
         inFlightCapacity: Int = InFlightRuns.defaultCapacity
     ) {
         self.context = context
@@ -44,7 +44,7 @@ public final class DeliveryEngine: Service, Sendable {
         // rest.
         journal = WriteJournal(
             store: writes ?? context.store, logger: logger, linger: min(.milliseconds(20), claimLead * 2 / 5))
-        dispatcher = Dispatcher(targets: targets)
+        dispatcher = Dispatcher(targets: targets, sendWindow: sendWindow)
         let notifier = AlertNotifier(
             context: context, dispatcher: dispatcher, smtp: smtp, events: events, logger: logger,
             retryDelays: alertRetryDelays)

@@ -54,6 +54,10 @@ struct Serve: AsyncParsableCommand {
         name: .customLong("claim-lead-ms"),
         help: "How early a fire is claimed in the store before its slot, 0-1000 (RUNHOOKS_CLAIM_LEAD_MS).")
     var claimLeadMs: Int?
+    @Option(
+        name: .customLong("send-window-ms"),
+        help: "Requests due within one window of this many milliseconds leave together at its end, 0-50; 0 sends each at its own time (RUNHOOKS_SEND_WINDOW_MS).")
+    var sendWindowMs: Int?
 
     func configuration() throws -> ServerConfiguration {
         var configuration = ServerConfiguration()
@@ -92,6 +96,10 @@ struct Serve: AsyncParsableCommand {
         if let lead = try claimLeadMs ?? Environment.value("CLAIM_LEAD_MS").map({ try parseInt($0, "claim-lead-ms") }) {
             guard (0...1000).contains(lead) else { throw ValidationError("--claim-lead-ms must be between 0 and 1000") }
             configuration.claimLeadMs = lead
+        }
+        if let window = try sendWindowMs ?? Environment.value("SEND_WINDOW_MS").map({ try parseInt($0, "send-window-ms") }) {
+            guard (0...50).contains(window) else { throw ValidationError("--send-window-ms must be between 0 and 50") }
+            configuration.sendWindowMs = window
         }
         configuration.jwtSecret = Environment.value("JWT_SECRET")
         configuration.secretsKey = Environment.value("SECRETS_KEY")
@@ -144,7 +152,10 @@ struct Serve: AsyncParsableCommand {
     }
 
     private func parseInt(_ text: String, _ name: String) throws -> Int {
-        guard let value = Int(text) else { throw ValidationError("RUNHOOKS_\(name.uppercased()) must be a number, got '\(text)'") }
+        guard let value = Int(text) else {
+            let variable = "RUNHOOKS_" + name.uppercased().replacingOccurrences(of: "-", with: "_")
+            throw ValidationError("\(variable) must be a number, got '\(text)'")
+        }
         return value
     }
 

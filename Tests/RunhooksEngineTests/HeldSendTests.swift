@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import RunhooksCore
 import Testing
 
@@ -39,6 +40,33 @@ struct HeldSendTests {
             url: "\(base)/second", method: .GET, headers: [:], body: nil, timeoutMs: 30_000, sendAt: sendAt + 0.2)
         #expect(later.isSuccess)
         #expect(await sink.count("/first") == 0)
+        await sink.stop()
+        try await dispatcher.shutdown()
+    }
+
+    @Test func heldRequestsDueInOneSendWindowLeaveTogetherAtItsEnd() async throws {
+        let windowNs: UInt64 = 500_000_000
+        let dispatcher = Dispatcher(targets: TargetGuard(allowPrivateTargets: true), sendWindow: .nanoseconds(Int64(windowNs)))
+        let sink = try await TestSink.start()
+        let base = await sink.baseURL
+        // Windows lie on one grid of the loops' clock: find where the one after next begins.
+        let uptime = NIODeadline.now().uptimeNanoseconds
+        let windowStart = Date() + Double((uptime / windowNs + 2) * windowNs - uptime) / 1e9
+        let firstDue = windowStart + 0.05
+        let secondDue = windowStart + 0.3
+        async let first = dispatcher.send(
+            url: "\(base)/first", method: .POST, headers: [:], body: "{}", timeoutMs: 30_000, sendAt: firstDue)
+        async let second = dispatcher.send(
+            url: "\(base)/second", method: .POST, headers: [:], body: "{}", timeoutMs: 30_000, sendAt: secondDue)
+        let outcomes = await (first, second)
+        #expect(outcomes.0.isSuccess && outcomes.1.isSuccess)
+        let firstArrived = try #require(await sink.requests("/first").first?.receivedAt)
+        let secondArrived = try #require(await sink.requests("/second").first?.receivedAt)
+        // Neither leaves before its time, and the first waits for the end of the window it shares
+        // with the second: after the second's time, and late by most of the window.
+        #expect(firstArrived >= secondDue - 0.001)
+        #expect(secondArrived >= secondDue - 0.001)
+        #expect((outcomes.0.sentLateMs ?? 0) >= 400)
         await sink.stop()
         try await dispatcher.shutdown()
     }

@@ -63,10 +63,14 @@ public final class Dispatcher: Sendable {
     let loops: DeliveryLoops
     let client: DeliveryHTTPClient
 
-    public init(targets: TargetGuard) {
+    /// `sendWindow`: see `DeliveryHTTPClient.init`; a request held for its time may leave up to
+    /// that much after it, together with the others due in the same window.
+    public init(targets: TargetGuard, sendWindow: Duration = .zero) {
         self.targets = targets
         loops = DeliveryLoops()
-        client = DeliveryHTTPClient(loops: loops)
+        let window = sendWindow.components
+        client = DeliveryHTTPClient(
+            loops: loops, sendWindow: .nanoseconds(window.seconds * 1_000_000_000 + window.attoseconds / 1_000_000_000))
     }
 
     /// Closes the connections and stops the delivery loops: call it once no attempt runs.

@@ -74,7 +74,8 @@ public func buildServices(
             context: context, tenants: tenants, targets: targets,
             ownedShards: configuration.cluster == nil ? ownership.localShards : [], logger: logger,
             metrics: EngineMetrics(factory: metricsFactory),
-            smtp: smtp, claimLead: .milliseconds(configuration.claimLeadMs))
+            smtp: smtp, claimLead: .milliseconds(configuration.claimLeadMs),
+            sendWindow: .milliseconds(configuration.sendWindowMs))
         : nil
     var services = AppServices(
         store: store,

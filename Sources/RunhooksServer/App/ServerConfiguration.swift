@@ -20,6 +20,10 @@ public struct ServerConfiguration: Sendable {
     public var shardCount = 64
     /// How early a fire is claimed before its slot, so the request leaves on time.
     public var claimLeadMs = 50
+    /// Requests due within one window of this many milliseconds leave together at its end,
+    /// in one wake-up of their event loop (up to that much later than their slot); 0 writes
+    /// each at its own time.
+    public var sendWindowMs = 4
     /// The JWT signing secret; nil means the one kept in the data directory (made on first start).
     public var jwtSecret: String?
     /// The key that seals webhook signing secrets in the store; nil means one kept in the store

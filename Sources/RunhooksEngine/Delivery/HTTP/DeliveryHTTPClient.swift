@@ -18,8 +18,9 @@ final class DeliveryHTTPClient: Sendable {
         var body: ByteBuffer?
         var deadline: NIODeadline
         var captureLimit: Int
-        /// When the request is written (the loop's timer holds it until then); nil: at once.
-        /// A new connection is opened before it, so connecting costs the request no lateness.
+        /// When the request may be written (the loop's timer holds it until then, or until the
+        /// end of its send window); nil: at once. A new connection is opened before it, so
+        /// connecting costs the request no lateness.
         var notBefore: NIODeadline? = nil
     }
 
@@ -62,9 +63,21 @@ final class DeliveryHTTPClient: Sendable {
 
     private let loops: DeliveryLoops
     private let state = Mutex(State())
+    private let sendWindowNs: UInt64
 
-    init(loops: DeliveryLoops) {
+    /// `sendWindow`: held requests are written at the end of the window of that length (on
+    /// one grid for every loop) in which their time falls, so those due close together leave in
+    /// one wake-up of their loop instead of one each; zero writes each at its own time.
+    init(loops: DeliveryLoops, sendWindow: TimeAmount = .zero) {
         self.loops = loops
+        sendWindowNs = UInt64(max(0, sendWindow.nanoseconds))
+    }
+
+    /// The end of the send window `deadline` falls in (never before `deadline`).
+    func windowEnd(of deadline: NIODeadline) -> NIODeadline {
+        guard sendWindowNs > 0 else { return deadline }
+        let (quotient, remainder) = deadline.uptimeNanoseconds.quotientAndRemainder(dividingBy: sendWindowNs)
+        return remainder == 0 ? deadline : .uptimeNanoseconds((quotient + 1) * sendWindowNs)
     }
 
     func execute(_ request: Request) async -> Result {
@@ -109,7 +122,7 @@ final class DeliveryHTTPClient: Sendable {
         let body = request.body
         let limit = request.captureLimit
         let deadline = request.deadline
-        let notBefore = request.notBefore
+        let notBefore = request.notBefore.map(windowEnd(of:))
         let pendingWrite = NIOLoopBoundBox.makeEmptyBox(valueType: Scheduled<Void>.self, eventLoop: loop)
         loop.execute {
             let timeout = loop.scheduleTask(deadline: deadline) {
