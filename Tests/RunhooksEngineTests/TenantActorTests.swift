@@ -91,6 +91,42 @@ import Testing
         #expect(usage.alertConfigs == 1 && usage.jobs == 0)
     }
 
+    /// A busy tenant's attempts that find the plan expired share one read (they used to read
+    /// once each, which slowed a saturated node down): every one of them gets the new plan.
+    @Test func attemptsThatFindThePlanExpiredAllGetTheStoredPlan() async throws {
+        let (context, clock) = try makeContext()
+        let user = try await makeUser(context)
+        let tenant = TenantDirectory(context: context).tenant(user.id)
+        #expect(try await tenant.currentPlan() == .free)
+        _ = try await context.store.setPlan(.starter, forUser: user.id, at: clock.now())
+        #expect(try await tenant.currentPlan() == .free, "the plan is cached")
+        clock.advance(by: TenantActor.planRefreshInterval + 1)
+        let plans = try await withThrowingTaskGroup(of: Plan?.self) { group in
+            for _ in 0..<50 { group.addTask { try await tenant.currentPlan() } }
+            return try await group.reduce(into: [Plan?]()) { $0.append($1) }
+        }
+        #expect(plans.count == 50 && plans.allSatisfy { $0 == .starter })
+        #expect(try await tenant.currentPlan() == .starter)
+    }
+
+    @Test func concurrentSigningsOfAnAccountAllGetItsOneSecret() async throws {
+        let (context, clock) = try makeContext()
+        let user = try await makeUser(context)
+        // No secret yet: the first reads make it, and every caller signs with that one.
+        let first = try await withThrowingTaskGroup(of: [WebhookSecret].self) { group in
+            for _ in 0..<50 { group.addTask { try await context.webhookSecrets.signingSecrets(userId: user.id) } }
+            return try await group.reduce(into: [[WebhookSecret]]()) { $0.append($1) }
+        }
+        let made = try #require(try await context.webhookSecrets.revealed(userId: user.id)?.current)
+        #expect(first.count == 50 && first.allSatisfy { $0 == [made] })
+        clock.advance(by: WebhookSecrets.cacheLifetime + 1)
+        let again = try await withThrowingTaskGroup(of: [WebhookSecret].self) { group in
+            for _ in 0..<50 { group.addTask { try await context.webhookSecrets.signingSecrets(userId: user.id) } }
+            return try await group.reduce(into: [[WebhookSecret]]()) { $0.append($1) }
+        }
+        #expect(again.allSatisfy { $0 == [made] })
+    }
+
     @Test func eachUserHasOneActorOnItsShard() async throws {
         let (context, _) = try makeContext()
         let directory = TenantDirectory(context: context)

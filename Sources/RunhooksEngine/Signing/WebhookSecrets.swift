@@ -32,6 +32,9 @@ public final class WebhookSecrets: Sendable {
     let box: SecretBox
     let clock: any WallClock
     private let cache = Mutex([String: (secrets: Revealed, readAt: Date)]())
+    /// For each account whose secrets are being read for signing, those waiting for that read:
+    /// one read serves every delivery that finds the cache expired meanwhile.
+    private let reads = Mutex([String: [CheckedContinuation<SharedRead, any Error>]]())
 
     public init(store: any Store, box: SecretBox, clock: any WallClock) {
         self.store = store
@@ -75,7 +78,44 @@ public final class WebhookSecrets: Sendable {
         if let cached, now.timeIntervalSince(cached.readAt) < Self.cacheLifetime, cached.readAt <= now {
             return cached.secrets.active(at: now)
         }
-        return try await revealed(userId: userId)?.active(at: now) ?? []
+        return try await sharedRead(userId: userId)?.active(at: now) ?? []
+    }
+
+    /// `revealed(userId:)`, read once for all the callers that ask while it is in progress.
+    private func sharedRead(userId: String) async throws -> Revealed? {
+        while true {
+            let first = reads.withLock { reads in
+                if reads[userId] != nil { return false }
+                reads[userId] = []
+                return true
+            }
+            if first { break }
+            let waited = try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<SharedRead, any Error>) in
+                let queued = reads.withLock { reads in
+                    guard reads[userId] != nil else { return false }
+                    reads[userId]?.append(waiter)
+                    return true
+                }
+                if !queued { waiter.resume(returning: .endedBeforeWaiting) }
+            }
+            if case .read(let secrets) = waited { return secrets }
+        }
+        let read: Result<SharedRead, any Error>
+        do {
+            read = .success(.read(try await revealed(userId: userId)))
+        } catch {
+            read = .failure(error)
+        }
+        let waiters = reads.withLock { $0.removeValue(forKey: userId) ?? [] }
+        for waiter in waiters { waiter.resume(with: read) }
+        guard case .read(let secrets) = try read.get() else { return nil }
+        return secrets
+    }
+
+    private enum SharedRead: Sendable {
+        case read(Revealed?)
+        /// The read ended between a caller's two looks: it looks again (and may read itself).
+        case endedBeforeWaiting
     }
 
     /// Gives every account made before signing existed its secret; returns how many.

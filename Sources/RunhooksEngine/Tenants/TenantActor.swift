@@ -23,6 +23,12 @@ public actor TenantActor {
     /// The tenant's plan as last read, so a fire does not cost a store read; refreshed after
     /// `planRefreshInterval`, which is how an admin's plan change reaches a running engine.
     var cachedPlan: (plan: Plan, readAt: Date)?
+    /// Those waiting for the plan read in progress (nil: none is): one store read serves every
+    /// attempt that finds the plan expired meanwhile. Without it, a saturated node read the
+    /// plan once per attempt of a busy tenant while the reads themselves slowed down.
+    private var planReadWaiters: [CheckedContinuation<Plan?, any Error>]?
+    /// Moves whenever the cached state is dropped, so a read that started before is not kept.
+    private var cacheGeneration = 0
     /// The tenant's alert configurations and per (alert, job) state, loaded on first need.
     var alertConfigs: [AlertConfig]?
     var alertStates: [AlertStateKey: AlertState]?
@@ -183,6 +189,7 @@ public actor TenantActor {
 
     /// Drops every count and cache read from the store (not the concurrency slots in use).
     func forgetCachedState() {
+        cacheGeneration += 1
         jobCount = nil
         alertCount = nil
         dailyRuns = nil
@@ -196,9 +203,22 @@ public actor TenantActor {
     public func currentPlan() async throws -> Plan? {
         let now = context.clock.now()
         if let cachedPlan, now.timeIntervalSince(cachedPlan.readAt) < Self.planRefreshInterval { return cachedPlan.plan }
-        guard let user = try await context.store.user(id: userId) else { return nil }
-        cachedPlan = (user.plan, now)
-        return user.plan
+        if planReadWaiters != nil {
+            return try await withCheckedThrowingContinuation { planReadWaiters?.append($0) }
+        }
+        planReadWaiters = []
+        let generation = cacheGeneration
+        let read: Result<Plan?, any Error>
+        do {
+            read = .success(try await context.store.user(id: userId)?.plan)
+        } catch {
+            read = .failure(error)
+        }
+        if case .success(let plan?) = read, generation == cacheGeneration { cachedPlan = (plan, now) }
+        let waiters = planReadWaiters ?? []
+        planReadWaiters = nil
+        for waiter in waiters { waiter.resume(with: read) }
+        return try read.get()
     }
 
     /// The tenant's current consumption of each quota.
