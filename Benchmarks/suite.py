@@ -247,14 +247,13 @@ def apscheduler_rate(sink, rate, settle, window):
 
 
 def postgres_factory(work):
-    counter = [0]
-
     def make():
-        counter[0] += 1
         # A directory of its own each time: `postgres.sh start` on an existing one would keep
         # the jobs of the last run (every round used to start from the previous one's 10,000).
         directory = os.path.join(work, f"pg-{time.time_ns()}")
-        url = run([os.path.join(ROOT, "scripts", "postgres.sh"), "start", directory, str(55400 + counter[0])]).strip().splitlines()[-1]
+        # A free port each time: the same fixed port in every round could still be held by the
+        # last round's server while it shut down (a full run once died there in round 2).
+        url = run([os.path.join(ROOT, "scripts", "postgres.sh"), "start", directory, "auto"]).strip().splitlines()[-1]
         make.started.append(directory)
         return url
     make.started = []
