@@ -31,8 +31,7 @@ enum EventLoopTimer {
     static func sleep(for duration: Duration, on group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton)
         async throws
     {
-        let nanoseconds = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
-        let scheduled = group.any().scheduleTask(in: .nanoseconds(nanoseconds)) {}
+        let scheduled = group.any().scheduleTask(in: TimeAmount(duration)) {}
         try await withTaskCancellationHandler {
             do {
                 try await scheduled.futureResult.get()

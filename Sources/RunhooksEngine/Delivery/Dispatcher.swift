@@ -68,9 +68,7 @@ public final class Dispatcher: Sendable {
     public init(targets: TargetGuard, sendWindow: Duration = .zero) {
         self.targets = targets
         loops = DeliveryLoops()
-        let window = sendWindow.components
-        client = DeliveryHTTPClient(
-            loops: loops, sendWindow: .nanoseconds(window.seconds * 1_000_000_000 + window.attoseconds / 1_000_000_000))
+        client = DeliveryHTTPClient(loops: loops, sendWindow: TimeAmount(sendWindow))
     }
 
     /// Closes the connections and stops the delivery loops: call it once no attempt runs.
