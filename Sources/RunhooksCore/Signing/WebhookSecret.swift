@@ -11,6 +11,9 @@ public struct WebhookSecret: Sendable, Equatable, CustomStringConvertible {
     public let text: String
     /// The HMAC key: the bytes the base64 part stands for.
     public let key: SymmetricKey
+    /// An HMAC already keyed with `key`: each signature copies it instead of deriving the
+    /// inner and outer pads again.
+    let keyedHMAC: HMAC<SHA256>
 
     /// Parses `whsec_<base64>` (the prefix is optional, as the reference libraries allow).
     public init?(_ text: String) {
@@ -18,6 +21,7 @@ public struct WebhookSecret: Sendable, Equatable, CustomStringConvertible {
         guard let bytes = Data(base64Encoded: encoded), !bytes.isEmpty else { return nil }
         self.text = text
         self.key = SymmetricKey(data: bytes)
+        self.keyedHMAC = HMAC<SHA256>(key: key)
     }
 
     public static func generate() -> WebhookSecret {

@@ -10,7 +10,7 @@ public enum WebhookSignature {
 
     /// `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`.
     public static func sign(id: String, timestamp: Int64, body: some DataProtocol, secret: WebhookSecret) -> String {
-        var hmac = HMAC<SHA256>(key: secret.key)
+        var hmac = secret.keyedHMAC
         hmac.update(data: Array("\(id).\(timestamp).".utf8))
         hmac.update(data: body)
         return "v1," + Data(hmac.finalize()).base64EncodedString()
