@@ -45,7 +45,7 @@ struct PostgresStoreTests {
         await fixture.close()
     }
 
-    @Test func writesAndRenewalsOverALinkThatWentDownFailWithinTheAnswerLimitAndGoThroughOnceItIsBack() async throws {
+    @Test func writesRenewalsAndReadsOverALinkThatWentDownFailWithinTheAnswerLimitAndGoThroughOnceItIsBack() async throws {
         let database = try await PostgresTestDatabase.create()
         var components = try #require(URLComponents(string: database))
         let relay = try await CuttableRelay.start(to: components.host ?? "127.0.0.1", port: components.port ?? 5432)
@@ -60,6 +60,8 @@ struct PostgresStoreTests {
         relay.setCut(true)
         await #expect(throws: StoreError.self) { try await store.apply([handled]) }
         await #expect(throws: StoreError.self) { try await store.acquireLeases(shards: [1], node: "a", duration: 30, at: Date()) }
+        // The API's reads wait for a connection no longer than that either (a 503, not a hang).
+        await #expect(throws: StoreError.self) { try await store.user(id: "usr_none") }
 
         // Back: the stuck connections were closed, and new ones answer once the pool's
         // connection attempts begun while the link was down have timed out (as the engine's

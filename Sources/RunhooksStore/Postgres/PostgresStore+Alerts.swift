@@ -4,7 +4,7 @@ import RunhooksCore
 
 extension PostgresStore {
     public func insertAlert(_ alert: AlertConfig) async throws {
-        try await client.query(
+        try await query(
             """
             INSERT INTO alert_configs (id, user_id, job_id, name, channel, target, threshold, cooldown_minutes, enabled,
                 created_at, updated_at)
@@ -15,23 +15,23 @@ extension PostgresStore {
     }
 
     public func countAlerts(userId: String) async throws -> Int {
-        try await client.query("SELECT count(*) FROM alert_configs WHERE user_id = \(userId)", logger: logger)
+        try await query("SELECT count(*) FROM alert_configs WHERE user_id = \(userId)", logger: logger)
             .first { try $0.decode(Int.self) } ?? 0
     }
 
     public func alert(id: String, userId: String) async throws -> AlertConfig? {
-        try await client.query("SELECT * FROM alert_configs WHERE id = \(id) AND user_id = \(userId)", logger: logger)
+        try await query("SELECT * FROM alert_configs WHERE id = \(id) AND user_id = \(userId)", logger: logger)
             .first(PostgresRows.alert)
     }
 
     public func listAlerts(userId: String) async throws -> [AlertConfig] {
-        try await client.query(
+        try await query(
             "SELECT * FROM alert_configs WHERE user_id = \(userId) ORDER BY created_at DESC, id DESC", logger: logger
         ).all(PostgresRows.alert)
     }
 
     public func updateAlert(_ alert: AlertConfig, expectedUpdatedAt: Date) async throws -> Bool {
-        try await client.query(
+        try await query(
             """
             UPDATE alert_configs SET job_id = \(alert.jobId), name = \(alert.name), channel = \(alert.channel.rawValue),
                 target = \(alert.target), threshold = \(alert.consecutiveFailuresThreshold),
@@ -44,13 +44,13 @@ extension PostgresStore {
     }
 
     public func deleteAlert(id: String, userId: String) async throws -> Bool {
-        try await client.query(
+        try await query(
             "DELETE FROM alert_configs WHERE id = \(id) AND user_id = \(userId) RETURNING id", logger: logger
         ).first { _ in true } ?? false
     }
 
     public func alertStates(userId: String) async throws -> [AlertStateKey: AlertState] {
-        let rows = try await client.query(
+        let rows = try await query(
             """
             SELECT s.alert_id, s.job_id, s.consecutive_failures, s.last_fired_at, s.alerting
             FROM alert_states s JOIN alert_configs a ON a.id = s.alert_id WHERE a.user_id = \(userId)
@@ -65,7 +65,7 @@ extension PostgresStore {
     }
 
     public func saveAlertState(_ state: AlertState, for key: AlertStateKey) async throws {
-        try await client.query(
+        try await query(
             """
             INSERT INTO alert_states (alert_id, job_id, consecutive_failures, last_fired_at, alerting)
             SELECT \(key.alertId), \(key.jobId), \(state.consecutiveFailures), \(PostgresRows.ms(state.lastFiredAt)),
@@ -78,7 +78,7 @@ extension PostgresStore {
     }
 
     public func insertAlertDelivery(_ delivery: AlertDelivery) async throws {
-        try await client.query(
+        try await query(
             """
             INSERT INTO alert_deliveries (id, alert_id, user_id, job_id, channel, notice, status, error, attempts,
                 created_at)
@@ -90,10 +90,10 @@ extension PostgresStore {
     }
 
     public func listAlertDeliveries(alertId: String, userId: String, page: PageRequest) async throws -> Page<AlertDelivery> {
-        let total = try await client.query(
+        let total = try await query(
             "SELECT count(*) FROM alert_deliveries WHERE alert_id = \(alertId) AND user_id = \(userId)", logger: logger
         ).first { try $0.decode(Int.self) } ?? 0
-        let items = try await client.query(
+        let items = try await query(
             """
             SELECT * FROM alert_deliveries WHERE alert_id = \(alertId) AND user_id = \(userId)
             ORDER BY created_at DESC, id DESC LIMIT \(page.limit) OFFSET \(page.offset)
@@ -113,7 +113,7 @@ extension PostgresStore {
     }
 
     public func purgeAlertDeliveries(plan: Plan, createdBefore cutoff: Date) async throws -> Int {
-        try await client.query(
+        try await query(
             """
             WITH deleted AS (
                 DELETE FROM alert_deliveries WHERE created_at < \(PostgresRows.ms(cutoff))

@@ -1,3 +1,4 @@
+import Logging
 import PostgresNIO
 import Synchronization
 
@@ -57,6 +58,31 @@ extension PostgresStore {
             while let next = try? await group.next() { answeredJustInTime = next ?? answeredJustInTime }
             if let answeredJustInTime { return answeredJustInTime }
             throw StoreError.unavailable("PostgreSQL at \(url.redacted) did not answer within \(limit)")
+        }
+    }
+}
+
+extension PostgresStore {
+    /// `client.query`, given up after `answerLimit` if the pool has not lent it a connection
+    /// or the server has not begun to answer by then. The pool waits for a connection as long
+    /// as PostgreSQL stays unreachable; an API request should get its 503 instead of hanging
+    /// with it. Waiting for the pool ends at once when given up (the lease is cancellable); a
+    /// query already sent over a link that went down is waited for, as before.
+    func query(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
+        let client = client
+        let limit = answerLimit
+        return try await withThrowingTaskGroup(of: PostgresRowSequence?.self) { group in
+            group.addTask { try await client.query(query, logger: logger) }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next() else { throw CancellationError() }
+            guard let rows = first else {
+                throw StoreError.unavailable("PostgreSQL at \(url.redacted) did not answer within \(limit)")
+            }
+            return rows
         }
     }
 }

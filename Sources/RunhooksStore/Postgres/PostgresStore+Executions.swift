@@ -10,7 +10,7 @@ extension PostgresStore {
 
     public func insertExecution(_ execution: Execution) async throws {
         do {
-            try await client.query(
+            try await query(
                 """
                 INSERT INTO executions (\(unescaped: Self.executionColumns))
                 VALUES (\(execution.id), \(execution.userId), \(execution.jobId), \(execution.status.rawValue),
@@ -25,7 +25,7 @@ extension PostgresStore {
     }
 
     public func execution(id: String, userId: String) async throws -> Execution? {
-        try await client.query("SELECT * FROM executions WHERE id = \(id) AND user_id = \(userId)", logger: logger)
+        try await query("SELECT * FROM executions WHERE id = \(id) AND user_id = \(userId)", logger: logger)
             .first(PostgresRows.execution)
     }
 
@@ -46,7 +46,7 @@ extension PostgresStore {
     }
 
     public func insertReplayRequest(_ request: ReplayRequest) async throws {
-        try await client.query(
+        try await query(
             """
             INSERT INTO replay_requests (id, user_id, job_id, kind, execution_id, requested_at)
             VALUES (\(request.id), \(request.userId), \(request.jobId), \(request.kind.rawValue), \(request.executionId),
@@ -55,7 +55,7 @@ extension PostgresStore {
     }
 
     public func pendingReplayRequests(limit: Int) async throws -> [ReplayRequest] {
-        try await client.query(
+        try await query(
             "SELECT * FROM replay_requests WHERE handled_at IS NULL ORDER BY requested_at, id LIMIT \(limit)",
             logger: logger
         ).all { row in
@@ -73,7 +73,7 @@ extension PostgresStore {
         let day = UsagePeriod.day(of: date).key
         let month = UsagePeriod.month(of: date).key
         var counts = RunCounts(daily: 0, monthly: 0)
-        let rows = try await client.query(
+        let rows = try await query(
             "SELECT period, runs FROM usage_counters WHERE user_id = \(userId) AND period IN (\(day), \(month))",
             logger: logger
         ).all { try $0.decode((String, Int).self) }
@@ -85,7 +85,7 @@ extension PostgresStore {
 
     public func activeJobs(shard: Int) async throws -> [ScheduledJob] {
         // A job's latest slot is the later of its mark and its newest execution (as in SQLite).
-        try await client.query(
+        try await query(
             """
             SELECT j.*, (SELECT max(e.scheduled_for) FROM executions e WHERE e.job_id = j.id) AS newest_slot
             FROM jobs j WHERE j.shard = \(shard) AND j.status = 'active'
@@ -98,7 +98,7 @@ extension PostgresStore {
     }
 
     public func unfinishedExecutions(shard: Int) async throws -> [Execution] {
-        try await client.query(
+        try await query(
             """
             SELECT e.* FROM executions e JOIN jobs j ON j.id = e.job_id
             WHERE e.status IN ('pending', 'running') AND j.shard = \(shard)
@@ -108,7 +108,7 @@ extension PostgresStore {
     }
 
     public func dueRetries(shard: Int) async throws -> [Execution] {
-        try await client.query(
+        try await query(
             """
             SELECT e.* FROM executions e JOIN jobs j ON j.id = e.job_id
             WHERE e.retry_at IS NOT NULL AND j.shard = \(shard)
@@ -120,7 +120,7 @@ extension PostgresStore {
     }
 
     public func purgeExecutions(plan: Plan, createdBefore cutoff: Date) async throws -> Int {
-        try await client.query(
+        try await query(
             """
             WITH deleted AS (
                 DELETE FROM executions WHERE created_at < \(PostgresRows.ms(cutoff)) AND status NOT IN ('pending', 'running')

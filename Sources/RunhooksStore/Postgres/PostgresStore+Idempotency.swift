@@ -9,7 +9,7 @@ extension PostgresStore {
         let expired = PostgresRows.ms(date - window)
         let abandoned = PostgresRows.ms(date - abandonAfter)
         let logger = logger
-        return try await transaction { connection in
+        return try await transactionWithAnswerDeadline { connection in
             try await connection.query(
                 """
                 DELETE FROM idempotency_keys WHERE user_id = \(key.userId) AND key = \(key.key)
@@ -37,7 +37,7 @@ extension PostgresStore {
     }
 
     public func completeIdempotencyKey(_ key: IdempotencyKey, response: StoredResponse) async throws {
-        try await client.query(
+        try await query(
             """
             UPDATE idempotency_keys SET status = \(response.status), content_type = \(response.contentType),
                 body = \(response.body)
@@ -46,13 +46,13 @@ extension PostgresStore {
     }
 
     public func releaseIdempotencyKey(_ key: IdempotencyKey) async throws {
-        try await client.query(
+        try await query(
             "DELETE FROM idempotency_keys WHERE user_id = \(key.userId) AND key = \(key.key) AND status IS NULL",
             logger: logger)
     }
 
     public func purgeIdempotencyKeys(createdBefore cutoff: Date) async throws -> Int {
-        try await client.query(
+        try await query(
             """
             WITH deleted AS (DELETE FROM idempotency_keys WHERE created_at < \(PostgresRows.ms(cutoff)) RETURNING 1)
             SELECT count(*) FROM deleted

@@ -4,7 +4,7 @@ import RunhooksCore
 
 extension PostgresStore {
     public func insertJob(_ job: Job, shard: Int) async throws {
-        try await client.query(
+        try await query(
             """
             INSERT INTO jobs (id, user_id, shard, name, description, schedule_type, schedule_expression,
                 schedule_timezone, http_url, http_method, http_headers, http_body, http_timeout_ms, retry_max,
@@ -20,12 +20,12 @@ extension PostgresStore {
     }
 
     public func countJobs(userId: String) async throws -> Int {
-        try await client.query("SELECT count(*) FROM jobs WHERE user_id = \(userId)", logger: logger)
+        try await query("SELECT count(*) FROM jobs WHERE user_id = \(userId)", logger: logger)
             .first { try $0.decode(Int.self) } ?? 0
     }
 
     public func job(id: String, userId: String) async throws -> Job? {
-        try await client.query("SELECT * FROM jobs WHERE id = \(id) AND user_id = \(userId)", logger: logger)
+        try await query("SELECT * FROM jobs WHERE id = \(id) AND user_id = \(userId)", logger: logger)
             .first(PostgresRows.job)
     }
 
@@ -49,14 +49,14 @@ extension PostgresStore {
         // The name filter is the same regular expression dialect (ICU, case-insensitive) as on
         // SQLite, matched here rather than with PostgreSQL's POSIX `~*`, so both backends agree.
         // A user's jobs are bounded by the plan's quota, so matching their names is cheap.
-        let candidates = try await client.query(
+        let candidates = try await query(
             PostgresQuery(
                 unsafeSQL: "SELECT id, name FROM jobs WHERE \(whereClause) ORDER BY created_at DESC, id DESC",
                 binds: bindings), logger: logger
         ).all { try $0.decode((String, String).self) }
         let matching = candidates.filter { NameMatcher.matches(pattern: pattern, name: $0.1) }.map(\.0)
         let pageIds = Array(matching.dropFirst(page.offset).prefix(page.limit))
-        let rows = try await client.query(
+        let rows = try await query(
             "SELECT * FROM jobs WHERE user_id = \(userId) AND id = ANY(\(pageIds))", logger: logger
         ).all(PostgresRows.job)
         let byId = Dictionary(rows.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -64,7 +64,7 @@ extension PostgresStore {
     }
 
     public func updateJob(_ job: Job, expectedUpdatedAt: Date) async throws -> Bool {
-        try await client.query(
+        try await query(
             """
             UPDATE jobs SET name = \(job.name), description = \(job.description),
                 schedule_type = \(job.schedule.kind.rawValue), schedule_expression = \(job.schedule.expression),
@@ -82,7 +82,7 @@ extension PostgresStore {
     }
 
     public func deleteJob(id: String, userId: String) async throws -> Bool {
-        try await client.query("DELETE FROM jobs WHERE id = \(id) AND user_id = \(userId) RETURNING id", logger: logger)
+        try await query("DELETE FROM jobs WHERE id = \(id) AND user_id = \(userId) RETURNING id", logger: logger)
             .first { _ in true } ?? false
     }
 }

@@ -36,13 +36,13 @@ extension PostgresStore {
 
     public func releaseLeases(shards: [Int], node: String) async throws {
         guard !shards.isEmpty else { return }
-        try await client.query(
+        try await query(
             "UPDATE shard_leases SET expires_at = 0 WHERE shard = ANY(\(shards.sorted())::BIGINT[]) AND owner = \(node)",
             logger: logger)
     }
 
     public func leases(at date: Date) async throws -> [ShardLease] {
-        try await client.query(
+        try await query(
             "SELECT shard, owner, epoch, expires_at - runhooks_now_ms() FROM shard_leases ORDER BY shard", logger: logger
         ).all { row in
             let (shard, owner, epoch, remainingMs) = try row.decode((Int, String, Int64, Int64).self)

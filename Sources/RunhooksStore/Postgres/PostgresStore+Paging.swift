@@ -7,13 +7,13 @@ extension PostgresStore {
         of table: String, where whereClause: String, bindings: PostgresBindings, request: PageRequest,
         _ transform: (PostgresRow) throws -> Item
     ) async throws -> Page<Item> {
-        let total = try await client.query(
+        let total = try await query(
             PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table) WHERE \(whereClause)", binds: bindings), logger: logger
         ).first { try $0.decode(Int.self) } ?? 0
         var pageBindings = bindings
         pageBindings.append(request.limit)
         pageBindings.append(request.offset)
-        let items = try await client.query(
+        let items = try await query(
             PostgresQuery(
                 unsafeSQL: """
                     SELECT * FROM \(table) WHERE \(whereClause) ORDER BY created_at DESC, id DESC

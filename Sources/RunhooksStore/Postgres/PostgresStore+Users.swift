@@ -5,7 +5,7 @@ import RunhooksCore
 extension PostgresStore {
     public func insertUser(_ user: User, passwordHash: String?, apiKeyHash: String) async throws {
         do {
-            try await client.query(
+            try await query(
                 """
                 INSERT INTO users (id, email, name, role, plan, is_anonymous, password_hash, api_key_hash, api_key_prefix,
                                    created_at, updated_at)
@@ -20,22 +20,22 @@ extension PostgresStore {
     }
 
     public func user(id: String) async throws -> User? {
-        try await client.query("SELECT * FROM users WHERE id = \(id)", logger: logger).first(PostgresRows.user)
+        try await query("SELECT * FROM users WHERE id = \(id)", logger: logger).first(PostgresRows.user)
     }
 
     public func userWithPassword(email: String) async throws -> (user: User, passwordHash: String?)? {
-        try await client.query("SELECT * FROM users WHERE email = \(email)", logger: logger).first { row in
+        try await query("SELECT * FROM users WHERE email = \(email)", logger: logger).first { row in
             (try PostgresRows.user(row), try row.makeRandomAccess()["password_hash"].decode(String?.self))
         }
     }
 
     public func user(apiKeyHash: String) async throws -> User? {
-        try await client.query("SELECT * FROM users WHERE api_key_hash = \(apiKeyHash)", logger: logger)
+        try await query("SELECT * FROM users WHERE api_key_hash = \(apiKeyHash)", logger: logger)
             .first(PostgresRows.user)
     }
 
     public func replaceAPIKey(userId: String, hash: String, prefix: String, at date: Date) async throws -> Bool {
-        try await client.query(
+        try await query(
             """
             WITH changed AS (
                 UPDATE users SET api_key_hash = \(hash), api_key_prefix = \(prefix), updated_at = \(PostgresRows.ms(date))
@@ -47,11 +47,11 @@ extension PostgresStore {
     }
 
     public func hasAccounts() async throws -> Bool {
-        try await client.query("SELECT EXISTS (SELECT 1 FROM users)", logger: logger).first { try $0.decode(Bool.self) } ?? false
+        try await query("SELECT EXISTS (SELECT 1 FROM users)", logger: logger).first { try $0.decode(Bool.self) } ?? false
     }
 
     public func credentialsGeneration() async throws -> Int64 {
-        try await client.query(
+        try await query(
             "SELECT value::bigint FROM meta WHERE key = 'credentials_generation'", logger: logger
         ).first { try $0.decode(Int64.self) } ?? 0
     }
@@ -65,7 +65,7 @@ extension PostgresStore {
         """
 
     public func setPlan(_ plan: Plan, forUser idOrEmail: String, at date: Date) async throws -> User? {
-        try await client.query(
+        try await query(
             """
             WITH changed AS (
                 UPDATE users SET plan = \(plan.rawValue), updated_at = \(PostgresRows.ms(date))
@@ -77,7 +77,7 @@ extension PostgresStore {
     }
 
     public func setRole(_ role: User.Role, forUser idOrEmail: String, at date: Date) async throws -> User? {
-        try await client.query(
+        try await query(
             """
             WITH changed AS (
                 UPDATE users SET role = \(role.rawValue), updated_at = \(PostgresRows.ms(date))
@@ -89,7 +89,7 @@ extension PostgresStore {
     }
 
     public func insertRefreshToken(_ token: RefreshTokenRecord) async throws {
-        try await client.query(
+        try await query(
             """
             INSERT INTO refresh_tokens (id, user_id, family, expires_at, created_at)
             VALUES (\(token.id), \(token.userId), \(token.family), \(PostgresRows.ms(token.expiresAt)),
@@ -101,7 +101,7 @@ extension PostgresStore {
         let now = PostgresRows.ms(date)
         // One statement marks the token used only if it was unused, unrevoked and unexpired, and
         // reports what it found: two concurrent uses cannot both see it unused.
-        let found = try await client.query(
+        let found = try await query(
             """
             WITH token AS (SELECT * FROM refresh_tokens WHERE id = \(id) FOR UPDATE),
             used AS (
@@ -120,6 +120,6 @@ extension PostgresStore {
     }
 
     public func revokeRefreshTokenFamily(_ family: String) async throws {
-        try await client.query("UPDATE refresh_tokens SET revoked = true WHERE family = \(family)", logger: logger)
+        try await query("UPDATE refresh_tokens SET revoked = true WHERE family = \(family)", logger: logger)
     }
 }

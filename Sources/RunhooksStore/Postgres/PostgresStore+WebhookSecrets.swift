@@ -4,12 +4,12 @@ import RunhooksCore
 
 extension PostgresStore {
     public func webhookSecrets(userId: String) async throws -> SealedWebhookSecrets? {
-        try await client.query("SELECT * FROM webhook_secrets WHERE user_id = \(userId)", logger: logger)
+        try await query("SELECT * FROM webhook_secrets WHERE user_id = \(userId)", logger: logger)
             .first(Self.webhookSecrets)
     }
 
     public func ensureWebhookSecret(userId: String, sealed: String, at date: Date) async throws -> SealedWebhookSecrets? {
-        try await client.query(
+        try await query(
             """
             INSERT INTO webhook_secrets (user_id, secret, created_at)
             SELECT id, \(sealed), \(PostgresRows.ms(date)) FROM users WHERE id = \(userId)
@@ -21,7 +21,7 @@ extension PostgresStore {
     public func rotateWebhookSecret(
         userId: String, sealed: String, at date: Date, previousExpiresAt: Date
     ) async throws -> SealedWebhookSecrets? {
-        try await client.query(
+        try await query(
             """
             UPDATE webhook_secrets SET previous_secret = secret, previous_expires_at = \(PostgresRows.ms(previousExpiresAt)),
                 secret = \(sealed), created_at = \(PostgresRows.ms(date))
@@ -33,7 +33,7 @@ extension PostgresStore {
 
     public func usersWithoutWebhookSecret(limit: Int) async throws -> [String] {
         var ids: [String] = []
-        for try await id in try await client.query(
+        for try await id in try await query(
             """
             SELECT id FROM users WHERE NOT EXISTS (SELECT 1 FROM webhook_secrets WHERE user_id = users.id)
             ORDER BY id LIMIT \(limit)

@@ -120,7 +120,7 @@ public final class PostgresStore: Store, Service {
         // Two nodes starting at once both propose; the first insert wins and both read it back.
         // The statement's snapshot may miss a row another node committed while this insert
         // waited on it: then a second read sees it.
-        let rows = try await client.query(
+        let rows = try await query(
             """
             WITH inserted AS (
                 INSERT INTO meta (key, value) VALUES (\(key), \(proposed)) ON CONFLICT (key) DO NOTHING RETURNING value
@@ -128,7 +128,7 @@ public final class PostgresStore: Store, Service {
             SELECT value FROM inserted UNION ALL SELECT value FROM meta WHERE key = \(key) LIMIT 1
             """, logger: logger)
         for try await value in rows.decode(String.self) { return value }
-        let again = try await client.query("SELECT value FROM meta WHERE key = \(key)", logger: logger)
+        let again = try await query("SELECT value FROM meta WHERE key = \(key)", logger: logger)
         for try await value in again.decode(String.self) { return value }
         throw StoreError.unavailable("meta.\(key) could not be read back")
     }
