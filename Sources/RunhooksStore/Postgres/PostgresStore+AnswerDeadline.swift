@@ -68,6 +68,7 @@ extension PostgresStore {
     /// as PostgreSQL stays unreachable; an API request should get its 503 instead of hanging
     /// with it. Waiting for the pool ends at once when given up (the lease is cancellable); a
     /// query already sent over a link that went down is waited for, as before.
+    @discardableResult
     func query(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
         let client = client
         let limit = answerLimit
