@@ -63,15 +63,17 @@ extension PostgresStore {
 }
 
 extension PostgresStore {
-    /// `client.query`, given up after `answerLimit` if the pool has not lent it a connection
-    /// or the server has not begun to answer by then. The pool waits for a connection as long
-    /// as PostgreSQL stays unreachable; an API request should get its 503 instead of hanging
-    /// with it. Waiting for the pool ends at once when given up (the lease is cancellable); a
+    /// `client.query`, given up after `limit` (`answerLimit` unless given) if the pool has not
+    /// lent it a connection or the server has not begun to answer by then. The pool waits for a
+    /// connection as long as PostgreSQL stays unreachable; an API request (or a health check)
+    /// should get its 503 instead of hanging with it. Waiting for the pool ends at once when given up (the lease is cancellable); a
     /// query already sent over a link that went down is waited for, as before.
     @discardableResult
-    func query(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
+    func query(
+        _ query: PostgresQuery, logger: Logger, within limit: Duration? = nil
+    ) async throws -> PostgresRowSequence {
         let client = client
-        let limit = answerLimit
+        let limit = limit ?? answerLimit
         return try await withThrowingTaskGroup(of: PostgresRowSequence?.self) { group in
             group.addTask { try await client.query(query, logger: logger) }
             group.addTask {

@@ -137,18 +137,7 @@ public final class PostgresStore: Store, Service {
     /// and a health check must say so instead of hanging.
     public func ping() async throws -> Double {
         let start = ContinuousClock.now
-        let client = client
-        let logger = logger
-        let url = url
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await client.query("SELECT 1", logger: logger) }
-            group.addTask {
-                try await Task.sleep(for: .seconds(3))
-                throw StoreError.unavailable("PostgreSQL at \(url.redacted) did not answer within 3 s")
-            }
-            defer { group.cancelAll() }
-            try await group.next()
-        }
+        try await query("SELECT 1", logger: logger, within: .seconds(3))
         let elapsed = ContinuousClock.now - start
         return Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
     }
