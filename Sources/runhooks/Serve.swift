@@ -167,6 +167,7 @@ struct Serve: AsyncParsableCommand {
         // crowded out every socket: 7,068 fires/s instead of 10,234 and an API that answered a
         // few requests a second (Benchmarks/RESULTS-notes.md).
         MallocTuning.keepFreedMemory()
+        LoggingSystem.bootstrap(StandardErrorLogHandler.init)
         let openFiles = OpenFileLimit.raiseToHardLimit()
         if openFiles > 0, openFiles < 8192 {
             FileHandle.standardError.write(

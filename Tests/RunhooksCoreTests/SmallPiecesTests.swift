@@ -16,6 +16,12 @@ import Testing
         #expect(!ObjectIDGenerator.isValid("665a1b2c3d4e5f6a7b8c9d0"))
     }
 
+    @Test func bytesAreWrittenAsLowercaseHexTwoDigitsEach() {
+        #expect([UInt8]().hexString == "")
+        #expect([0x00, 0x09, 0x0a, 0x0f, 0x10, 0xa5, 0xff].hexString == "00090a0f10a5ff")
+        #expect((0...255).map(UInt8.init).hexString.count == 512)
+    }
+
     @Test func apiKeysHaveThePromisedShape() {
         let key = APIKey.generate()
         #expect(key.hasPrefix("rh_live_"))

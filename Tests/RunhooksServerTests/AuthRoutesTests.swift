@@ -117,6 +117,35 @@ import Testing
         }
     }
 
+    @Test func secretsAreStoredAsTheirSHA256InHex() {
+        #expect(SecretDigest.sha256Hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SecretDigest.sha256Hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
+    @Test func theBearerSchemeIgnoresCaseAndTheSpacesAroundTheKey() async throws {
+        let environment = try await TestEnvironment.make()
+        try await environment.test { api in
+            let key = try await api.anonymousKey()
+            for header in ["Bearer \(key)", "bearer \(key)", "BEARER \(key)", "Bearer \t \(key) \t"] {
+                let result = try await api.request(.get, "/auth/me", headers: [.authorization: header])
+                #expect(result.status == .ok, "\(header.debugDescription)")
+            }
+            for (header, error) in [
+                ("Bearer", "Authorization header must be 'Bearer <API key or token>'"),
+                ("Basic \(key)", "Authorization header must be 'Bearer <API key or token>'"),
+                ("Bearer \(key)x", "Invalid or expired API key or token"),
+                ("Bearer \(key.dropLast())", "Invalid or expired API key or token"),
+                ("Bearer  \t ", "Authorization header must be 'Bearer <API key or token>'"),
+                ("", "Authorization header must be 'Bearer <API key or token>'"),
+                ("   ", "Authorization header must be 'Bearer <API key or token>'"),
+            ] {
+                let result = try await api.request(.get, "/auth/me", headers: [.authorization: header])
+                #expect(result.status == .unauthorized, "\(header.debugDescription)")
+                #expect(result.error == error, "\(header.debugDescription)")
+            }
+        }
+    }
+
     @Test func tokensExpireOnTheClock() async throws {
         let environment = try await TestEnvironment.make()
         try await environment.test { api in

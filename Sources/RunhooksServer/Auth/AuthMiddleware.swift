@@ -20,11 +20,11 @@ struct AuthMiddleware: RouterMiddleware {
             throw APIError(.unauthorized, "Missing Authorization header: send 'Authorization: Bearer <API key or token>'")
         }
         let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else {
+        let credential = parts.count == 2 ? parts[1].withoutOptionalWhitespace : ""
+        guard !credential.isEmpty, parts[0].lowercased() == "bearer" else {
             throw APIError(.unauthorized, "Authorization header must be 'Bearer <API key or token>'")
         }
-        let credential = String(parts[1]).trimmingCharacters(in: .whitespaces)
-        guard let user = try await auth.authenticate(bearer: credential) else {
+        guard let user = try await auth.authenticate(bearer: String(credential)) else {
             throw APIError(.unauthorized, "Invalid or expired API key or token")
         }
         var context = context

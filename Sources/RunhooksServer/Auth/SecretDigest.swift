@@ -8,6 +8,6 @@ import RunhooksCore
 /// verify, token signatures through JWTKit, the cluster's hop token by digest).
 enum SecretDigest {
     static func sha256Hex(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).hexString
+        SHA256.hash(data: Array(secret.utf8)).withUnsafeBytes { $0.hexString }
     }
 }
