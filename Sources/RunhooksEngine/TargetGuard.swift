@@ -122,7 +122,8 @@ public struct PinnedTarget: Sendable, Equatable {
 
     /// `host[:port]`, the port only when it is not the scheme's default.
     public var hostHeader: String {
-        let name = host.contains(":") ? "[\(host)]" : host
+        // By byte: `contains(":")` on a String went through Foundation's NSString search.
+        let name = host.utf8.contains(UInt8(ascii: ":")) ? "[\(host)]" : host
         return port == (isTLS ? 443 : 80) ? name : "\(name):\(port)"
     }
 }

@@ -39,6 +39,20 @@ import Testing
         await #expect(throws: ValidationError.self) { try await permissive.check("ftp://x.example/", field: "httpConfig.url") }
     }
 
+    @Test func theHostHeaderNamesThePortOnlyWhenItIsNotTheSchemesAndBracketsIPv6() async throws {
+        let permissive = TargetGuard(allowPrivateTargets: true) { _ in [.v4(0x5DB8_D822)] }
+        for (url, host, target) in [
+            ("http://127.0.0.1/", "127.0.0.1", "/"), ("http://127.0.0.1:8080/x?y=1", "127.0.0.1:8080", "/x?y=1"),
+            ("https://Public.Example.com/hook", "public.example.com", "/hook"),
+            ("https://public.example.com:80/", "public.example.com:80", "/"),
+            ("http://[::1]/", "[::1]", "/"), ("http://[::1]:8080/", "[::1]:8080", "/"),
+        ] {
+            let pinned = try await permissive.pin(url).get()
+            #expect(pinned.hostHeader == host, "\(url)")
+            #expect(pinned.requestTarget == target, "\(url)")
+        }
+    }
+
     @Test func systemResolverFindsLocalhost() async {
         let addresses = await TargetGuard.systemResolve("localhost")
         #expect(addresses.contains { $0.nonPublicReason == "a loopback address" })
