@@ -58,9 +58,11 @@ struct PostgresStoreTests {
 
         // The link goes down with the pool's connection open: no answer, no error, no reset.
         relay.setCut(true)
+        // An API read sent over it is not waited for past the limit (a 503, not a hang).
+        await #expect(throws: StoreError.self) { try await store.user(id: "usr_none") }
         await #expect(throws: StoreError.self) { try await store.apply([handled]) }
         await #expect(throws: StoreError.self) { try await store.acquireLeases(shards: [1], node: "a", duration: 30, at: Date()) }
-        // The API's reads wait for a connection no longer than that either (a 503, not a hang).
+        // Nor is the pool, while it waits for a new connection.
         await #expect(throws: StoreError.self) { try await store.user(id: "usr_none") }
 
         // Back: the stuck connections were closed, and new ones answer once the pool's

@@ -15,7 +15,8 @@ extension PostgresStore {
         }
     }
 
-    /// Runs `body` on a pooled connection, giving up after `answerLimit`: a connection still
+    /// Runs `body` on a pooled connection, giving up after `limit` (the store's `answerLimit`
+    /// unless given): a connection still
     /// being waited for is no longer waited for, and one in use is closed. A query sent over a
     /// link that went down gets neither an answer nor an error (TCP retransmits for many
     /// minutes), and it would hold the engine's writes or the lease renewals that long, even
@@ -23,9 +24,9 @@ extension PostgresStore {
     /// its transaction back unless its COMMIT had arrived: the case of a connection reset after
     /// a commit, which lease fences and claim keys already cover.
     func withAnswerDeadline<Result: Sendable>(
-        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+        within limit: Duration? = nil, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        let limit = answerLimit
+        let limit = limit ?? answerLimit
         let client = client
         let inUse = ConnectionInUse()
         return try await withThrowingTaskGroup(of: Result?.self) { group in
@@ -63,30 +64,16 @@ extension PostgresStore {
 }
 
 extension PostgresStore {
-    /// `client.query`, given up after `limit` (`answerLimit` unless given) if the pool has not
-    /// lent it a connection or the server has not begun to answer by then. The pool waits for a
-    /// connection as long as PostgreSQL stays unreachable; an API request (or a health check)
-    /// should get its 503 instead of hanging with it. Waiting for the pool ends at once when given up (the lease is cancellable); a
-    /// query already sent over a link that went down is waited for, as before.
+    /// A query under `withAnswerDeadline` (`answerLimit` unless `limit` is given): an API request
+    /// or a health check gets its 503 instead of hanging while PostgreSQL is unreachable, whether
+    /// the pool is still waiting for a connection or the query already went out over a link that
+    /// went down. The rows may still be streaming when the connection goes back to the pool; the
+    /// connection runs the next lessee's query after them.
     @discardableResult
     func query(
         _ query: PostgresQuery, logger: Logger, within limit: Duration? = nil
     ) async throws -> PostgresRowSequence {
-        let client = client
-        let limit = limit ?? answerLimit
-        return try await withThrowingTaskGroup(of: PostgresRowSequence?.self) { group in
-            group.addTask { try await client.query(query, logger: logger) }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next() else { throw CancellationError() }
-            guard let rows = first else {
-                throw StoreError.unavailable("PostgreSQL at \(url.redacted) did not answer within \(limit)")
-            }
-            return rows
-        }
+        try await withAnswerDeadline(within: limit) { connection in try await connection.query(query, logger: logger) }
     }
 }
 
