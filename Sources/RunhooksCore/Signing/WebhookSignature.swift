@@ -39,12 +39,6 @@ public enum WebhookSignature {
     /// A message id for anything else that is sent more than once as one message.
     public static func messageId(of identity: String) -> String {
         let digest = SHA256.hash(data: Array(identity.utf8))
-        let hex = Array("0123456789abcdef".utf8)
-        var text = Array("msg_".utf8)
-        for byte in digest.prefix(16) {
-            text.append(hex[Int(byte >> 4)])
-            text.append(hex[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
+        return "msg_" + digest.withUnsafeBytes { $0.prefix(16).hexString }
     }
 }
