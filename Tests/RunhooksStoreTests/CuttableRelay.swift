@@ -4,16 +4,40 @@ import Synchronization
 
 /// A TCP relay in front of a server that a test can cut the way a link that went down is cut:
 /// from then on the bytes sent either way are dropped, and no connection is closed or reset.
+/// It can also let a given number of the server's bytes through first, so that the link goes
+/// down half-way through an answer.
 final class CuttableRelay: Sendable {
     let port: Int
     private let listener: any Channel
     private let link: Link
 
     final class Link: Sendable {
-        private let cut = Mutex(false)
+        private struct State {
+            var isCut = false
+            /// How many more of the server's bytes pass before the link goes down; nil: no limit.
+            var answerBytesLeft: Int?
+        }
+
+        private let state = Mutex(State())
+
         var isCut: Bool {
-            get { cut.withLock { $0 } }
-            set { cut.withLock { $0 = newValue } }
+            get { state.withLock { $0.isCut } }
+            set { state.withLock { $0.isCut = newValue } }
+        }
+
+        func cutAnswers(after bytes: Int?) {
+            state.withLock { $0.answerBytesLeft = bytes }
+        }
+
+        /// How many of `count` bytes pass in the given direction; the rest are dropped.
+        func passing(_ count: Int, fromServer: Bool) -> Int {
+            state.withLock { state in
+                guard !state.isCut else { return 0 }
+                guard fromServer, let left = state.answerBytesLeft else { return count }
+                let passing = min(left, count)
+                state.answerBytesLeft = left - passing
+                return passing
+            }
         }
     }
 
@@ -31,8 +55,8 @@ final class CuttableRelay: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { inbound in
                 ClientBootstrap(group: inbound.eventLoop).connect(host: host, port: targetPort).flatMapThrowing { outbound in
-                    try inbound.pipeline.syncOperations.addHandler(Forwarder(to: outbound, link: link))
-                    try outbound.pipeline.syncOperations.addHandler(Forwarder(to: inbound, link: link))
+                    try inbound.pipeline.syncOperations.addHandler(Forwarder(to: outbound, link: link, fromServer: false))
+                    try outbound.pipeline.syncOperations.addHandler(Forwarder(to: inbound, link: link, fromServer: true))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -44,25 +68,35 @@ final class CuttableRelay: Sendable {
         link.isCut = cut
     }
 
+    /// Lets `bytes` more of the server's bytes through, then drops the rest (nil: all pass
+    /// again); what the clients send still passes.
+    func cutAnswers(after bytes: Int?) {
+        link.cutAnswers(after: bytes)
+    }
+
     func stop() async {
         try? await listener.close()
     }
 
-    /// Writes what one side reads to the other, unless the link is cut; closes the other side
+    /// Writes what one side reads to the other, as far as the link lets it; closes the other side
     /// when this one closes.
     private final class Forwarder: ChannelInboundHandler {
         typealias InboundIn = ByteBuffer
         let partner: any Channel
         let link: Link
+        let fromServer: Bool
 
-        init(to partner: any Channel, link: Link) {
+        init(to partner: any Channel, link: Link, fromServer: Bool) {
             self.partner = partner
             self.link = link
+            self.fromServer = fromServer
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            guard !link.isCut else { return }
-            partner.writeAndFlush(unwrapInboundIn(data), promise: nil)
+            var bytes = unwrapInboundIn(data)
+            let passing = link.passing(bytes.readableBytes, fromServer: fromServer)
+            guard passing > 0, let slice = bytes.readSlice(length: passing) else { return }
+            partner.writeAndFlush(slice, promise: nil)
         }
 
         func channelInactive(context: ChannelHandlerContext) {

@@ -80,6 +80,41 @@ struct PostgresStoreTests {
         await PostgresTestDatabase.drop(database)
     }
 
+    @Test(.timeLimit(.minutes(1)))
+    func aListingWhoseAnswerStopsHalfWayFailsWithinTheAnswerLimitAndWorksOnceTheLinkIsBack() async throws {
+        let database = try await PostgresTestDatabase.create()
+        var components = try #require(URLComponents(string: database))
+        let relay = try await CuttableRelay.start(to: components.host ?? "127.0.0.1", port: components.port ?? 5432)
+        components.host = "127.0.0.1"
+        components.port = relay.port
+        let store = try await PostgresStore.open(url: try PostgresURL(components.string!), answerLimit: .seconds(1))
+        let user = Fixtures.user()
+        try await store.insertUser(user, passwordHash: nil, apiKeyHash: "key-\(user.id)")
+        for number in 0..<40 {
+            var job = Fixtures.job(userId: user.id, name: "job \(number)")
+            job.httpConfig.body = String(repeating: "x", count: 8_000)
+            try await store.insertJob(job, shard: 1)
+        }
+        let page = PageRequest(page: 1, limit: 40)
+        #expect(try await store.listJobs(userId: user.id, filter: JobFilter(), page: page).items.count == 40)
+
+        // The link goes down 64 KiB into the listing's answer of about 320 KB: its first rows
+        // have arrived, the rest never come, and the connection is neither closed nor reset.
+        relay.cutAnswers(after: 64 * 1024)
+        await #expect(throws: StoreError.self) { try await store.listJobs(userId: user.id, filter: JobFilter(), page: page) }
+
+        // Back: the stuck connection was closed, and a new one lists every job.
+        relay.cutAnswers(after: nil)
+        var listed: Page<Job>?
+        for _ in 0..<30 where listed == nil {
+            listed = try? await store.listJobs(userId: user.id, filter: JobFilter(), page: page)
+        }
+        #expect(listed?.items.count == 40)
+        await store.close()
+        await relay.stop()
+        await PostgresTestDatabase.drop(database)
+    }
+
     @Test func sslmodeRequireConnectsOverTLS() async throws {
         let plain = try await PostgresTestDatabase.create()
         var components = try #require(URLComponents(string: plain))

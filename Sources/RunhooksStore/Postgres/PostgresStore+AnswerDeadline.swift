@@ -16,43 +16,52 @@ extension PostgresStore {
     }
 
     /// Runs `body` on a pooled connection, giving up after `limit` (the store's `answerLimit`
-    /// unless given): a connection still being waited for is no longer waited for, and one in
-    /// use is closed. A query sent over a link that went down gets neither an answer nor an
-    /// error (TCP retransmits for many minutes), and it would hold the engine's writes or the
-    /// lease renewals that long, even after the link is back. Closing the connection fails the
-    /// query at once. The server rolls its transaction back unless its COMMIT had arrived: the
-    /// case of a connection reset after a commit, which lease fences and claim keys already cover.
+    /// unless given) without a sign of life: a connection still being waited for is no longer
+    /// waited for, and one in use is closed. A query sent over a link that went down gets neither
+    /// an answer nor an error (TCP retransmits for many minutes), and it would hold the engine's
+    /// writes or the lease renewals that long, even after the link is back. Closing the connection
+    /// fails the query at once. The server rolls its transaction back unless its COMMIT had
+    /// arrived: the case of a connection reset after a commit, which lease fences and claim keys
+    /// already cover. A body that reads rows calls `heard()` on the watch for each: the limit
+    /// then counts from the last row, so a long answer that keeps coming is not cut, and one that
+    /// stops half-way is.
     func withAnswerDeadline<Result: Sendable>(
         within limit: Duration? = nil, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
+        try await withAnswerWatch(within: limit) { connection, _ in try await body(connection) }
+    }
+
+    func withAnswerWatch<Result: Sendable>(
+        within limit: Duration? = nil, _ body: @escaping @Sendable (PostgresConnection, AnswerWatch) async throws -> Result
+    ) async throws -> Result {
         let limit = limit ?? answerLimit
         let client = client
-        let inUse = ConnectionInUse()
+        let watch = AnswerWatch()
         return try await withThrowingTaskGroup(of: Result?.self) { group in
             group.addTask {
                 try await client.withConnection { connection in
-                    inUse.lend(connection)
+                    watch.lend(connection)
                     let outcome: Swift.Result<Result, any Error>
                     do {
-                        outcome = .success(try await body(connection))
+                        outcome = .success(try await body(connection, watch))
                     } catch {
                         outcome = .failure(error)
                     }
                     // Taken back before the pool gets it; if the deadline took it first, it is
                     // closed before the pool can lend it to anyone else.
-                    if !inUse.takeBack() { try? await connection.close() }
+                    if !watch.takeBack() { try? await connection.close() }
                     return try outcome.get()
                 }
             }
             group.addTask {
-                try await Task.sleep(for: limit)
+                while let left = watch.timeLeft(of: limit) { try await Task.sleep(for: left) }
                 return nil
             }
             if let first = try await group.next(), let result = first {
                 group.cancelAll()
                 return result
             }
-            if let connection = inUse.takeOver() { try? await connection.close() }
+            if let connection = watch.takeOver() { try? await connection.close() }
             group.cancelAll()
             var answeredJustInTime: Result?
             while let next = try? await group.next() { answeredJustInTime = next ?? answeredJustInTime }
@@ -63,34 +72,58 @@ extension PostgresStore {
 }
 
 extension PostgresStore {
-    /// A query under `withAnswerDeadline` (`answerLimit` unless `limit` is given): an API request
-    /// or a health check gets its 503 instead of hanging while PostgreSQL is unreachable, whether
-    /// the pool is still waiting for a connection or the query already went out over a link that
-    /// went down. The rows may still be streaming when the connection goes back to the pool; the
-    /// connection runs the next lessee's query after them.
+    /// A query under `withAnswerDeadline` (`answerLimit` unless `limit` is given), its rows read
+    /// in full before it returns: an API request or a health check gets its 503 instead of
+    /// hanging while PostgreSQL is unreachable, whether the pool is still waiting for a
+    /// connection, the query already went out over a link that went down, or the link went down
+    /// half-way through the rows.
     @discardableResult
     func query(
         _ query: PostgresQuery, logger: Logger, within limit: Duration? = nil
-    ) async throws -> PostgresRowSequence {
-        try await withAnswerDeadline(within: limit) { connection in try await connection.query(query, logger: logger) }
+    ) async throws -> FetchedRows {
+        try await withAnswerWatch(within: limit) { connection, watch in
+            var rows: [PostgresRow] = []
+            for try await row in try await connection.query(query, logger: logger) {
+                rows.append(row)
+                watch.heard()
+            }
+            return FetchedRows(rows)
+        }
     }
 }
 
-/// The connection a query under a deadline is using, and who gets to hand it back: the query
-/// when it ends, or the deadline, which closes it.
-private final class ConnectionInUse: Sendable {
-    private let connection = Mutex<PostgresConnection?>(nil)
+/// The connection a query under a deadline is using, who gets to hand it back (the query when
+/// it ends, or the deadline, which closes it), and when the query last showed a sign of life.
+final class AnswerWatch: Sendable {
+    private struct State {
+        var connection: PostgresConnection?
+        var lastHeard = ContinuousClock.now
+    }
 
-    func lend(_ lent: PostgresConnection) {
-        connection.withLock { $0 = lent }
+    private let state = Mutex(State())
+
+    fileprivate func lend(_ lent: PostgresConnection) {
+        state.withLock { $0.connection = lent }
+    }
+
+    /// A row arrived: the answer is still coming.
+    func heard() {
+        let now = ContinuousClock.now
+        state.withLock { $0.lastHeard = now }
+    }
+
+    /// How much of `limit` is left since the last sign of life; nil once it has run out.
+    fileprivate func timeLeft(of limit: Duration) -> Duration? {
+        let silent = ContinuousClock.now - state.withLock { $0.lastHeard }
+        return silent < limit ? limit - silent : nil
     }
 
     /// True if the query still had the connection (the deadline did not take it).
-    func takeBack() -> Bool {
-        connection.withLock { $0.take() } != nil
+    fileprivate func takeBack() -> Bool {
+        state.withLock { $0.connection.take() } != nil
     }
 
-    func takeOver() -> PostgresConnection? {
-        connection.withLock { $0.take() }
+    fileprivate func takeOver() -> PostgresConnection? {
+        state.withLock { $0.connection.take() }
     }
 }

@@ -32,14 +32,12 @@ extension PostgresStore {
     }
 
     public func usersWithoutWebhookSecret(limit: Int) async throws -> [String] {
-        var ids: [String] = []
-        for try await id in try await query(
+        try await query(
             """
             SELECT id FROM users WHERE NOT EXISTS (SELECT 1 FROM webhook_secrets WHERE user_id = users.id)
             ORDER BY id LIMIT \(limit)
             """, logger: logger
-        ).decode(String.self) { ids.append(id) }
-        return ids
+        ).decode(String.self)
     }
 
     static func webhookSecrets(_ row: PostgresRow) throws -> SealedWebhookSecrets {

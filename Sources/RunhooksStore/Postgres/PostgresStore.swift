@@ -127,9 +127,9 @@ public final class PostgresStore: Store, Service {
             )
             SELECT value FROM inserted UNION ALL SELECT value FROM meta WHERE key = \(key) LIMIT 1
             """, logger: logger)
-        for try await value in rows.decode(String.self) { return value }
+        if let value = try rows.decode(String.self).first { return value }
         let again = try await query("SELECT value FROM meta WHERE key = \(key)", logger: logger)
-        for try await value in again.decode(String.self) { return value }
+        if let value = try again.decode(String.self).first { return value }
         throw StoreError.unavailable("meta.\(key) could not be read back")
     }
 
