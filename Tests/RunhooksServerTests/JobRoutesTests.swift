@@ -175,6 +175,11 @@ import Testing
             #expect(malformed.status == .badRequest && malformed.error?.hasPrefix("Malformed JSON body") == true)
             let form = try await api.request(.post, "/jobs", token: key, raw: "name=x", contentType: "application/x-www-form-urlencoded")
             #expect(form.status == .unsupportedMediaType && form.error?.contains("Content-Type must be application/json") == true)
+            // Media types are case-insensitive, with parameters and spaces around them allowed.
+            for mediaType in ["Application/JSON ; charset=utf-8", "\tapplication/vnd.api+json"] {
+                let named = try await api.request(.post, "/jobs", token: key, raw: "{\"name\": \"x\"}", contentType: mediaType)
+                #expect(named.status == .badRequest && named.error?.contains("Content-Type") == false)
+            }
             let empty = try await api.request(.post, "/jobs", token: key)
             #expect(empty.status == .badRequest && empty.error == "body: a JSON object is required")
             let array = try await api.request(.post, "/jobs", token: key, raw: "[1,2]")

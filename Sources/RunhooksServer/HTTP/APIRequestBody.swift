@@ -22,7 +22,7 @@ enum APIRequestBody {
             throw APIError(.badRequest, "body: a JSON object is required")
         }
         if let contentType = request.headers[.contentType] {
-            let mediaType = contentType.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+            let mediaType = contentType.split(separator: ";").first?.withoutOptionalWhitespace.lowercased()
             guard mediaType == "application/json" || mediaType?.hasSuffix("+json") == true else {
                 throw APIError(.unsupportedMediaType, "Content-Type must be application/json, got '\(contentType)'")
             }
