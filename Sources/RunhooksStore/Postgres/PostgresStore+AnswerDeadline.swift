@@ -16,21 +16,21 @@ extension PostgresStore {
     }
 
     /// Runs `body` on a pooled connection, giving up after `limit` (the store's `answerLimit`
-    /// unless given) without a sign of life: a connection still being waited for is no longer
-    /// waited for, and one in use is closed. A query sent over a link that went down gets neither
-    /// an answer nor an error (TCP retransmits for many minutes), and it would hold the engine's
-    /// writes or the lease renewals that long, even after the link is back. Closing the connection
-    /// fails the query at once. The server rolls its transaction back unless its COMMIT had
-    /// arrived: the case of a connection reset after a commit, which lease fences and claim keys
-    /// already cover. A body that reads rows calls `heard()` on the watch for each: the limit
-    /// then counts from the last row, so a long answer that keeps coming is not cut, and one that
-    /// stops half-way is.
+    /// unless given): a connection still being waited for is no longer waited for, and one in
+    /// use is closed. A query sent over a link that went down gets neither an answer nor an
+    /// error (TCP retransmits for many minutes), and it would hold the engine's writes or the
+    /// lease renewals that long, even after the link is back. Closing the connection fails the
+    /// query at once. The server rolls its transaction back unless its COMMIT had arrived: the
+    /// case of a connection reset after a commit, which lease fences and claim keys already cover.
     func withAnswerDeadline<Result: Sendable>(
         within limit: Duration? = nil, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         try await withAnswerWatch(within: limit) { connection, _ in try await body(connection) }
     }
 
+    /// `withAnswerDeadline` for a body that reads rows: it calls `heard()` on the watch for
+    /// each, and the limit then counts from the last row, so a long answer that keeps coming is
+    /// not cut, and one that stops half-way is.
     func withAnswerWatch<Result: Sendable>(
         within limit: Duration? = nil, _ body: @escaping @Sendable (PostgresConnection, AnswerWatch) async throws -> Result
     ) async throws -> Result {
