@@ -5,7 +5,8 @@ import Synchronization
 /// A TCP relay in front of a server that a test can cut the way a link that went down is cut:
 /// from then on the bytes sent either way are dropped, and no connection is closed or reset.
 /// It can also let a given number of the server's bytes through first, so that the link goes
-/// down half-way through an answer.
+/// down half-way through an answer, or hold each of the server's answers back a while (a slow
+/// link that still answers).
 final class CuttableRelay: Sendable {
     let port: Int
     private let listener: any Channel
@@ -16,6 +17,7 @@ final class CuttableRelay: Sendable {
             var isCut = false
             /// How many more of the server's bytes pass before the link goes down; nil: no limit.
             var answerBytesLeft: Int?
+            var answerDelay = TimeAmount.zero
         }
 
         private let state = Mutex(State())
@@ -27,6 +29,11 @@ final class CuttableRelay: Sendable {
 
         func cutAnswers(after bytes: Int?) {
             state.withLock { $0.answerBytesLeft = bytes }
+        }
+
+        var answerDelay: TimeAmount {
+            get { state.withLock { $0.answerDelay } }
+            set { state.withLock { $0.answerDelay = newValue } }
         }
 
         /// How many of `count` bytes pass in the given direction; the rest are dropped.
@@ -74,6 +81,11 @@ final class CuttableRelay: Sendable {
         link.cutAnswers(after: bytes)
     }
 
+    /// Holds each of the server's answers back `delay` before passing it on, in order.
+    func delayAnswers(by delay: TimeAmount) {
+        link.answerDelay = delay
+    }
+
     func stop() async {
         try? await listener.close()
     }
@@ -96,7 +108,14 @@ final class CuttableRelay: Sendable {
             var bytes = unwrapInboundIn(data)
             let passing = link.passing(bytes.readableBytes, fromServer: fromServer)
             guard passing > 0, let slice = bytes.readSlice(length: passing) else { return }
-            partner.writeAndFlush(slice, promise: nil)
+            let delay = fromServer ? link.answerDelay : .zero
+            guard delay > .zero else {
+                partner.writeAndFlush(slice, promise: nil)
+                return
+            }
+            // Both channels share one event loop, whose timers fire in deadline order.
+            let partner = partner
+            partner.eventLoop.scheduleTask(in: delay) { partner.writeAndFlush(slice, promise: nil) }
         }
 
         func channelInactive(context: ChannelHandlerContext) {

@@ -9,6 +9,9 @@ import RunhooksCore
 struct PostgresEngineBatch {
     let connection: PostgresConnection
     let logger: Logger
+    /// Told of every answer, so that the answer deadline counts from the last one: a big batch
+    /// over a slow link is not cut off while its statements keep being answered.
+    let watch: AnswerWatch
 
     private struct RunKey: Hashable {
         var userId: String
@@ -87,22 +90,22 @@ struct PostgresEngineBatch {
         }
         if !latestSlots.isEmpty {
             let jobs = latestSlots.keys.sorted()
-            try await connection.query(
+            try await run(
                 """
                 UPDATE jobs j SET last_slot_at = GREATEST(coalesce(j.last_slot_at, 0), u.slot)
                 FROM unnest(\(jobs)::TEXT[], \(jobs.map { latestSlots[$0] ?? 0 })::BIGINT[]) AS u(id, slot)
                 WHERE j.id = u.id
-                """, logger: logger)
+                """)
         }
         if !runs.isEmpty {
             let keys = runs.keys.sorted { ($0.userId, $0.period) < ($1.userId, $1.period) }
-            try await connection.query(
+            try await run(
                 """
                 INSERT INTO usage_counters (user_id, period, runs)
                 SELECT * FROM unnest(\(keys.map(\.userId))::TEXT[], \(keys.map(\.period))::TEXT[],
                                      \(keys.map { runs[$0] ?? 0 })::BIGINT[])
                 ON CONFLICT (user_id, period) DO UPDATE SET runs = usage_counters.runs + excluded.runs
-                """, logger: logger)
+                """)
         }
         return results
     }
@@ -125,11 +128,11 @@ struct PostgresEngineBatch {
         }
         guard !fences.isEmpty else { return [:] }
         let shards = Set(fences.map(\.shard)).sorted()
-        let rows = try await connection.query(
+        let rows = try await run(
             """
             SELECT shard, owner, epoch, expires_at > runhooks_now_ms() FROM shard_leases
             WHERE shard = ANY(\(shards)::BIGINT[]) ORDER BY shard FOR SHARE
-            """, logger: logger
+            """
         ).all { try $0.decode((Int, String, Int64, Bool).self) }
         var states: [LeaseFence: (held: Bool, live: Bool)] = [:]
         for (shard, owner, epoch, unexpired) in rows {
@@ -142,23 +145,23 @@ struct PostgresEngineBatch {
     /// Inserts the claims that win their (job, slot, attempt); returns their execution ids.
     private func insertClaims(_ executions: [Execution]) async throws -> Set<String> {
         guard !executions.isEmpty else { return [] }
-        try await connection.query("SAVEPOINT claims", logger: logger)
+        try await run("SAVEPOINT claims")
         do {
             let won = try await insertClaimRows(executions)
-            try await connection.query("RELEASE SAVEPOINT claims", logger: logger)
+            try await run("RELEASE SAVEPOINT claims")
             return won
         } catch let error as PSQLError where error.sqlState == "23503" {
             // A job was deleted between the existence check and the insert: redo the claims one
             // by one, each under its own savepoint, so only the orphans are refused.
-            try await connection.query("ROLLBACK TO SAVEPOINT claims", logger: logger)
+            try await run("ROLLBACK TO SAVEPOINT claims")
             var won = Set<String>()
             for execution in executions {
-                try await connection.query("SAVEPOINT claim", logger: logger)
+                try await run("SAVEPOINT claim")
                 do {
                     won.formUnion(try await insertClaimRows([execution]))
-                    try await connection.query("RELEASE SAVEPOINT claim", logger: logger)
+                    try await run("RELEASE SAVEPOINT claim")
                 } catch let error as PSQLError where error.sqlState == "23503" {
-                    try await connection.query("ROLLBACK TO SAVEPOINT claim", logger: logger)
+                    try await run("ROLLBACK TO SAVEPOINT claim")
                 }
             }
             return won
@@ -253,7 +256,19 @@ struct PostgresEngineBatch {
     }
 
     private func ids(_ query: PostgresQuery) async throws -> Set<String> {
-        Set(try await connection.query(query, logger: logger).all { try $0.decode(String.self) })
+        Set(try await run(query).all { try $0.decode(String.self) })
+    }
+
+    /// One statement, its rows read in full.
+    @discardableResult
+    private func run(_ query: PostgresQuery) async throws -> FetchedRows {
+        var rows: [PostgresRow] = []
+        for try await row in try await connection.query(query, logger: logger) {
+            rows.append(row)
+            watch.heard()
+        }
+        watch.heard()
+        return FetchedRows(rows)
     }
 }
 
@@ -261,8 +276,8 @@ extension PostgresStore {
     public func apply(_ writes: [EngineWrite]) async throws -> [Bool] {
         guard !writes.isEmpty else { return [] }
         let logger = logger
-        return try await transactionWithAnswerDeadline { connection in
-            try await PostgresEngineBatch(connection: connection, logger: logger).apply(writes)
+        return try await transactionWithAnswerDeadline { connection, watch in
+            try await PostgresEngineBatch(connection: connection, logger: logger, watch: watch).apply(writes)
         }
     }
 }

@@ -3,14 +3,15 @@ import PostgresNIO
 import Synchronization
 
 extension PostgresStore {
-    /// A transaction under `withAnswerDeadline`.
+    /// A transaction under `withAnswerWatch`: the limit counts from its start, or from the last
+    /// answer `body` reported to the watch.
     func transactionWithAnswerDeadline<Result: Sendable>(
-        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+        _ body: @escaping @Sendable (PostgresConnection, AnswerWatch) async throws -> Result
     ) async throws -> Result {
         let logger = logger
-        return try await withAnswerDeadline { connection in
+        return try await withAnswerWatch { connection, watch in
             try await Self.unwrappingTransactionError {
-                try await connection.withTransaction(logger: logger) { connection in try await body(connection) }
+                try await connection.withTransaction(logger: logger) { connection in try await body(connection, watch) }
             }
         }
     }

@@ -9,7 +9,7 @@ extension PostgresStore {
         let expired = PostgresRows.ms(date - window)
         let abandoned = PostgresRows.ms(date - abandonAfter)
         let logger = logger
-        return try await transactionWithAnswerDeadline { connection in
+        return try await transactionWithAnswerDeadline { connection, _ in
             try await connection.query(
                 """
                 DELETE FROM idempotency_keys WHERE user_id = \(key.userId) AND key = \(key.key)
