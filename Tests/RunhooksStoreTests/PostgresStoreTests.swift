@@ -46,12 +46,8 @@ struct PostgresStoreTests {
     }
 
     @Test func writesRenewalsAndReadsOverALinkThatWentDownFailWithinTheAnswerLimitAndGoThroughOnceItIsBack() async throws {
-        let database = try await PostgresTestDatabase.create()
-        var components = try #require(URLComponents(string: database))
-        let relay = try await CuttableRelay.start(to: components.host ?? "127.0.0.1", port: components.port ?? 5432)
-        components.host = "127.0.0.1"
-        components.port = relay.port
-        let store = try await PostgresStore.open(url: try PostgresURL(components.string!), answerLimit: .seconds(1))
+        let relayed = try await RelayedPostgresStore.open(answerLimit: .seconds(1))
+        let (store, relay) = (relayed.store, relayed.relay)
         let handled = EngineWrite.requestHandled(id: "none", at: Date())
         _ = try await store.apply([handled])
         #expect(try await store.acquireLeases(shards: [1], node: "a", duration: 30, at: Date()).count == 1)
@@ -75,19 +71,13 @@ struct PostgresStoreTests {
         }
         #expect(leases.count == 1)
         _ = try await store.apply([handled])
-        await store.close()
-        await relay.stop()
-        await PostgresTestDatabase.drop(database)
+        await relayed.close()
     }
 
     @Test(.timeLimit(.minutes(1)))
     func aListingWhoseAnswerStopsHalfWayFailsWithinTheAnswerLimitAndWorksOnceTheLinkIsBack() async throws {
-        let database = try await PostgresTestDatabase.create()
-        var components = try #require(URLComponents(string: database))
-        let relay = try await CuttableRelay.start(to: components.host ?? "127.0.0.1", port: components.port ?? 5432)
-        components.host = "127.0.0.1"
-        components.port = relay.port
-        let store = try await PostgresStore.open(url: try PostgresURL(components.string!), answerLimit: .seconds(1))
+        let relayed = try await RelayedPostgresStore.open(answerLimit: .seconds(1))
+        let (store, relay) = (relayed.store, relayed.relay)
         let user = Fixtures.user()
         try await store.insertUser(user, passwordHash: nil, apiKeyHash: "key-\(user.id)")
         for number in 0..<40 {
@@ -110,19 +100,13 @@ struct PostgresStoreTests {
             listed = try? await store.listJobs(userId: user.id, filter: JobFilter(), page: page)
         }
         #expect(listed?.items.count == 40)
-        await store.close()
-        await relay.stop()
-        await PostgresTestDatabase.drop(database)
+        await relayed.close()
     }
 
     @Test(.timeLimit(.minutes(1)))
     func aBatchOverASlowLinkThatKeepsAnsweringCommitsThoughItTakesLongerThanTheAnswerLimit() async throws {
-        let database = try await PostgresTestDatabase.create()
-        var components = try #require(URLComponents(string: database))
-        let relay = try await CuttableRelay.start(to: components.host ?? "127.0.0.1", port: components.port ?? 5432)
-        components.host = "127.0.0.1"
-        components.port = relay.port
-        let store = try await PostgresStore.open(url: try PostgresURL(components.string!), answerLimit: .seconds(2))
+        let relayed = try await RelayedPostgresStore.open(answerLimit: .seconds(2))
+        let (store, relay) = (relayed.store, relayed.relay)
         let user = Fixtures.user()
         try await store.insertUser(user, passwordHash: nil, apiKeyHash: "key-\(user.id)")
         let job = Fixtures.job(userId: user.id)
@@ -144,9 +128,7 @@ struct PostgresStoreTests {
         #expect(ContinuousClock.now - started > .seconds(2))
         relay.delayAnswers(by: .zero)
         #expect(try await store.listExecutions(userId: user.id, filter: ExecutionFilter(), page: PageRequest()).total == 5)
-        await store.close()
-        await relay.stop()
-        await PostgresTestDatabase.drop(database)
+        await relayed.close()
     }
 
     @Test func sslmodeRequireConnectsOverTLS() async throws {
