@@ -1,3 +1,4 @@
+import Logging
 import PostgresNIO
 
 /// The rows of a query, read in full while its deadline was watched (see `PostgresStore.query`).
@@ -25,5 +26,18 @@ struct FetchedRows: Sendable, RandomAccessCollection {
     /// Every row's one column decoded as `type`.
     func decode<Column: PostgresDecodable>(_ type: Column.Type) throws -> [Column] {
         try rows.map { try $0.decode(type) }
+    }
+}
+
+extension PostgresConnection {
+    /// Runs `query` and reads its rows in full, telling `watch` of each and of the answer's end.
+    func fetch(_ query: PostgresQuery, logger: Logger, watch: AnswerWatch) async throws -> FetchedRows {
+        var rows: [PostgresRow] = []
+        for try await row in try await self.query(query, logger: logger) {
+            rows.append(row)
+            watch.heard()
+        }
+        watch.heard()
+        return FetchedRows(rows)
     }
 }

@@ -262,13 +262,7 @@ struct PostgresEngineBatch {
     /// One statement, its rows read in full.
     @discardableResult
     private func run(_ query: PostgresQuery) async throws -> FetchedRows {
-        var rows: [PostgresRow] = []
-        for try await row in try await connection.query(query, logger: logger) {
-            rows.append(row)
-            watch.heard()
-        }
-        watch.heard()
-        return FetchedRows(rows)
+        try await connection.fetch(query, logger: logger, watch: watch)
     }
 }
 

@@ -83,12 +83,7 @@ extension PostgresStore {
         _ query: PostgresQuery, logger: Logger, within limit: Duration? = nil
     ) async throws -> FetchedRows {
         try await withAnswerWatch(within: limit) { connection, watch in
-            var rows: [PostgresRow] = []
-            for try await row in try await connection.query(query, logger: logger) {
-                rows.append(row)
-                watch.heard()
-            }
-            return FetchedRows(rows)
+            try await connection.fetch(query, logger: logger, watch: watch)
         }
     }
 }
