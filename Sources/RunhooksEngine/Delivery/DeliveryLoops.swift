@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import RunhooksCore
+import RunhooksStore
 
 /// The event loops deliveries run on. Each attempt is a task that prefers one of them, and its
 /// request goes out on a connection of that same loop: the task, its socket and the answer
@@ -34,20 +35,5 @@ final class DeliveryLoops: Sendable {
     /// Stops the loops; every attempt and connection on them must have ended.
     func shutdown() async {
         try? await group.shutdownGracefully()
-    }
-}
-
-/// Runs a task's jobs on one event loop (the loop's thread then runs them between its I/O).
-final class EventLoopTaskExecutor: TaskExecutor {
-    let loop: any EventLoop
-
-    init(loop: any EventLoop) {
-        self.loop = loop
-    }
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        let executor = asUnownedTaskExecutor()
-        loop.execute { job.runSynchronously(on: executor) }
     }
 }

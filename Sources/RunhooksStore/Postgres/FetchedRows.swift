@@ -33,7 +33,7 @@ extension PostgresConnection {
     /// Runs `query` and reads its rows in full, telling `watch` of each and of the answer's end.
     func fetch(_ query: PostgresQuery, logger: Logger, watch: AnswerWatch) async throws -> FetchedRows {
         var rows: [PostgresRow] = []
-        for try await row in try await self.query(query, logger: logger) {
+        for try await row in try await statement(query, logger: logger) {
             rows.append(row)
             watch.heard()
         }

@@ -193,15 +193,15 @@ enum PostgresSchema {
         let known = migrations.last?.version ?? 0
         for migration in migrations {
             try await store.transaction { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(\(lockId))", logger: logger)
-                try await connection.query(
+                try await connection.statement("SELECT pg_advisory_xact_lock(\(lockId))", logger: logger)
+                try await connection.statement(
                     """
                     CREATE TABLE IF NOT EXISTS runhooks_migrations (
                         version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
                     )
                     """, logger: logger)
                 var applied = 0
-                for try await version in try await connection.query(
+                for try await version in try await connection.statement(
                     "SELECT coalesce(max(version), 0) FROM runhooks_migrations", logger: logger
                 ).decode(Int.self) { applied = version }
                 guard applied <= known else {
@@ -210,12 +210,12 @@ enum PostgresSchema {
                 }
                 guard applied < migration.version else { return }
                 // The extended query protocol takes one statement at a time.
-                for statement in migration.sql.components(separatedBy: ";\n") {
-                    let trimmed = statement.trimmingCharacters(in: .whitespacesAndNewlines)
+                for sql in migration.sql.components(separatedBy: ";\n") {
+                    let trimmed = sql.trimmingCharacters(in: .whitespacesAndNewlines)
                     guard !trimmed.isEmpty else { continue }
-                    try await connection.query(PostgresQuery(unsafeSQL: trimmed), logger: logger)
+                    try await connection.statement(PostgresQuery(unsafeSQL: trimmed), logger: logger)
                 }
-                try await connection.query(
+                try await connection.statement(
                     "INSERT INTO runhooks_migrations (version, name) VALUES (\(migration.version), \(migration.name))",
                     logger: logger)
                 logger.info("applied PostgreSQL migration \(migration.version) (\(migration.name))")

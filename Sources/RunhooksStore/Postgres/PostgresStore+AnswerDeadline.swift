@@ -10,9 +10,7 @@ extension PostgresStore {
     ) async throws -> Result {
         let logger = logger
         return try await withAnswerWatch { connection, watch in
-            try await Self.unwrappingTransactionError {
-                try await connection.withTransaction(logger: logger) { connection in try await body(connection, watch) }
-            }
+            try await connection.transaction(logger: logger) { connection in try await body(connection, watch) }
         }
     }
 

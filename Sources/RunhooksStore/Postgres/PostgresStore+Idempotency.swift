@@ -10,12 +10,12 @@ extension PostgresStore {
         let abandoned = PostgresRows.ms(date - abandonAfter)
         let logger = logger
         return try await transactionWithAnswerDeadline { connection, _ in
-            try await connection.query(
+            try await connection.statement(
                 """
                 DELETE FROM idempotency_keys WHERE user_id = \(key.userId) AND key = \(key.key)
                     AND (created_at <= \(expired) OR (status IS NULL AND created_at <= \(abandoned)))
                 """, logger: logger)
-            let inserted = try await connection.query(
+            let inserted = try await connection.statement(
                 """
                 INSERT INTO idempotency_keys (user_id, key, fingerprint, created_at)
                 VALUES (\(key.userId), \(key.key), \(fingerprint), \(now))
@@ -23,7 +23,7 @@ extension PostgresStore {
                 """, logger: logger
             ).first { _ in true } ?? false
             if inserted { return IdempotencyReservation.reserved }
-            let existing = try await connection.query(
+            let existing = try await connection.statement(
                 """
                 SELECT fingerprint, status, content_type, body FROM idempotency_keys
                 WHERE user_id = \(key.userId) AND key = \(key.key)

@@ -14,7 +14,7 @@ extension PostgresStore {
         let ordered = shards.sorted()
         let logger = logger
         let rows = try await withAnswerDeadline { connection in
-            try await connection.query(
+            try await connection.statement(
             """
             INSERT INTO shard_leases (shard, owner, epoch, expires_at)
             SELECT s, \(node), 1, runhooks_now_ms() + \(durationMs) FROM unnest(\(ordered)::BIGINT[]) AS s

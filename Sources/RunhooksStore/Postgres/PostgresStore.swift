@@ -144,20 +144,12 @@ public final class PostgresStore: Store, Service {
 }
 
 extension PostgresStore {
-    /// `body` in one transaction (committed when it returns, rolled back when it throws); its
-    /// own error is rethrown as is, not wrapped in postgres-nio's transaction error.
-    func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
-        try await Self.unwrappingTransactionError {
-            try await client.withTransaction(logger: logger) { connection in try await body(connection) }
-        }
-    }
-
-    /// Rethrows the error of a transaction's own body as is, not wrapped in postgres-nio's.
-    static func unwrappingTransactionError<Result>(_ transaction: () async throws -> Result) async throws -> Result {
-        do {
-            return try await transaction()
-        } catch let error as PostgresTransactionError {
-            throw error.closureError ?? error
+    /// `body` in one transaction on a pooled connection (committed when it returns, rolled back
+    /// when it throws), with no answer deadline: for the schema's migrations.
+    func transaction<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+        let logger = logger
+        return try await client.withConnection { connection in
+            try await connection.transaction(logger: logger) { connection in try await body(connection) }
         }
     }
 }

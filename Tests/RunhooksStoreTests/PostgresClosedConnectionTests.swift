@@ -1,0 +1,82 @@
+import Foundation
+import PostgresNIO
+import RunhooksCore
+import RunhooksTestSupport
+import Testing
+
+@testable import RunhooksStore
+
+/// postgres-nio drops a query written to a connection that has closed, and its caller waits for
+/// ever. A close comes from the server, from a link that resets, or from the answer deadline;
+/// whenever it comes, the store's call must fail and the next one go through.
+@Suite(.enabled(if: PostgresTestDatabase.serverURL != nil, "\(PostgresTestDatabase.skipReason)"))
+struct PostgresClosedConnectionTests {
+    @Test(.timeLimit(.minutes(1)))
+    func aStatementOnAConnectionThatHasClosedFailsInsteadOfWaitingForEver() async throws {
+        let database = try await PostgresTestDatabase.create()
+        let store = try await PostgresStore.open(url: try PostgresURL(database))
+        let logger = store.logger
+        await #expect(throws: StoreError.self) {
+            try await store.client.withConnection { connection in
+                try await connection.close()
+                try await connection.statement("SELECT 1", logger: logger)
+            }
+        }
+        #expect(try await store.ping() >= 0)
+        await store.close()
+        await PostgresTestDatabase.drop(database)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aTransactionWhoseConnectionTheServerEndsMidWayFailsAndTheNextOneGoesThrough() async throws {
+        let database = try await PostgresTestDatabase.create()
+        let store = try await PostgresStore.open(url: try PostgresURL(database))
+        let user = Fixtures.user()
+        try await store.insertUser(user, passwordHash: nil, apiKeyHash: "key-\(user.id)")
+        let logger = store.logger
+        // The server ends the connection in the middle of the transaction, as a restart or an
+        // administrator would; the transaction cannot be rolled back over it.
+        await #expect(throws: (any Error).self) {
+            try await store.transactionWithAnswerDeadline { connection, _ in
+                try await connection.statement("SELECT pg_terminate_backend(pg_backend_pid())", logger: logger)
+                try await connection.statement("SELECT 1", logger: logger)
+            }
+        }
+        let job = Fixtures.job(userId: user.id)
+        try await store.insertJob(job, shard: 1)
+        let claim = EngineWrite.claim(Fixtures.execution(job: job, status: .running), advancesSlot: true)
+        #expect(try await store.apply([claim]) == [true])
+        await store.close()
+        await PostgresTestDatabase.drop(database)
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func closingConnectionsAtTheDeadlineJustAsAnswersArriveNeverLeavesACallerWaiting() async throws {
+        let relayed = try await RelayedPostgresStore.open(answerLimit: .milliseconds(300))
+        let (store, relay) = (relayed.store, relayed.relay)
+        let user = Fixtures.user()
+        try await store.insertUser(user, passwordHash: nil, apiKeyHash: "key-\(user.id)")
+        let job = Fixtures.job(userId: user.id)
+        try await store.insertJob(job, shard: 1)
+        // Answers come 290–310 ms late against a 300 ms limit: the deadline closes connections
+        // just before, as or just after their answers arrive. Each call must end either way.
+        for round in 0..<24 {
+            relay.delayAnswers(by: .milliseconds(Int64(290 + round % 21)))
+            do {
+                if round.isMultiple(of: 2) {
+                    let claim = EngineWrite.claim(
+                        Fixtures.execution(job: job, status: .running, offsetMs: Int64(round) * 1000), advancesSlot: true)
+                    _ = try await store.apply([claim])
+                } else {
+                    _ = try await store.listExecutions(userId: user.id, filter: ExecutionFilter(), page: PageRequest())
+                }
+            } catch is StoreError {
+                // Cut off at the deadline: the call ended, which is what this test asks.
+            }
+        }
+        relay.delayAnswers(by: .zero)
+        let extra = EngineWrite.claim(Fixtures.execution(job: job, status: .running, offsetMs: 100_000), advancesSlot: true)
+        #expect(try await store.apply([extra]) == [true])
+        await relayed.close()
+    }
+}
