@@ -35,8 +35,9 @@ struct PostgresClosedConnectionTests {
         try await store.insertUser(user, passwordHash: nil, apiKeyHash: "key-\(user.id)")
         let logger = store.logger
         // The server ends the connection in the middle of the transaction, as a restart or an
-        // administrator would; the transaction cannot be rolled back over it.
-        await #expect(throws: (any Error).self) {
+        // administrator would; the transaction cannot be rolled back over it, and the caller
+        // hears that the store is unavailable (the API's 503), not an unknown error (its 500).
+        await #expect(throws: StoreError.self) {
             try await store.transactionWithAnswerDeadline { connection, _ in
                 try await connection.statement("SELECT pg_terminate_backend(pg_backend_pid())", logger: logger)
                 try await connection.statement("SELECT 1", logger: logger)

@@ -121,4 +121,18 @@ extension PostgresRowSequence {
 extension PSQLError {
     /// The server's SQLSTATE, such as 23505 for a unique violation.
     var sqlState: String? { serverInfo?[.sqlState] }
+
+    /// Whether the connection was lost rather than the statement refused: closed by either
+    /// side, reset, or ended by a server that shuts down, restarts or had the backend
+    /// terminated (SQLSTATE classes 08 and 57P). Another connection may well succeed.
+    var isLostConnection: Bool {
+        switch code {
+        case .clientClosedConnection, .serverClosedConnection, .connectionError, .uncleanShutdown, .poolClosed:
+            return true
+        case .server:
+            return sqlState.map { $0.hasPrefix("08") || $0.hasPrefix("57P") } ?? false
+        default:
+            return false
+        }
+    }
 }

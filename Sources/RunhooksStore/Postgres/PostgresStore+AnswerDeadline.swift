@@ -35,21 +35,24 @@ extension PostgresStore {
     ) async throws -> Result {
         let limit = limit ?? answerLimit
         let client = client
+        let url = url
         let watch = AnswerWatch()
         return try await withThrowingTaskGroup(of: Result?.self) { group in
             group.addTask {
-                try await client.withConnection { connection in
-                    watch.lend(connection)
-                    let outcome: Swift.Result<Result, any Error>
-                    do {
-                        outcome = .success(try await body(connection, watch))
-                    } catch {
-                        outcome = .failure(error)
+                try await Self.reportingLostConnections(to: url) {
+                    try await client.withConnection { connection in
+                        watch.lend(connection)
+                        let outcome: Swift.Result<Result, any Error>
+                        do {
+                            outcome = .success(try await body(connection, watch))
+                        } catch {
+                            outcome = .failure(error)
+                        }
+                        // Taken back before the pool gets it; if the deadline took it first, it
+                        // is closed before the pool can lend it to anyone else.
+                        if !watch.takeBack() { try? await connection.close() }
+                        return try outcome.get()
                     }
-                    // Taken back before the pool gets it; if the deadline took it first, it is
-                    // closed before the pool can lend it to anyone else.
-                    if !watch.takeBack() { try? await connection.close() }
-                    return try outcome.get()
                 }
             }
             group.addTask {
@@ -71,6 +74,19 @@ extension PostgresStore {
 }
 
 extension PostgresStore {
+    /// `body`, with a lost connection (see `PSQLError.isLostConnection`) reported as the store
+    /// being unavailable, which the API answers with 503, rather than as an unknown error.
+    static func reportingLostConnections<Result>(
+        to url: PostgresURL, _ body: () async throws -> Result
+    ) async throws -> Result {
+        do {
+            return try await body()
+        } catch let error as PSQLError where error.isLostConnection {
+            let reason = error.serverInfo?[.message] ?? "\(error.code)"
+            throw StoreError.unavailable("lost the connection to PostgreSQL at \(url.redacted): \(reason)")
+        }
+    }
+
     /// A query under `withAnswerDeadline` (`answerLimit` unless `limit` is given), its rows read
     /// in full before it returns: an API request or a health check gets its 503 instead of
     /// hanging while PostgreSQL is unreachable, whether the pool is still waiting for a
