@@ -127,25 +127,46 @@ actor HeldPauses {
         await sink.stop()
     }
 
-    @Test func aClaimThatCannotCommitFailsItsWaiterAndCostsNoQuota() async throws {
+    @Test func aClaimWhoseBatchFailsIsTriedAgainAndItsSlotSentOnce() async throws {
         let sink = try await TestSink.start()
+        let writes = Mutex<FailingWrites?>(nil)
         let harness = try await EngineHarness.make(writes: { store in
-            FailingWrites(store, failing: 1) { write in
-                if case .claim = write { return true }
-                return false
-            }
+            let failing = FailingWrites(store, failing: 2, matching: Self.isClaim)
+            writes.withLock { $0 = failing }
+            return failing
         })
         try await harness.engine.start()
         let job = try await harness.createJob("\(await sink.baseURL)/ok")
         harness.clock.advance(by: 60)
         #expect(await harness.waitForAttempts(1))
+        // The store failed the claim's first two batches (a restart, a lost connection); the
+        // slot went out once, late, instead of being lost.
+        #expect(writes.withLock { $0?.failed.withLock { $0 } } == 2)
+        #expect(await sink.count("/ok") == 1)
+        #expect(try await harness.executions(job.id).map(\.status) == [.success])
+        #expect(try await harness.store.runCounts(userId: harness.user.id, at: harness.clock.now()).daily == 1)
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
+    @Test func aClaimTheStoreKeepsFailingPastTheRetryWindowIsNotSentAndCostsNoQuota() async throws {
+        let sink = try await TestSink.start()
+        let writes = Mutex<FailingWrites?>(nil)
+        let harness = try await EngineHarness.make(writes: { store in
+            let failing = FailingWrites(store, failing: .max, matching: Self.isClaim)
+            writes.withLock { $0 = failing }
+            return failing
+        })
+        try await harness.engine.start()
+        let job = try await harness.createJob("\(await sink.baseURL)/ok")
+        harness.clock.advance(by: 60)
+        #expect(await yieldUntil { writes.withLock { $0?.failed.withLock { $0 } ?? 0 } >= 1 })
+        // Still failing once the window has passed: the attempt gives up.
+        harness.clock.advance(by: DeliveryRunner.claimRetryWindow + 1)
+        #expect(await harness.waitForAttempts(1))
         #expect(await sink.count("/ok") == 0, "a request left without a durable claim")
         #expect(try await harness.executions(job.id).isEmpty)
-        // The next slot is claimed and sent; only it is counted.
-        harness.clock.advance(by: 60)
-        #expect(await harness.waitForAttempts(2))
-        #expect(await sink.count("/ok") == 1)
-        #expect(try await harness.store.runCounts(userId: harness.user.id, at: harness.clock.now()).daily == 1)
+        #expect(try await harness.store.runCounts(userId: harness.user.id, at: harness.clock.now()).daily == 0)
         await harness.engine.stop()
         await sink.stop()
     }

@@ -98,8 +98,9 @@ public struct DeliveryRunner: Sendable {
                     execution.scheduledFor = Date(milliseconds: execution.scheduledFor.millisecondsSince1970 + 1)
                     attempt.slot = execution.scheduledFor
                 }
-                claimed = try await journal.commit(
-                    .claim(execution, advancesSlot: advancesSlot, fence: attempt.fence, countsRun: countsRun))
+                claimed = try await commitClaim(
+                    .claim(execution, advancesSlot: advancesSlot, fence: attempt.fence, countsRun: countsRun),
+                    due: attempt.sendAt ?? now)
                 if claimed { break }
             }
         } catch {
@@ -195,6 +196,24 @@ public struct DeliveryRunner: Sendable {
             plan: plan, endedRun: next == .done ? (job, result.status == .success, final) : nil, notifier: notifier)
         return next
     }
+
+    /// Commits a claim. A store that fails the batch (PostgreSQL restarted, a connection lost)
+    /// usually answers again within moments, so the claim is tried again, in the journal's next
+    /// batch, for up to `claimRetryWindow` past the time the request is due: the slot then goes
+    /// out late instead of being lost. Past the window the error is the caller's.
+    func commitClaim(_ claim: EngineWrite, due: Date) async throws -> Bool {
+        while true {
+            do {
+                return try await journal.commit(claim)
+            } catch let error where !(error is CancellationError) && !Task.isCancelled {
+                guard context.clock.now() < due + Self.claimRetryWindow else { throw error }
+                logger.debug("claim not committed (\(error)); trying again")
+            }
+        }
+    }
+
+    /// How long past its due time a claim the store failed is tried again.
+    static let claimRetryWindow: TimeInterval = 5
 
     /// The Standard Webhooks message id of an attempt: that of the scheduled slot it delivers.
     /// A replay (or a retry of one) delivers the slot of the execution it replays.
