@@ -4,11 +4,13 @@
 # PGDIR (scripts/postgres.sh), 200 interval jobs firing every second at runhooks-load's sink,
 # and from the 10th to the 30th second every backend of that database ended with
 # pg_terminate_backend every 0.1-0.4 s, while an API client lists jobs every 50 ms.
-# Prints the fires of each 5 s window (200 jobs: 1,000 each), the API's status codes, and
-# whether the server stops within 20 s of SIGTERM.
+# Prints the fires of each 5 s window (200 jobs: 1,000 each), the slots recorded as missed, the
+# API's status codes, and whether the server stops within 20 s of SIGTERM.
 #
 #   scripts/postgres-terminations.sh [PGDIR]           # PGDIR default /tmp/runhooks-pg
 #   BIN=/tmp/other/runhooks scripts/postgres-terminations.sh   # another build
+#   LOG=/tmp/node.log scripts/postgres-terminations.sh          # keep the node's log
+#   KEEP_DB=1 scripts/postgres-terminations.sh                  # keep the database (terminations_PID)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PGDIR="${1:-/tmp/runhooks-pg}"
@@ -26,7 +28,7 @@ DB="${PGURL/\/runhooks\?//$NAME?}"
 psql "$ADMIN" -qc "CREATE DATABASE $NAME" >/dev/null
 WORK="$(mktemp -d /tmp/runhooks-terminations.XXXXXX)"
 server="" load="" poller=""
-trap 'kill $poller $load 2>/dev/null; [[ -n "$server" ]] && kill -9 $server 2>/dev/null; psql "$ADMIN" -qc "DROP DATABASE IF EXISTS $NAME WITH (FORCE)" >/dev/null 2>&1; rm -rf "$WORK"' EXIT
+trap 'kill $poller $load 2>/dev/null; [[ -n "$server" ]] && kill -9 $server 2>/dev/null; [[ -n "${KEEP_DB:-}" ]] || psql "$ADMIN" -qc "DROP DATABASE IF EXISTS $NAME WITH (FORCE)" >/dev/null 2>&1; [[ -n "${LOG:-}" ]] && cp "$WORK/server.log" "$LOG"; rm -rf "$WORK"' EXIT
 
 "$BIN" serve --port "$PORT" --data-dir "$WORK" --database "$DB" --rate-limits off --allow-private-targets \
   --log-level warning >"$WORK/server.log" 2>&1 &
@@ -63,6 +65,8 @@ for window in $(seq 12); do
   previous=$now
 done
 kill $poller
+missed=$(curl -s -m 2 "http://127.0.0.1:$PORT/metrics" | awk '/^runhooks_missed_slots_total/ {s+=$2} END {print s+0}')
+echo "slots recorded as missed (catch-up after a lost lease fires the latest once): $missed"
 echo "API status codes: $(sort "$WORK/api.log" | uniq -c | awk '{printf "%s×%s ", $1, $2}')"
 kill $load 2>/dev/null
 kill "$server"

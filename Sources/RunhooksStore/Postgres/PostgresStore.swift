@@ -146,7 +146,9 @@ public final class PostgresStore: Store, Service {
 extension PostgresStore {
     /// `body` in one transaction on a pooled connection (committed when it returns, rolled back
     /// when it throws), with no answer deadline: for the schema's migrations.
-    func transaction<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+    func transaction<Result: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
         let logger = logger
         return try await client.withConnection { connection in
             try await connection.transaction(logger: logger) { connection in try await body(connection) }
