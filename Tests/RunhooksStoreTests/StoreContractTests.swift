@@ -235,6 +235,24 @@ import Testing
         await fixture.close()
     }
 
+    @Test(arguments: Backend.available) func aClaimSentAgainAfterItsCommitStandsAndIsCountedOnce(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture.make(backend)
+        let store = fixture.store
+        let (user, job) = try await fixture.userWithJob(shard: 0)
+        let claim = EngineWrite.claim(Fixtures.execution(job: job, status: .running), advancesSlot: true, countsRun: true)
+        #expect(try await store.apply([claim]) == [true])
+        // The engine did not hear that commit (the connection closed during it) and sends the
+        // same claim again: it stands, so the request goes out; the run is counted once.
+        #expect(try await store.apply([claim]) == [true])
+        #expect(try await store.runCounts(userId: user.id, at: Fixtures.now).daily == 1)
+        // Another claim of the same slot still loses.
+        var rival = Fixtures.execution(job: job, status: .running)
+        rival.id = Fixtures.ids.next()
+        #expect(try await store.apply([.claim(rival, advancesSlot: true, countsRun: true)]) == [false])
+        #expect(try await store.runCounts(userId: user.id, at: Fixtures.now).daily == 1)
+        await fixture.close()
+    }
+
     @Test(arguments: Backend.available) func aBatchKeepsItsOtherWritesWhenAClaimLosesOrItsJobIsGone(_ backend: Backend) async throws {
         let fixture = try await StoreFixture.make(backend)
         let store = fixture.store

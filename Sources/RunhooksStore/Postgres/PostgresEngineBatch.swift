@@ -46,6 +46,12 @@ struct PostgresEngineBatch {
 
         var latestSlots: [String: Int64] = [:]
         let won = try await insertClaims(claims.map(\.execution))
+        // A claim that lost may be this very claim, committed by a batch whose answer was lost
+        // (the connection closed during its COMMIT) and sent again: it stands, and its run and
+        // slot were counted by that batch.
+        let lost = claims.map(\.execution.id).filter { !won.contains($0) }
+        let committedBefore = lost.isEmpty ? [] : try await ids("SELECT id FROM executions WHERE id = ANY(\(lost))")
+        for claim in claims where committedBefore.contains(claim.execution.id) { results[claim.index] = true }
         for claim in claims where won.contains(claim.execution.id) {
             results[claim.index] = true
             if claim.advancesSlot {

@@ -47,7 +47,12 @@ struct EngineBatch {
                     ON CONFLICT (job_id, scheduled_for, attempt) DO NOTHING
                     """)
             try statement.execute(arguments: SQLiteRows.executionArguments(execution))
-            guard db.changesCount > 0 else { return false }
+            guard db.changesCount > 0 else {
+                // This very claim, committed before by a batch whose answer was lost and sent
+                // again, stands (its run and slot were counted then); another claimant's loses.
+                return try Bool.fetchOne(
+                    db.cachedStatement(sql: "SELECT 1 FROM executions WHERE id = ?"), arguments: [execution.id]) ?? false
+            }
             if advancesSlot {
                 let slot = execution.scheduledFor.millisecondsSince1970
                 latestSlots[execution.jobId] = max(latestSlots[execution.jobId] ?? 0, slot)
