@@ -77,9 +77,7 @@ struct PostgresStoreTests {
     @Test(.timeLimit(.minutes(1)))
     func aListingWhoseAnswerStopsHalfWayFailsWithinTheAnswerLimitAndWorksOnceTheLinkIsBack() async throws {
         let relayed = try await RelayedPostgresStore.open(answerLimit: .seconds(1))
-        let (store, relay) = (relayed.store, relayed.relay)
-        let user = Fixtures.user()
-        try await store.insertUser(user, passwordHash: nil, apiKeyHash: "key-\(user.id)")
+        let (store, relay, user) = (relayed.store, relayed.relay, relayed.user)
         for number in 0..<40 {
             var job = Fixtures.job(userId: user.id, name: "job \(number)")
             job.httpConfig.body = String(repeating: "x", count: 8_000)
@@ -106,11 +104,8 @@ struct PostgresStoreTests {
     @Test(.timeLimit(.minutes(1)))
     func aBatchOverASlowLinkThatKeepsAnsweringCommitsThoughItTakesLongerThanTheAnswerLimit() async throws {
         let relayed = try await RelayedPostgresStore.open(answerLimit: .seconds(2))
-        let (store, relay) = (relayed.store, relayed.relay)
-        let user = Fixtures.user()
-        try await store.insertUser(user, passwordHash: nil, apiKeyHash: "key-\(user.id)")
-        let job = Fixtures.job(userId: user.id)
-        try await store.insertJob(job, shard: 1)
+        let (store, relay, user) = (relayed.store, relayed.relay, relayed.user)
+        let job = try await relayed.addJob()
         let lease = try #require(try await store.acquireLeases(shards: [1], node: "a", duration: 60, at: Date())[1])
         let fence = LeaseFence(shard: 1, owner: "a", epoch: lease.epoch)
 
