@@ -16,7 +16,7 @@ struct PostgresClosedConnectionTests {
         let database = try await PostgresTestDatabase.create()
         let store = try await PostgresStore.open(url: try PostgresURL(database))
         let logger = store.logger
-        await #expect(throws: StoreError.self) {
+        await #expect(throws: ConnectionFoundClosed.self) {
             try await store.client.withConnection { connection in
                 try await connection.close()
                 try await connection.statement("SELECT 1", logger: logger)
@@ -54,11 +54,8 @@ struct PostgresClosedConnectionTests {
     @Test(.timeLimit(.minutes(2)))
     func closingConnectionsAtTheDeadlineJustAsAnswersArriveNeverLeavesACallerWaiting() async throws {
         let relayed = try await RelayedPostgresStore.open(answerLimit: .milliseconds(300))
-        let (store, relay) = (relayed.store, relayed.relay)
-        let user = Fixtures.user()
-        try await store.insertUser(user, passwordHash: nil, apiKeyHash: "key-\(user.id)")
-        let job = Fixtures.job(userId: user.id)
-        try await store.insertJob(job, shard: 1)
+        let (store, relay, user) = (relayed.store, relayed.relay, relayed.user)
+        let job = try await relayed.addJob()
         // Answers come 290–310 ms late against a 300 ms limit: the deadline closes connections
         // just before, as or just after their answers arrive. Each call must end either way.
         for round in 0..<24 {

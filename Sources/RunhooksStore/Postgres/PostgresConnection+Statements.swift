@@ -12,7 +12,7 @@ extension PostgresConnection {
     @discardableResult
     func statement(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
         try await withTaskExecutorPreference(EventLoopTaskExecutor(loop: eventLoop)) {
-            guard !isClosed else { throw StoreError.unavailable("the connection to PostgreSQL has closed") }
+            guard !isClosed else { throw ConnectionFoundClosed() }
             return try await self.query(query, logger: logger)
         }
     }
@@ -36,4 +36,10 @@ extension PostgresConnection {
         try await statement("COMMIT", logger: logger)
         return value
     }
+}
+
+/// A statement was not sent: its connection had closed. Nothing of it reached the server (nor a
+/// COMMIT after it), so the caller may run its work again on another connection.
+struct ConnectionFoundClosed: Error, CustomStringConvertible {
+    var description: String { "the connection to PostgreSQL has closed" }
 }

@@ -40,18 +40,10 @@ extension PostgresStore {
         return try await withThrowingTaskGroup(of: Result?.self) { group in
             group.addTask {
                 try await Self.reportingLostConnections(to: url) {
-                    try await client.withConnection { connection in
-                        watch.lend(connection)
-                        let outcome: Swift.Result<Result, any Error>
-                        do {
-                            outcome = .success(try await body(connection, watch))
-                        } catch {
-                            outcome = .failure(error)
-                        }
-                        // Taken back before the pool gets it; if the deadline took it first, it
-                        // is closed before the pool can lend it to anyone else.
-                        if !watch.takeBack() { try? await connection.close() }
-                        return try outcome.get()
+                    // The pool can lend a connection whose close it has not yet seen (say, the
+                    // server just ended it); the work then goes to another connection.
+                    try await Self.retryingConnectionsFoundClosed {
+                        try await client.withConnection { connection in try await Self.lending(connection, to: watch, body) }
                     }
                 }
             }
@@ -84,7 +76,40 @@ extension PostgresStore {
         } catch let error as PSQLError where error.isLostConnection {
             let reason = error.serverInfo?[.message] ?? "\(error.code)"
             throw StoreError.unavailable("lost the connection to PostgreSQL at \(url.redacted): \(reason)")
+        } catch let error as ConnectionFoundClosed {
+            throw StoreError.unavailable("lost the connection to PostgreSQL at \(url.redacted): \(error)")
         }
+    }
+
+    /// Runs `body` on `connection`, lent to `watch` meanwhile. The connection is taken back
+    /// before the pool gets it; if the deadline took it first, it is closed before the pool can
+    /// lend it to anyone else.
+    private static func lending<Result: Sendable>(
+        _ connection: PostgresConnection, to watch: AnswerWatch,
+        _ body: @Sendable (PostgresConnection, AnswerWatch) async throws -> Result
+    ) async throws -> Result {
+        watch.lend(connection)
+        let outcome: Swift.Result<Result, any Error>
+        do {
+            outcome = .success(try await body(connection, watch))
+        } catch {
+            outcome = .failure(error)
+        }
+        if !watch.takeBack() { try? await connection.close() }
+        return try outcome.get()
+    }
+
+    /// `body`, run again (up to three times in all) when it stopped at a statement not sent
+    /// because its connection had closed.
+    static func retryingConnectionsFoundClosed<Result>(_ body: () async throws -> Result) async throws -> Result {
+        for _ in 1..<3 {
+            do {
+                return try await body()
+            } catch is ConnectionFoundClosed {
+                continue
+            }
+        }
+        return try await body()
     }
 
     /// A query under `withAnswerDeadline` (`answerLimit` unless `limit` is given), its rows read
