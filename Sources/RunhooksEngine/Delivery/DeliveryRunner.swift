@@ -68,7 +68,7 @@ public struct DeliveryRunner: Sendable {
         let holdsSlot: Bool
         let countsRun = attempt.number == 1
         let advancesSlot = attempt.isScheduledSlot && latestSlots.shouldRecord(jobId: job.id, slot: attempt.slot)
-        switch try await tenant.startAttempt(countsAsRun: countsRun, at: now) {
+        switch try await startAttempt(at: tenant, countsAsRun: countsRun, now: now, due: attempt.sendAt ?? now) {
         case .accountGone:
             return .done
         case .quotaExceeded(let reason):
@@ -211,6 +211,25 @@ public struct DeliveryRunner: Sendable {
             }
         }
     }
+
+    /// Starts the attempt at its tenant. The plan and the run counts come from the store when
+    /// the tenant has none yet (the first fire after a start, a new day); a store that fails
+    /// that read is asked again every `storeReadRetryPause`, within the same window as a claim.
+    func startAttempt(at tenant: TenantActor, countsAsRun: Bool, now: Date, due: Date) async throws -> TenantActor.AttemptStart {
+        while true {
+            do {
+                return try await tenant.startAttempt(countsAsRun: countsAsRun, at: now)
+            } catch let error where !(error is CancellationError) && !Task.isCancelled {
+                let retryAt = context.clock.now() + Self.storeReadRetryPause
+                guard retryAt < due + Self.claimRetryWindow else { throw error }
+                logger.debug("account \(tenant.userId): plan or run counts not read (\(error)); trying again")
+                events.record(.attemptWaitedForStore)
+                try await context.clock.sleep(until: retryAt)
+            }
+        }
+    }
+
+    static let storeReadRetryPause: TimeInterval = 0.1
 
     /// How long past its due time a claim the store failed is tried again.
     static let claimRetryWindow: TimeInterval = 5

@@ -215,10 +215,13 @@ public actor TenantActor {
             read = .failure(error)
         }
         if case .success(let plan?) = read, generation == cacheGeneration { cachedPlan = (plan, now) }
+        // A store that fails the refresh (PostgreSQL restarting, a connection lost) leaves the
+        // plan as last read in force; its age is kept, so the next attempt reads again.
+        let answer = read.flatMapError { error in cachedPlan.map { .success($0.plan) } ?? .failure(error) }
         let waiters = planReadWaiters ?? []
         planReadWaiters = nil
-        for waiter in waiters { waiter.resume(with: read) }
-        return try read.get()
+        for waiter in waiters { waiter.resume(with: answer) }
+        return try answer.get()
     }
 
     /// The tenant's current consumption of each quota.

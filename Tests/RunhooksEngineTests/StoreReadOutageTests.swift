@@ -1,0 +1,72 @@
+import Foundation
+import GRDB
+import RunhooksCore
+import Testing
+
+@testable import RunhooksEngine
+@testable import RunhooksStore
+
+/// Fires while the store fails the tenant's plan read (a restart, a lost connection). The
+/// outage is real: the `users` table is renamed away, so reading an account fails in SQLite
+/// while claims still commit (their foreign keys follow the rename).
+@Suite struct StoreReadOutageTests {
+    static func accountsUnreadable(_ harness: EngineHarness, _ unreadable: Bool) async throws {
+        let (from, to) = unreadable ? ("users", "users_away") : ("users_away", "users")
+        try await harness.store.pool.write { try $0.execute(sql: "ALTER TABLE \(from) RENAME TO \(to)") }
+    }
+
+    @Test func aFireWhosePlanRefreshFailsGoesOutUnderThePlanAsLastRead() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make()
+        try await harness.engine.start()
+        let job = try await harness.createJob("\(await sink.baseURL)/ok")
+        harness.clock.advance(by: 60)
+        #expect(await harness.waitForAttempts(1))
+        try await Self.accountsUnreadable(harness, true)
+        // The plan read a minute ago has expired: this fire reads it again, and the read fails.
+        harness.clock.advance(by: 60)
+        #expect(await harness.waitForAttempts(2))
+        #expect(await sink.count("/ok") == 2)
+        #expect(try await harness.executions(job.id).map(\.status) == [.success, .success])
+        #expect(harness.engine.events.total(.attemptWaitedForStore) == 0)
+        try await Self.accountsUnreadable(harness, false)
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
+    @Test func aFireWhoseFirstPlanReadFailsIsTriedAgainOnceTheStoreAnswers() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make()
+        try await harness.engine.start()
+        let job = try await harness.createJob("\(await sink.baseURL)/ok")
+        try await Self.accountsUnreadable(harness, true)
+        harness.clock.advance(by: 60)
+        // No plan has been read yet: the attempt waits for the store instead of ending.
+        #expect(await harness.engine.events.waitFor(.attemptWaitedForStore, total: 1))
+        try await Self.accountsUnreadable(harness, false)
+        harness.clock.advance(by: 1)
+        #expect(await harness.waitForAttempts(1))
+        #expect(await sink.count("/ok") == 1)
+        #expect(try await harness.executions(job.id).map(\.status) == [.success])
+        #expect(try await harness.store.runCounts(userId: harness.user.id, at: harness.clock.now()).daily == 1)
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
+    @Test func aFireWhosePlanCannotBeReadWithinTheWindowIsNotSent() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make()
+        try await harness.engine.start()
+        let job = try await harness.createJob("\(await sink.baseURL)/ok")
+        try await Self.accountsUnreadable(harness, true)
+        harness.clock.advance(by: 60)
+        #expect(await harness.engine.events.waitFor(.attemptWaitedForStore, total: 1))
+        harness.clock.advance(by: DeliveryRunner.claimRetryWindow + 1)
+        #expect(await harness.waitForAttempts(1))
+        #expect(await sink.count("/ok") == 0)
+        try await Self.accountsUnreadable(harness, false)
+        #expect(try await harness.executions(job.id).isEmpty)
+        await harness.engine.stop()
+        await sink.stop()
+    }
+}
