@@ -4,8 +4,9 @@
 # PGDIR (scripts/postgres.sh), 200 interval jobs firing every second at runhooks-load's sink,
 # and from the 10th to the 30th second every backend of that database ended with
 # pg_terminate_backend every 0.1-0.4 s, while an API client lists jobs every 50 ms.
-# Prints the fires of each 5 s window (200 jobs: 1,000 each), the slots recorded as missed, the
-# API's status codes, and whether the server stops within 20 s of SIGTERM.
+# Prints the fires of each 5 s window (200 jobs: 1,000 each; a fire held up past a window's end
+# counts in the next), the slots recorded as missed, the slots the store has no execution for,
+# the API's status codes, and whether the server stops within 20 s of SIGTERM.
 #
 #   scripts/postgres-terminations.sh [PGDIR]           # PGDIR default /tmp/runhooks-pg
 #   BIN=/tmp/other/runhooks scripts/postgres-terminations.sh   # another build
@@ -47,19 +48,24 @@ key=$(curl -s -X POST "http://127.0.0.1:$PORT/api/v1/auth/register-anonymous" -H
 done >"$WORK/api.log") &
 poller=$!
 previous=$(fires)
+first=${EPOCHREALTIME/./}
 for window in $(seq 12); do
+  # Windows end every 5 s from the first, timed in microseconds (bash's SECONDS counts whole
+  # seconds, which cut the terminating windows short by up to a second).
+  end=$((first + window * 5000000))
   if ((window >= 3 && window <= 6)); then
-    end=$((SECONDS + 5))
-    while ((SECONDS < end)); do
+    while ((${EPOCHREALTIME/./} < end)); do
       psql "$ADMIN" -qtAc "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
         WHERE datname = '$NAME' AND pid <> pg_backend_pid()" >/dev/null
-      sleep "0.$((RANDOM % 4 + 1))"
+      pause=$((RANDOM % 4 + 1))00000 left=$((end - ${EPOCHREALTIME/./}))
+      sleep "0.$(printf '%06d' $((left < pause ? (left > 0 ? left : 0) : pause)))"
     done
     label="backends ended"
   else
-    sleep 5
     label=""
   fi
+  rest=$((end - ${EPOCHREALTIME/./}))
+  ((rest > 0)) && sleep "$(printf '%d.%06d' $((rest / 1000000)) $((rest % 1000000)))"
   now=$(fires)
   printf 'window %2d  fires %4d  %s\n' "$window" $((now - previous)) "$label"
   previous=$now
@@ -68,6 +74,12 @@ kill $poller
 missed=$(curl -s -m 2 "http://127.0.0.1:$PORT/metrics" | awk '/^runhooks_missed_slots_total/ {s+=$2} END {print s+0}')
 echo "slots recorded as missed (catch-up after a lost lease fires the latest once): $missed"
 echo "API status codes: $(sort "$WORK/api.log" | uniq -c | awk '{printf "%s×%s ", $1, $2}')"
+# Every slot of every job between its first and last execution should have one, or be
+# counted as missed by the execution after it.
+gaps=$(psql "$DB" -qtAc "SELECT coalesce(sum((scheduled_for - previous) / 1000 - 1 - missed_slots), 0) FROM (
+  SELECT scheduled_for, missed_slots, lag(scheduled_for) OVER (PARTITION BY job_id ORDER BY scheduled_for) AS previous
+  FROM executions WHERE attempt = 1) slots WHERE scheduled_for - previous > 1000")
+echo "slots neither in the store nor counted as missed (should be 0): $gaps"
 kill $load 2>/dev/null
 kill "$server"
 for _ in $(seq 100); do kill -0 "$server" 2>/dev/null || break; sleep 0.2; done
