@@ -106,6 +106,7 @@ import Testing
 
             let limit = try await api.post("/alerts", token: key, json: ["name": "Second", "channel": "email", "target": .string(target)])
             #expect(limit.status == .forbidden && limit.error?.contains("maxAlertConfigs") == true)
+            #expect(limit.error?.contains("the free plan allows 1 alert configuration (maxAlertConfigs)") == true)
 
             let stranger = try await api.anonymousKey(name: "stranger")
             #expect(try await api.get("/alerts/\(id)", token: stranger).status == .notFound)

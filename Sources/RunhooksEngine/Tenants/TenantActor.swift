@@ -53,7 +53,7 @@ public actor TenantActor {
             let count = try await loadedJobCount()
             guard count < limits.maxJobs else {
                 throw PlanLimitError(
-                    "Job limit reached: the \(plan.rawValue) plan allows \(limits.maxJobs) jobs (maxJobs). Delete a job or upgrade your plan.")
+                    "Job limit reached: the \(plan.rawValue) plan allows \(limits.maxJobs) job\(limits.maxJobs == 1 ? "" : "s") (maxJobs). Delete a job or upgrade your plan.")
             }
             let now = context.clock.now()
             let job = Job(
@@ -120,7 +120,7 @@ public actor TenantActor {
             let count = try await loadedAlertCount()
             guard count < limits.maxAlertConfigs else {
                 throw PlanLimitError(
-                    "Alert limit reached: the \(plan.rawValue) plan allows \(limits.maxAlertConfigs) alert configs (maxAlertConfigs). Delete one or upgrade your plan.")
+                    "Alert limit reached: the \(plan.rawValue) plan allows \(limits.maxAlertConfigs) alert configuration\(limits.maxAlertConfigs == 1 ? "" : "s") (maxAlertConfigs). Delete one or upgrade your plan.")
             }
             let now = context.clock.now()
             let alert = AlertConfig(
