@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A chaos soak for a Runhooks cluster on this machine.
 
-Starts N `runhooks serve` nodes sharing one SQLite store, a sink that records every delivery
+Starts N `runhooks serve` nodes sharing one SQLite store (or a PostgreSQL database, --database), a sink that records every delivery
 (job, scheduled slot, attempt), and T tenants each with one fast job (the sink answers at once)
 and one slow job (the sink answers after --slow-seconds), all every second. For --minutes it
 then picks at random, every few seconds: kill -9 a node (restarted a little later), freeze one
@@ -24,6 +24,7 @@ a slot is not accounted for. Only loopback addresses are used.
     python3 cluster/chaos.py --quick                      # 3 nodes, about 3 minutes (CI)
     python3 cluster/chaos.py --nodes 4 --minutes 30       # the soak in docs/BENCHMARKS.md
     python3 cluster/chaos.py --scenario handover          # 2 nodes; a third joins, then leaves
+    python3 cluster/chaos.py --quick --database postgres://runhooks@127.0.0.1:5432/chaos   # on PostgreSQL
 
 The hand-over scenario replays the case of issue 10: no random faults; a node joins and later
 leaves gracefully while slow deliveries are in flight. It also prints the longest silence of a
@@ -109,7 +110,7 @@ class Node:
         log = open(log_path, "a")
         arguments = [
             self.cluster.binary, "serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", self.directory,
-            "--database", f"sqlite:{self.cluster.database}", "--node-id", self.name, "--cluster-port", "0",
+            "--database", self.cluster.database_url, "--node-id", self.name, "--cluster-port", "0",
             "--allow-private-targets", "--rate-limits", "off", "--log-level", "info",
         ]
         if seeds:
@@ -189,9 +190,21 @@ class Cluster:
         self.binary = arguments.binary
         self.directory = tempfile.mkdtemp(prefix="runhooks-chaos-")
         self.database = os.path.join(self.directory, "runhooks.sqlite")
+        # A PostgreSQL database (empty, made for this run) instead of the shared SQLite file.
+        self.postgres = arguments.database
+        self.database_url = self.postgres or f"sqlite:{self.database}"
         self.key = secrets.token_hex(32)
         self.nodes = []
         self.added = 0
+
+    def query(self, sql):
+        """Rows of `sql` from the nodes' store, numbers as ints."""
+        def value(text):
+            return int(text) if text.lstrip("-").isdigit() else text
+        if not self.postgres:
+            return sqlite3.connect(self.database).execute(sql).fetchall()
+        output = subprocess.run(["psql", self.postgres, "-qAtF", "\t", "-c", sql], check=True, capture_output=True, text=True).stdout
+        return [tuple(value(field) for field in line.split("\t")) for line in output.splitlines() if line]
 
     def live(self):
         return [node for node in self.nodes if node.running and not node.frozen]
@@ -262,6 +275,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="3 nodes, 8 tenants, 2 minutes of chaos (for CI)")
     parser.add_argument("--scenario", choices=["chaos", "handover"], default="chaos")
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    parser.add_argument("--database", default=None,
+                        help="an empty PostgreSQL database (postgres://…) for the nodes to share instead of SQLite; needs psql")
     arguments = parser.parse_args()
     if arguments.quick:
         arguments.nodes, arguments.tenants, arguments.minutes = 3, 8, 2
@@ -294,7 +309,7 @@ def main():
             api = chance.choice(cluster.live()).api
             status, registered = request("POST", api + "/auth/register-anonymous", {"name": f"tenant {index}"})
             key, user = registered["data"]["apiKey"], registered["data"]["user"]["id"]
-            subprocess.run([arguments.binary, "admin", "set-plan", user, "growth", "--database", f"sqlite:{cluster.database}"],
+            subprocess.run([arguments.binary, "admin", "set-plan", user, "growth", "--database", cluster.database_url],
                            check=True, capture_output=True)
             for kind in ("fast", "slow"):
                 body = {"name": f"{kind} {index}", "schedule": {"type": "interval", "expression": "1000"},
@@ -375,10 +390,9 @@ def main():
             node.stop()
 
         deliveries = sink.snapshot()
-        database = sqlite3.connect(cluster.database)
-        anchors = dict(database.execute("SELECT id, anchor_at FROM jobs"))
-        executions = database.execute(
-            "SELECT job_id, scheduled_for, attempt, status, missed_slots FROM executions WHERE replay_of IS NULL").fetchall()
+        anchors = dict(cluster.query("SELECT id, anchor_at FROM jobs"))
+        executions = cluster.query(
+            "SELECT job_id, scheduled_for, attempt, status, missed_slots FROM executions WHERE replay_of IS NULL")
         unfinished = sum(1 for row in executions if row[3] in ("pending", "running"))
         claimed = defaultdict(set)
         missed = 0
