@@ -51,6 +51,28 @@ struct PostgresClosedConnectionTests {
         await PostgresTestDatabase.drop(database)
     }
 
+    @Test(.timeLimit(.minutes(1)))
+    func aReadWhoseConnectionTheServerEndsIsReadAgainAndAWriteIsNot() async throws {
+        let database = try await PostgresTestDatabase.create()
+        let store = try await PostgresStore.open(url: try PostgresURL(database))
+        let logger = store.logger
+        try await store.query("CREATE SEQUENCE runs", logger: logger)
+        // The first run of each statement has its backend ended under it, as a restart or an
+        // administrator would; a second run answers. A read is sent again and answers.
+        let endsItsFirstRun = "CASE WHEN nextval('runs') % 2 = 1 THEN pg_terminate_backend(pg_backend_pid()) ELSE true END"
+        let read = try await store.query(PostgresQuery(unsafeSQL: "SELECT \(endsItsFirstRun)"), logger: logger)
+        #expect(try read.decode(Bool.self) == [true])
+        #expect(try await store.query("SELECT last_value FROM runs", logger: logger).decode(Int.self) == [2])
+        // A statement that is not a plain SELECT may have changed something: it is not sent
+        // again, and its caller hears that the store is unavailable.
+        await #expect(throws: StoreError.self) {
+            try await store.query(PostgresQuery(unsafeSQL: "WITH fault AS (SELECT \(endsItsFirstRun)) SELECT * FROM fault"), logger: logger)
+        }
+        #expect(try await store.query("SELECT last_value FROM runs", logger: logger).decode(Int.self) == [3])
+        await store.close()
+        await PostgresTestDatabase.drop(database)
+    }
+
     @Test(.timeLimit(.minutes(2)))
     func closingConnectionsAtTheDeadlineJustAsAnswersArriveNeverLeavesACallerWaiting() async throws {
         let relayed = try await RelayedPostgresStore.open(answerLimit: .milliseconds(300))

@@ -29,9 +29,12 @@ extension PostgresStore {
 
     /// `withAnswerDeadline` for a body that reads rows: it calls `heard()` on the watch for
     /// each, and the limit then counts from the last row, so a long answer that keeps coming is
-    /// not cut, and one that stops half-way is.
+    /// not cut, and one that stops half-way is. `readOnly`: `body` changes nothing, so when its
+    /// connection is lost (the server ended it, a restart) it runs again on another one, within
+    /// the same limit, instead of failing the caller.
     func withAnswerWatch<Result: Sendable>(
-        within limit: Duration? = nil, _ body: @escaping @Sendable (PostgresConnection, AnswerWatch) async throws -> Result
+        within limit: Duration? = nil, readOnly: Bool = false,
+        _ body: @escaping @Sendable (PostgresConnection, AnswerWatch) async throws -> Result
     ) async throws -> Result {
         let limit = limit ?? answerLimit
         let client = client
@@ -42,7 +45,7 @@ extension PostgresStore {
                 try await Self.reportingLostConnections(to: url) {
                     // The pool can lend a connection whose close it has not yet seen (say, the
                     // server just ended it); the work then goes to another connection.
-                    try await Self.retryingConnectionsFoundClosed {
+                    try await Self.retryingConnectionsFoundClosed(orLost: readOnly, watch: watch) {
                         try await client.withConnection { connection in try await Self.lending(connection, to: watch, body) }
                     }
                 }
@@ -88,25 +91,41 @@ extension PostgresStore {
         _ connection: PostgresConnection, to watch: AnswerWatch,
         _ body: @Sendable (PostgresConnection, AnswerWatch) async throws -> Result
     ) async throws -> Result {
-        watch.lend(connection)
+        guard watch.lend(connection) else { throw CancellationError() }
         let outcome: Swift.Result<Result, any Error>
         do {
             outcome = .success(try await body(connection, watch))
         } catch {
             outcome = .failure(error)
         }
-        if !watch.takeBack() { try? await connection.close() }
+        if !watch.takeBack() {
+            try? await connection.close()
+        } else if case .failure(let error) = outcome, connection.isClosed || Self.losesConnection(error) {
+            // The pool hears of a close only when it has happened: until then it lends the
+            // connection again, and the work run again would find the same dead connection.
+            try? await connection.close()
+            try? await connection.closeFuture.get()
+        }
         return try outcome.get()
     }
 
+    /// Whether `error` ended the connection it came on (the server ended the session, say).
+    static func losesConnection(_ error: any Error) -> Bool {
+        error is ConnectionFoundClosed || (error as? PSQLError)?.isLostConnection == true
+    }
+
     /// `body`, run again (up to three times in all) when it stopped at a statement not sent
-    /// because its connection had closed.
-    static func retryingConnectionsFoundClosed<Result>(_ body: () async throws -> Result) async throws -> Result {
+    /// because its connection had closed, or (`orLost`, for work that changes nothing) when its
+    /// connection was lost under it. Never once the deadline has passed (`watch`): nobody would
+    /// close the connection of a run that started after it.
+    static func retryingConnectionsFoundClosed<Result>(
+        orLost retryLost: Bool = false, watch: AnswerWatch? = nil, _ body: () async throws -> Result
+    ) async throws -> Result {
         for _ in 1..<3 {
             do {
                 return try await body()
-            } catch is ConnectionFoundClosed {
-                continue
+            } catch let error where watch?.expired != true && !Task.isCancelled {
+                guard error is ConnectionFoundClosed || (retryLost && losesConnection(error)) else { throw error }
             }
         }
         return try await body()
@@ -121,7 +140,7 @@ extension PostgresStore {
     func query(
         _ query: PostgresQuery, logger: Logger, within limit: Duration? = nil
     ) async throws -> FetchedRows {
-        try await withAnswerWatch(within: limit) { connection, watch in
+        try await withAnswerWatch(within: limit, readOnly: query.isPlainSelect) { connection, watch in
             try await connection.fetch(query, logger: logger, watch: watch)
         }
     }
@@ -133,13 +152,22 @@ final class AnswerWatch: Sendable {
     private struct State {
         var connection: PostgresConnection?
         var lastHeard = ContinuousClock.now
+        /// The deadline has passed: no connection is lent to the watch any more.
+        var expired = false
     }
 
     private let state = Mutex(State())
 
-    fileprivate func lend(_ lent: PostgresConnection) {
-        state.withLock { $0.connection = lent }
+    /// False once the deadline has passed: the work must not start on `lent`.
+    fileprivate func lend(_ lent: PostgresConnection) -> Bool {
+        state.withLock { state in
+            guard !state.expired else { return false }
+            state.connection = lent
+            return true
+        }
     }
+
+    var expired: Bool { state.withLock { $0.expired } }
 
     /// A row arrived: the answer is still coming.
     func heard() {
@@ -159,6 +187,16 @@ final class AnswerWatch: Sendable {
     }
 
     fileprivate func takeOver() -> PostgresConnection? {
-        state.withLock { $0.connection.take() }
+        state.withLock { state in
+            state.expired = true
+            return state.connection.take()
+        }
+    }
+}
+
+extension PostgresQuery {
+    /// Whether this is one SELECT, which changes nothing and can be sent again.
+    var isPlainSelect: Bool {
+        sql.drop(while: \.isWhitespace).prefix(while: \.isLetter).uppercased() == "SELECT" && !sql.contains(";")
     }
 }
