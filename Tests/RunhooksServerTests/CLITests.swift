@@ -62,6 +62,23 @@ import Testing
         return try await ServerProcess.launch(dataDirectory: directory, arguments: ["--allow-private-targets", "--rate-limits", "off"])
     }
 
+    @Test func withoutAConfigPathTheKeyIsSavedUnderTheUsersConfigHome() async throws {
+        let server = try await Self.server()
+        defer { server.terminate() }
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-home-\(UUID().uuidString)").path
+        let cli = Client()
+        let underHome = try await cli.run(
+            "init", "--api-url", server.apiURL, "--name", "cli", environment: ["RUNHOOKS_CONFIG": "", "XDG_CONFIG_HOME": "", "HOME": home])
+        #expect(underHome.status == 0, "\(underHome.stderr)")
+        #expect(underHome.stdout.contains("Saved to \(home)/.config/runhooks/config.json"))
+        #expect(FileManager.default.fileExists(atPath: "\(home)/.config/runhooks/config.json"))
+        let underXDG = try await cli.run(
+            "init", "--api-url", server.apiURL, "--name", "cli", environment: ["RUNHOOKS_CONFIG": "", "XDG_CONFIG_HOME": "\(home)/xdg", "HOME": home])
+        #expect(underXDG.status == 0, "\(underXDG.stderr)")
+        #expect(FileManager.default.fileExists(atPath: "\(home)/xdg/runhooks/config.json"))
+        try? FileManager.default.removeItem(atPath: home)
+    }
+
     @Test func initSavesTheKeyPrivatelyAndNeverOverwritesItSilently() async throws {
         let server = try await Self.server()
         defer { server.terminate() }

@@ -7,7 +7,8 @@ import Darwin
 #endif
 
 /// What `runhooks init` saves: where the API is and the account's key. Kept in
-/// `~/.config/runhooks/config.json` (mode 0600), or where `RUNHOOKS_CONFIG` says.
+/// `$XDG_CONFIG_HOME/runhooks/config.json` (by default `~/.config/…`; mode 0600), or where
+/// `RUNHOOKS_CONFIG` says.
 struct ClientConfig: Codable, Equatable {
     static let defaultAPIURL = "http://127.0.0.1:8080/api/v1"
 
@@ -16,9 +17,10 @@ struct ClientConfig: Codable, Equatable {
 
     static var path: String {
         if let explicit = ProcessInfo.processInfo.environment["RUNHOOKS_CONFIG"], !explicit.isEmpty { return explicit }
-        let home = ProcessInfo.processInfo.environment["XDG_CONFIG_HOME"].map { $0 + "/runhooks" }
-            ?? (NSHomeDirectory() + "/.config/runhooks")
-        return home + "/config.json"
+        let environment = ProcessInfo.processInfo.environment.filter { !$0.value.isEmpty }
+        // $HOME first, as every POSIX tool does (Foundation's home on Linux is the passwd entry's).
+        let configHome = environment["XDG_CONFIG_HOME"] ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.config")
+        return configHome + "/runhooks/config.json"
     }
 
     /// The saved configuration, or nil when there is none.
