@@ -15,11 +15,26 @@ import Testing
         try await harness.store.pool.write { try $0.execute(sql: "ALTER TABLE \(from) RENAME TO \(to)") }
     }
 
-    @Test func aFireWhosePlanRefreshFailsGoesOutUnderThePlanAsLastRead() async throws {
+    /// A running engine with one job, every minute, at a sink.
+    static func started() async throws -> (TestSink, EngineHarness, Job) {
         let sink = try await TestSink.start()
         let harness = try await EngineHarness.make()
         try await harness.engine.start()
-        let job = try await harness.createJob("\(await sink.baseURL)/ok")
+        return (sink, harness, try await harness.createJob("\(await sink.baseURL)/ok"))
+    }
+
+    /// `started()` with the accounts unreadable before the job's first slot: its attempt has
+    /// found no plan and waits for the store.
+    static func waitingForTheStore() async throws -> (TestSink, EngineHarness, Job) {
+        let (sink, harness, job) = try await started()
+        try await accountsUnreadable(harness, true)
+        harness.clock.advance(by: 60)
+        #expect(await harness.engine.events.waitFor(.attemptWaitedForStore, total: 1))
+        return (sink, harness, job)
+    }
+
+    @Test func aFireWhosePlanRefreshFailsGoesOutUnderThePlanAsLastRead() async throws {
+        let (sink, harness, job) = try await Self.started()
         harness.clock.advance(by: 60)
         #expect(await harness.waitForAttempts(1))
         try await Self.accountsUnreadable(harness, true)
@@ -29,20 +44,12 @@ import Testing
         #expect(await sink.count("/ok") == 2)
         #expect(try await harness.executions(job.id).map(\.status) == [.success, .success])
         #expect(harness.engine.events.total(.attemptWaitedForStore) == 0)
-        try await Self.accountsUnreadable(harness, false)
         await harness.engine.stop()
         await sink.stop()
     }
 
     @Test func aFireWhoseFirstPlanReadFailsIsTriedAgainOnceTheStoreAnswers() async throws {
-        let sink = try await TestSink.start()
-        let harness = try await EngineHarness.make()
-        try await harness.engine.start()
-        let job = try await harness.createJob("\(await sink.baseURL)/ok")
-        try await Self.accountsUnreadable(harness, true)
-        harness.clock.advance(by: 60)
-        // No plan has been read yet: the attempt waits for the store instead of ending.
-        #expect(await harness.engine.events.waitFor(.attemptWaitedForStore, total: 1))
+        let (sink, harness, job) = try await Self.waitingForTheStore()
         try await Self.accountsUnreadable(harness, false)
         harness.clock.advance(by: 1)
         #expect(await harness.waitForAttempts(1))
@@ -54,13 +61,7 @@ import Testing
     }
 
     @Test func aFireWhosePlanCannotBeReadWithinTheWindowIsNotSent() async throws {
-        let sink = try await TestSink.start()
-        let harness = try await EngineHarness.make()
-        try await harness.engine.start()
-        let job = try await harness.createJob("\(await sink.baseURL)/ok")
-        try await Self.accountsUnreadable(harness, true)
-        harness.clock.advance(by: 60)
-        #expect(await harness.engine.events.waitFor(.attemptWaitedForStore, total: 1))
+        let (sink, harness, job) = try await Self.waitingForTheStore()
         harness.clock.advance(by: DeliveryRunner.claimRetryWindow + 1)
         #expect(await harness.waitForAttempts(1))
         #expect(await sink.count("/ok") == 0)

@@ -199,32 +199,35 @@ public struct DeliveryRunner: Sendable {
 
     /// Commits a claim. A store that fails the batch (PostgreSQL restarted, a connection lost)
     /// usually answers again within moments, so the claim is tried again, in the journal's next
-    /// batch, for up to `claimRetryWindow` past the time the request is due: the slot then goes
-    /// out late instead of being lost. Past the window the error is the caller's.
+    /// batch (whose backoff paces it): the slot then goes out late instead of being lost.
     func commitClaim(_ claim: EngineWrite, due: Date) async throws -> Bool {
-        while true {
-            do {
-                return try await journal.commit(claim)
-            } catch let error where !(error is CancellationError) && !Task.isCancelled {
-                guard context.clock.now() < due + Self.claimRetryWindow else { throw error }
-                logger.debug("claim not committed (\(error)); trying again")
-            }
-        }
+        try await whileTheStoreFails(due: due, "claim not committed") { try await journal.commit(claim) }
     }
 
     /// Starts the attempt at its tenant. The plan and the run counts come from the store when
     /// the tenant has none yet (the first fire after a start, a new day); a store that fails
-    /// that read is asked again every `storeReadRetryPause`, within the same window as a claim.
+    /// that read is asked again every `storeReadRetryPause`.
     func startAttempt(at tenant: TenantActor, countsAsRun: Bool, now: Date, due: Date) async throws -> TenantActor.AttemptStart {
+        try await whileTheStoreFails(due: due, pause: Self.storeReadRetryPause, "account \(tenant.userId): plan or run counts not read") {
+            try await tenant.startAttempt(countsAsRun: countsAsRun, at: now)
+        }
+    }
+
+    /// Runs `body` again while the store fails it, for up to `claimRetryWindow` past `due`;
+    /// past the window the error is the caller's. `pause`: how long to wait before each new try
+    /// (none when `body` paces itself).
+    private func whileTheStoreFails<Result>(
+        due: Date, pause: TimeInterval = 0, _ failure: @autoclosure () -> String, _ body: () async throws -> Result
+    ) async throws -> Result {
         while true {
             do {
-                return try await tenant.startAttempt(countsAsRun: countsAsRun, at: now)
+                return try await body()
             } catch let error where !(error is CancellationError) && !Task.isCancelled {
-                let retryAt = context.clock.now() + Self.storeReadRetryPause
+                let retryAt = context.clock.now() + pause
                 guard retryAt < due + Self.claimRetryWindow else { throw error }
-                logger.debug("account \(tenant.userId): plan or run counts not read (\(error)); trying again")
+                logger.debug("\(failure()) (\(error)); trying again")
                 events.record(.attemptWaitedForStore)
-                try await context.clock.sleep(until: retryAt)
+                if pause > 0 { try await context.clock.sleep(until: retryAt) }
             }
         }
     }

@@ -10,8 +10,8 @@ public final class EngineEvents: Sendable {
         case attemptClaimed
         /// An attempt finished and its result was handed to the journal.
         case attemptFinished
-        /// An attempt could not start because the store failed its tenant's plan or quota
-        /// read; it tries again shortly.
+        /// The store failed an attempt's claim or its tenant's plan or quota read; the attempt
+        /// tries again shortly.
         case attemptWaitedForStore
         /// An alert notice was sent (or given up) and recorded.
         case alertRecorded

@@ -45,7 +45,7 @@ extension PostgresStore {
                 try await Self.reportingLostConnections(to: url) {
                     // The pool can lend a connection whose close it has not yet seen (say, the
                     // server just ended it); the work then goes to another connection.
-                    try await Self.retryingConnectionsFoundClosed(orLost: readOnly, watch: watch) {
+                    try await Self.retryingOnAnotherConnection(orLost: readOnly, watch: watch) {
                         try await client.withConnection { connection in try await Self.lending(connection, to: watch, body) }
                     }
                 }
@@ -118,7 +118,7 @@ extension PostgresStore {
     /// because its connection had closed, or (`orLost`, for work that changes nothing) when its
     /// connection was lost under it. Never once the deadline has passed (`watch`): nobody would
     /// close the connection of a run that started after it.
-    static func retryingConnectionsFoundClosed<Result>(
+    static func retryingOnAnotherConnection<Result>(
         orLost retryLost: Bool = false, watch: AnswerWatch? = nil, _ body: () async throws -> Result
     ) async throws -> Result {
         for _ in 1..<3 {
