@@ -19,7 +19,8 @@ struct EngineHarness {
         plan: Plan = .growth, allowPrivateTargets: Bool = true, reuse: EngineHarness? = nil,
         metrics: EngineMetrics = EngineMetrics(), smtpPort: Int? = nil, smtpCredentials: String? = nil,
         claimLead: Duration = .zero, ownedShards: [Int] = [0, 1, 2, 3], drainTimeout: Duration = .seconds(5),
-        writes: (@Sendable (SQLiteStore) -> any EngineWriteApplying)? = nil, inFlightCapacity: Int = InFlightRuns.defaultCapacity
+        writes: (@Sendable (SQLiteStore) -> any EngineWriteApplying)? = nil, inFlightCapacity: Int = InFlightRuns.defaultCapacity,
+        retentionChunk: Int = 1_000
     ) async throws -> EngineHarness {
         let directory = reuse?.directory
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-engine-\(UUID().uuidString)")
@@ -39,7 +40,7 @@ struct EngineHarness {
                 return try SMTPConfiguration(url: "smtp://\(userinfo)127.0.0.1:\(port)", from: "alerts" + "\u{40}runhooks.test")
             },
             alertRetryDelays: [], drainTimeout: drainTimeout, claimLead: claimLead, writes: writes?(store),
-            inFlightCapacity: inFlightCapacity)
+            inFlightCapacity: inFlightCapacity, retentionChunk: retentionChunk)
         var user: User
         if let existing = reuse?.user {
             user = existing

@@ -119,4 +119,20 @@ import Testing
         #expect(await harness.engine.sweepRetention() == 1)
         #expect(try await harness.executions(job.id).count == 1)
     }
+
+    @Test func aRetentionSweepDeletesInChunksUntilNothingOldIsLeft() async throws {
+        let harness = try await EngineHarness.make(plan: .free, retentionChunk: 3)
+        let job = try await harness.createJob("https://x.example/")
+        let created = harness.clock.now() - 2 * 86_400
+        let claims = (0..<8).map { offset in
+            EngineWrite.claim(
+                Execution(
+                    id: harness.context.ids.next(), jobId: job.id, userId: job.userId, status: .success,
+                    scheduledFor: created + Double(offset), attempt: 1, createdAt: created + Double(offset)),
+                advancesSlot: false)
+        }
+        _ = try await harness.store.apply(claims)
+        #expect(await harness.engine.sweepRetention() == 8)
+        #expect(try await harness.executions(job.id).isEmpty)
+    }
 }

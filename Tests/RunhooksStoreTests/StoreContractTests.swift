@@ -437,11 +437,42 @@ import Testing
         let recent = Fixtures.execution(job: freeJob)
         let oldPaid = Fixtures.execution(job: paidJob, offsetMs: -86_400_000)
         for execution in [old, oldRunning, recent, oldPaid] { try await store.insertExecution(execution) }
-        #expect(try await store.purgeExecutions(plan: .free, createdBefore: Fixtures.now - 3600) == 1)
+        #expect(try await store.purgeExecutions(plan: .free, createdBefore: Fixtures.now - 3600, limit: 100) == 1)
         #expect(try await store.execution(id: old.id, userId: free.id) == nil)
         #expect(try await store.execution(id: oldRunning.id, userId: free.id) != nil)
         #expect(try await store.execution(id: recent.id, userId: free.id) != nil)
         #expect(try await store.execution(id: oldPaid.id, userId: paid.id) != nil)
+        await fixture.close()
+    }
+
+    @Test(arguments: Backend.available) func aRetentionPurgeDeletesNoMoreThanItsLimit(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture.make(backend)
+        let store = fixture.store
+        let (user, job) = try await fixture.userWithJob(shard: 0)
+        let alert = Fixtures.alert(userId: user.id, jobId: job.id)
+        try await store.insertAlert(alert)
+        for offset in 0..<5 {
+            let created = Fixtures.now - 86_400 + Double(offset)
+            try await store.insertExecution(Fixtures.execution(job: job, offsetMs: -86_400_000 + Int64(offset)))
+            try await store.insertAlertDelivery(
+                AlertDelivery(
+                    id: Fixtures.ids.next(), alertId: alert.id, userId: user.id, jobId: job.id, channel: .webhook,
+                    notice: .failure, status: .sent, error: nil, attempts: 1, createdAt: created))
+            _ = try await store.reserveIdempotencyKey(
+                IdempotencyKey(userId: user.id, key: "k\(offset)"), fingerprint: "f", at: created, window: 86_400,
+                abandonAfter: 60)
+        }
+        let cutoff = Fixtures.now - 3600
+        var removed: [[Int]] = []
+        for _ in 0..<4 {
+            removed.append([
+                try await store.purgeExecutions(plan: .free, createdBefore: cutoff, limit: 2),
+                try await store.purgeAlertDeliveries(plan: .free, createdBefore: cutoff, limit: 2),
+                try await store.purgeIdempotencyKeys(createdBefore: cutoff, limit: 2),
+            ])
+        }
+        #expect(removed == [[2, 2, 2], [2, 2, 2], [1, 1, 1], [0, 0, 0]])
+        #expect(try await store.listExecutions(userId: user.id, filter: .init(), page: .init()).total == 0)
         await fixture.close()
     }
 
@@ -494,7 +525,7 @@ import Testing
         #expect(try await reserve("b", at: Fixtures.now + 86_401) == .reserved)
         try await store.releaseIdempotencyKey(key)
         #expect(try await reserve("c", at: Fixtures.now + 86_402) == .reserved)
-        #expect(try await store.purgeIdempotencyKeys(createdBefore: Fixtures.now + 86_403) == 2)
+        #expect(try await store.purgeIdempotencyKeys(createdBefore: Fixtures.now + 86_403, limit: 100) == 2)
         await fixture.close()
     }
 

@@ -112,12 +112,14 @@ extension PostgresStore {
         return Page(items: items, total: total, request: page)
     }
 
-    public func purgeAlertDeliveries(plan: Plan, createdBefore cutoff: Date) async throws -> Int {
+    public func purgeAlertDeliveries(plan: Plan, createdBefore cutoff: Date, limit: Int) async throws -> Int {
         try await query(
             """
             WITH deleted AS (
-                DELETE FROM alert_deliveries WHERE created_at < \(PostgresRows.ms(cutoff))
-                  AND user_id IN (SELECT id FROM users WHERE plan = \(plan.rawValue))
+                DELETE FROM alert_deliveries WHERE ctid = ANY(ARRAY(
+                    SELECT ctid FROM alert_deliveries
+                    WHERE created_at < \(PostgresRows.ms(cutoff)) AND user_id IN (SELECT id FROM users WHERE plan = \(plan.rawValue))
+                    LIMIT \(limit)))
                 RETURNING 1
             )
             SELECT count(*) FROM deleted

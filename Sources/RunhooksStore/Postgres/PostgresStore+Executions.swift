@@ -119,12 +119,15 @@ extension PostgresStore {
         ).all(PostgresRows.execution)
     }
 
-    public func purgeExecutions(plan: Plan, createdBefore cutoff: Date) async throws -> Int {
+    public func purgeExecutions(plan: Plan, createdBefore cutoff: Date, limit: Int) async throws -> Int {
         try await query(
             """
             WITH deleted AS (
-                DELETE FROM executions WHERE created_at < \(PostgresRows.ms(cutoff)) AND status NOT IN ('pending', 'running')
-                  AND user_id IN (SELECT id FROM users WHERE plan = \(plan.rawValue))
+                DELETE FROM executions WHERE ctid = ANY(ARRAY(
+                    SELECT ctid FROM executions
+                    WHERE created_at < \(PostgresRows.ms(cutoff)) AND status NOT IN ('pending', 'running')
+                      AND user_id IN (SELECT id FROM users WHERE plan = \(plan.rawValue))
+                    LIMIT \(limit)))
                 RETURNING 1
             )
             SELECT count(*) FROM deleted

@@ -51,10 +51,14 @@ extension PostgresStore {
             logger: logger)
     }
 
-    public func purgeIdempotencyKeys(createdBefore cutoff: Date) async throws -> Int {
+    public func purgeIdempotencyKeys(createdBefore cutoff: Date, limit: Int) async throws -> Int {
         try await query(
             """
-            WITH deleted AS (DELETE FROM idempotency_keys WHERE created_at < \(PostgresRows.ms(cutoff)) RETURNING 1)
+            WITH deleted AS (
+                DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY(
+                    SELECT ctid FROM idempotency_keys WHERE created_at < \(PostgresRows.ms(cutoff)) LIMIT \(limit)))
+                RETURNING 1
+            )
             SELECT count(*) FROM deleted
             """, logger: logger
         ).first { try $0.decode(Int.self) } ?? 0

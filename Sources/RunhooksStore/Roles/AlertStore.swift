@@ -17,8 +17,9 @@ public protocol AlertStore: Sendable {
     /// Records one delivery; ignored when the alert is gone.
     func insertAlertDelivery(_ delivery: AlertDelivery) async throws
     func listAlertDeliveries(alertId: String, userId: String, page: PageRequest) async throws -> Page<AlertDelivery>
-    /// Deletes alert deliveries of users on `plan` created before `cutoff`; returns how many.
-    func purgeAlertDeliveries(plan: Plan, createdBefore cutoff: Date) async throws -> Int
+    /// Deletes up to `limit` alert deliveries of users on `plan` created before `cutoff`;
+    /// returns how many.
+    func purgeAlertDeliveries(plan: Plan, createdBefore cutoff: Date, limit: Int) async throws -> Int
 }
 
 /// Which alert state: one per (alert, job) pair, since an account-wide alert watches every job.

@@ -17,8 +17,9 @@ public protocol ExecutionLog: EngineWriteApplying {
     func unfinishedExecutions(shard: Int) async throws -> [Execution]
     /// Failed attempts of one shard whose retry has not been claimed yet.
     func dueRetries(shard: Int) async throws -> [Execution]
-    /// Deletes executions of users on `plan` created before `cutoff`; returns how many.
-    func purgeExecutions(plan: Plan, createdBefore cutoff: Date) async throws -> Int
+    /// Deletes up to `limit` finished executions of users on `plan` created before `cutoff`, in
+    /// one short transaction; returns how many. Callers repeat it until fewer than `limit` go.
+    func purgeExecutions(plan: Plan, createdBefore cutoff: Date, limit: Int) async throws -> Int
 
     func runCounts(userId: String, at: Date) async throws -> RunCounts
     func addRuns(userId: String, count: Int, at: Date) async throws

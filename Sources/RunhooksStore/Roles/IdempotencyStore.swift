@@ -12,6 +12,6 @@ public protocol IdempotencyStore: Sendable {
     func completeIdempotencyKey(_ key: IdempotencyKey, response: StoredResponse) async throws
     /// Frees a reserved key whose request did not complete (so that a retry runs it).
     func releaseIdempotencyKey(_ key: IdempotencyKey) async throws
-    /// Deletes keys created before `cutoff`; returns how many.
-    func purgeIdempotencyKeys(createdBefore cutoff: Date) async throws -> Int
+    /// Deletes up to `limit` keys created before `cutoff`; returns how many.
+    func purgeIdempotencyKeys(createdBefore cutoff: Date, limit: Int) async throws -> Int
 }

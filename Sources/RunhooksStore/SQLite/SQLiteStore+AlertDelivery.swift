@@ -80,13 +80,15 @@ extension SQLiteStore {
         }
     }
 
-    public func purgeAlertDeliveries(plan: Plan, createdBefore cutoff: Date) async throws -> Int {
+    public func purgeAlertDeliveries(plan: Plan, createdBefore cutoff: Date, limit: Int) async throws -> Int {
         try await pool.write { db in
             try db.execute(
                 sql: """
-                    DELETE FROM alert_deliveries WHERE created_at < ? AND user_id IN (SELECT id FROM users WHERE plan = ?)
+                    DELETE FROM alert_deliveries WHERE rowid IN (
+                        SELECT rowid FROM alert_deliveries
+                        WHERE created_at < ? AND user_id IN (SELECT id FROM users WHERE plan = ?) LIMIT ?)
                     """,
-                arguments: [SQLiteRows.ms(cutoff), plan.rawValue])
+                arguments: [SQLiteRows.ms(cutoff), plan.rawValue, limit])
             return db.changesCount
         }
     }

@@ -59,14 +59,16 @@ extension SQLiteStore {
         }
     }
 
-    public func purgeExecutions(plan: Plan, createdBefore cutoff: Date) async throws -> Int {
+    public func purgeExecutions(plan: Plan, createdBefore cutoff: Date, limit: Int) async throws -> Int {
         try await pool.write { db in
             try db.execute(
                 sql: """
-                    DELETE FROM executions WHERE created_at < ? AND status NOT IN ('pending', 'running')
-                      AND user_id IN (SELECT id FROM users WHERE plan = ?)
+                    DELETE FROM executions WHERE rowid IN (
+                        SELECT rowid FROM executions WHERE created_at < ? AND status NOT IN ('pending', 'running')
+                          AND user_id IN (SELECT id FROM users WHERE plan = ?)
+                        LIMIT ?)
                     """,
-                arguments: [SQLiteRows.ms(cutoff), plan.rawValue])
+                arguments: [SQLiteRows.ms(cutoff), plan.rawValue, limit])
             return db.changesCount
         }
     }
