@@ -236,7 +236,11 @@ public final class DeliveryEngine: Service, Sendable {
     /// How long an `Idempotency-Key` is remembered.
     public static let idempotencyWindow: TimeInterval = 86_400
 
-    /// Deletes executions older than each plan's retention, and expired idempotency keys.
+    /// How long a replay or trigger request is kept once it has become a run.
+    public static let handledRequestsKept: TimeInterval = 86_400
+
+    /// Deletes executions and alert deliveries older than each plan's retention, expired
+    /// idempotency keys and refresh tokens, and replay requests handled a day ago.
     @discardableResult
     public func sweepRetention() async -> Int {
         var purged = 0
@@ -254,15 +258,23 @@ public final class DeliveryEngine: Service, Sendable {
                 logger.error("retention sweep for the \(plan.rawValue) plan failed: \(error)")
             }
         }
-        do {
-            purged += try await inChunks {
-                try await context.store.purgeIdempotencyKeys(createdBefore: now - Self.idempotencyWindow, limit: $0)
+        let store = context.store
+        let expired: [(what: String, purge: (Int) async throws -> Int)] = [
+            ("expired idempotency keys", { try await store.purgeIdempotencyKeys(createdBefore: now - Self.idempotencyWindow, limit: $0) }),
+            ("expired refresh tokens", { try await store.purgeRefreshTokens(expiredBefore: now, limit: $0) }),
+            ("handled replay requests", {
+                try await store.purgeReplayRequests(handledBefore: now - Self.handledRequestsKept, limit: $0)
+            }),
+        ]
+        for (what, purge) in expired {
+            do {
+                purged += try await inChunks(purge)
+            } catch {
+                if Task.isCancelled { return purged }
+                logger.error("purging \(what) failed: \(error)")
             }
-        } catch {
-            if Task.isCancelled { return purged }
-            logger.error("purging expired idempotency keys failed: \(error)")
         }
-        if purged > 0 { logger.info("retention sweep removed \(purged) execution(s), alert delivery record(s) and idempotency key(s)") }
+        if purged > 0 { logger.info("retention sweep removed \(purged) row(s) past their time") }
         return purged
     }
 

@@ -135,4 +135,27 @@ import Testing
         #expect(await harness.engine.sweepRetention() == 8)
         #expect(try await harness.executions(job.id).isEmpty)
     }
+
+    @Test func aRetentionSweepDeletesExpiredRefreshTokensAndRequestsHandledADayAgo() async throws {
+        let harness = try await EngineHarness.make()
+        let job = try await harness.createJob("https://x.example/")
+        let now = harness.clock.now()
+        for (id, expiresAt) in [("expired", now - 1), ("live", now + 60)] {
+            try await harness.store.insertRefreshToken(
+                RefreshTokenRecord(id: id, userId: job.userId, family: id, expiresAt: expiresAt, createdAt: now - 86_400))
+        }
+        let requests = (0..<2).map { _ in
+            ReplayRequest(
+                id: harness.context.ids.next(), userId: job.userId, jobId: job.id, kind: .trigger, executionId: nil,
+                requestedAt: now - 2 * 86_400)
+        }
+        for request in requests { try await harness.store.insertReplayRequest(request) }
+        _ = try await harness.store.apply([
+            .requestHandled(id: requests[0].id, at: now - 86_401), .requestHandled(id: requests[1].id, at: now - 3600),
+        ])
+        #expect(await harness.engine.sweepRetention() == 2)
+        #expect(try await harness.store.consumeRefreshToken(id: "expired", at: now - 2) == .unknown)
+        #expect(try await harness.store.consumeRefreshToken(id: "live", at: now) == .valid(userId: job.userId, family: "live"))
+        #expect(try await harness.store.purgeReplayRequests(handledBefore: now, limit: 10) == 1)
+    }
 }

@@ -476,6 +476,38 @@ import Testing
         await fixture.close()
     }
 
+    @Test(arguments: Backend.available) func expiredRefreshTokensAndHandledRequestsArePurgedInChunks(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture.make(backend)
+        let store = fixture.store
+        let (user, job) = try await fixture.userWithJob(shard: 0)
+        for (id, expiresIn) in [("old1", -120.0), ("old2", -60.0), ("live", 60.0)] {
+            try await store.insertRefreshToken(
+                RefreshTokenRecord(id: id, userId: user.id, family: id, expiresAt: Fixtures.now + expiresIn, createdAt: Fixtures.now))
+        }
+        var requests: [ReplayRequest] = []
+        for _ in 0..<3 {
+            let request = ReplayRequest(
+                id: Fixtures.ids.next(), userId: user.id, jobId: job.id, kind: .trigger, executionId: nil, requestedAt: Fixtures.now)
+            try await store.insertReplayRequest(request)
+            requests.append(request)
+        }
+        _ = try await store.apply([
+            .requestHandled(id: requests[0].id, at: Fixtures.now - 7200), .requestHandled(id: requests[1].id, at: Fixtures.now - 3600),
+        ])
+        var removed: [[Int]] = []
+        for _ in 0..<3 {
+            removed.append([
+                try await store.purgeRefreshTokens(expiredBefore: Fixtures.now, limit: 1),
+                try await store.purgeReplayRequests(handledBefore: Fixtures.now, limit: 1),
+            ])
+        }
+        #expect(removed == [[1, 1], [1, 1], [0, 0]])
+        #expect(try await store.consumeRefreshToken(id: "old1", at: Fixtures.now) == .unknown)
+        #expect(try await store.consumeRefreshToken(id: "live", at: Fixtures.now) == .valid(userId: user.id, family: "live"))
+        #expect(try await store.pendingReplayRequests(limit: 10) == [requests[2]])
+        await fixture.close()
+    }
+
     @Test(arguments: Backend.available) func runCountersAddUpPerDayAndMonthAndUser(_ backend: Backend) async throws {
         let fixture = try await StoreFixture.make(backend)
         let store = fixture.store

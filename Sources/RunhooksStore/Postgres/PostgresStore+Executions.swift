@@ -69,6 +69,19 @@ extension PostgresStore {
         }
     }
 
+    public func purgeReplayRequests(handledBefore cutoff: Date, limit: Int) async throws -> Int {
+        try await query(
+            """
+            WITH deleted AS (
+                DELETE FROM replay_requests WHERE ctid = ANY(ARRAY(
+                    SELECT ctid FROM replay_requests WHERE handled_at < \(PostgresRows.ms(cutoff)) LIMIT \(limit)))
+                RETURNING 1
+            )
+            SELECT count(*) FROM deleted
+            """, logger: logger
+        ).first { try $0.decode(Int.self) } ?? 0
+    }
+
     public func runCounts(userId: String, at date: Date) async throws -> RunCounts {
         let day = UsagePeriod.day(of: date).key
         let month = UsagePeriod.month(of: date).key

@@ -122,4 +122,17 @@ extension PostgresStore {
     public func revokeRefreshTokenFamily(_ family: String) async throws {
         try await query("UPDATE refresh_tokens SET revoked = true WHERE family = \(family)", logger: logger)
     }
+
+    public func purgeRefreshTokens(expiredBefore cutoff: Date, limit: Int) async throws -> Int {
+        try await query(
+            """
+            WITH deleted AS (
+                DELETE FROM refresh_tokens WHERE ctid = ANY(ARRAY(
+                    SELECT ctid FROM refresh_tokens WHERE expires_at < \(PostgresRows.ms(cutoff)) LIMIT \(limit)))
+                RETURNING 1
+            )
+            SELECT count(*) FROM deleted
+            """, logger: logger
+        ).first { try $0.decode(Int.self) } ?? 0
+    }
 }

@@ -21,4 +21,7 @@ public protocol AccountStore: Sendable {
     /// Marks a refresh token used, exactly once: a second use is reported as reuse.
     func consumeRefreshToken(id: String, at: Date) async throws -> RefreshTokenUse
     func revokeRefreshTokenFamily(_ family: String) async throws
+    /// Deletes up to `limit` refresh tokens that expired before `cutoff`; returns how many. An
+    /// expired token is refused by its signature's expiry before the store is asked.
+    func purgeRefreshTokens(expiredBefore cutoff: Date, limit: Int) async throws -> Int
 }

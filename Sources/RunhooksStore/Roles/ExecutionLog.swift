@@ -10,6 +10,8 @@ public protocol ExecutionLog: EngineWriteApplying {
     func insertReplayRequest(_ request: ReplayRequest) async throws
     /// Replay requests not yet handled, oldest first.
     func pendingReplayRequests(limit: Int) async throws -> [ReplayRequest]
+    /// Deletes up to `limit` replay and trigger requests handled before `cutoff`; returns how many.
+    func purgeReplayRequests(handledBefore cutoff: Date, limit: Int) async throws -> Int
 
     /// The active jobs of one shard.
     func activeJobs(shard: Int) async throws -> [ScheduledJob]

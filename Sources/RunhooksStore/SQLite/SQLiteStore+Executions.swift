@@ -76,6 +76,15 @@ extension SQLiteStore {
         }
     }
 
+    public func purgeReplayRequests(handledBefore cutoff: Date, limit: Int) async throws -> Int {
+        try await pool.write { db in
+            try db.execute(
+                sql: "DELETE FROM replay_requests WHERE rowid IN (SELECT rowid FROM replay_requests WHERE handled_at < ? LIMIT ?)",
+                arguments: [SQLiteRows.ms(cutoff), limit])
+            return db.changesCount
+        }
+    }
+
     public func runCounts(userId: String, at date: Date) async throws -> RunCounts {
         try await pool.read { db in
             let rows = try Row.fetchAll(

@@ -124,4 +124,13 @@ extension SQLiteStore {
             try db.execute(sql: "UPDATE refresh_tokens SET revoked = 1 WHERE family = ?", arguments: [family])
         }
     }
+
+    public func purgeRefreshTokens(expiredBefore cutoff: Date, limit: Int) async throws -> Int {
+        try await pool.write { db in
+            try db.execute(
+                sql: "DELETE FROM refresh_tokens WHERE rowid IN (SELECT rowid FROM refresh_tokens WHERE expires_at < ? LIMIT ?)",
+                arguments: [SQLiteRows.ms(cutoff), limit])
+            return db.changesCount
+        }
+    }
 }
