@@ -41,9 +41,10 @@ public actor ShardActor {
     var fence: LeaseFence?
     /// Every attempt this shard launched that has not ended.
     private nonisolated let attempts = AttemptTasks()
-    /// Replay and trigger requests already launched: one can reach the shard both from the API
-    /// and from the store while the shard loads, and must run once.
-    private var requestsLaunched: Set<String> = []
+    /// Replay and trigger requests launched in the last ten minutes: one can reach the shard
+    /// both from the API and from the store while the shard loads, and must run once. The two
+    /// come moments apart, so older ids are forgotten (a set of every id grew without end).
+    private var requestsLaunched = RecentKeys(windowMs: 600_000)
     private var loop: Task<Void, Never>?
     /// Ends the loop's wait: the engine's alarms ring it when the next timer is due, and a
     /// timer scheduled earlier than that rings it at once.
@@ -142,7 +143,7 @@ public actor ShardActor {
 
     /// Fires a replay or a "run now" at once, as a new run.
     func runRequested(_ request: ReplayRequest) async {
-        guard requestsLaunched.insert(request.id).inserted else { return }
+        guard requestsLaunched.insert(request.id, at: nowMs) else { return }
         guard let job = try? await runner.context.store.job(id: request.jobId, userId: request.userId) else { return }
         let attempt = DeliveryRunner.Attempt(
             job: job, slot: clock.now(), number: 1, replayOf: request.executionId, missedSlots: 0,
