@@ -3,6 +3,17 @@ import Testing
 @testable import RunhooksCore
 
 @Suite struct IPAddressTests {
+    @Test func rateLimitsCountAnIPv6ClientByItsSlash64() {
+        let key = IPAddress.rateLimitKey(forClient:)
+        #expect(key("2001:db8:1:2:aaaa::1") == "2001:db8:1:2::/64")
+        #expect(key("2001:db8:1:2:bbbb:cccc:dddd:9") == "2001:db8:1:2::/64")
+        #expect(key("2001:db8:1:3::1") == "2001:db8:1:3::/64")
+        #expect(key("::1") == "::/64")
+        #expect(key("::ffff:10.0.0.1") == "10.0.0.1")
+        #expect(key("10.0.0.1") == "10.0.0.1")
+        #expect(key("unknown") == "unknown")
+    }
+
     @Test(arguments: [
         "127.0.0.1", "127.1", "0x7f000001", "2130706433", "0177.0.0.1", "0x7f.1", "127.0.0.1.", "[::1]",
         "::ffff:127.0.0.1", "[::ffff:7f00:1]", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254",

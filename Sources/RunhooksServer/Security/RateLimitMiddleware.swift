@@ -36,8 +36,8 @@ struct RateLimitMiddleware: RouterMiddleware {
         if key == .clientAddress, context.forwardedBy != nil { return try await next(request, context) }
         let keyValue: String
         switch key {
-        case .clientAddress: keyValue = context.clientAddress
-        case .user: keyValue = context.user?.id ?? context.clientAddress
+        case .clientAddress: keyValue = IPAddress.rateLimitKey(forClient: context.clientAddress)
+        case .user: keyValue = context.user?.id ?? IPAddress.rateLimitKey(forClient: context.clientAddress)
         }
         let decision = await limiter.hit(policy, key: keyValue)
         var headers: HTTPFields = [.rateLimitPolicy: decision.policyHeader, .rateLimit: decision.rateLimitHeader]
