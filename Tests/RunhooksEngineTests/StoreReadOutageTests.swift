@@ -60,13 +60,17 @@ import Testing
         await sink.stop()
     }
 
-    @Test func aFireWhosePlanCannotBeReadWithinTheWindowIsNotSent() async throws {
+    @Test func aFireWhosePlanCannotBeReadWithinTheWindowIsNotSentUntilTheStoreAnswers() async throws {
         let (sink, harness, job) = try await Self.waitingForTheStore()
         harness.clock.advance(by: DeliveryRunner.claimRetryWindow + 1)
         #expect(await harness.waitForAttempts(1))
         #expect(await sink.count("/ok") == 0)
         try await Self.accountsUnreadable(harness, false)
         #expect(try await harness.executions(job.id).isEmpty)
+        harness.clock.advance(by: DeliveryRunner.claimRetryWindow)
+        #expect(await harness.waitForAttempts(2))
+        #expect(await sink.count("/ok") == 1)
+        #expect(try await harness.executions(job.id).map(\.status) == [.success])
         await harness.engine.stop()
         await sink.stop()
     }

@@ -32,6 +32,11 @@ final class FailingWrites: EngineWriteApplying {
         self.sparing = sparing
     }
 
+    /// The outage ends: no batch fails from now on.
+    func heal() {
+        remaining.withLock { $0 = 0 }
+    }
+
     func apply(_ writes: [EngineWrite]) async throws -> [Bool] {
         let fail = writes.contains(where: matching) && !writes.contains(where: sparing) && remaining.withLock { remaining in
             guard remaining > 0 else { return false }
@@ -167,6 +172,98 @@ actor HeldPauses {
         #expect(await sink.count("/ok") == 0, "a request left without a durable claim")
         #expect(try await harness.executions(job.id).isEmpty)
         #expect(try await harness.store.runCounts(userId: harness.user.id, at: harness.clock.now()).daily == 0)
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
+    @Test func aSlotTheStoreFailedPastTheRetryWindowGoesOutOnceTheStoreIsBack() async throws {
+        let sink = try await TestSink.start()
+        let writes = Mutex<FailingWrites?>(nil)
+        let harness = try await EngineHarness.make(writes: { store in
+            let failing = FailingWrites(store, failing: .max, matching: Self.isClaim)
+            writes.withLock { $0 = failing }
+            return failing
+        })
+        try await harness.engine.start()
+        let job = try await harness.createJob("\(await sink.baseURL)/ok")
+        harness.clock.advance(by: 60)
+        let slot = harness.clock.now()
+        #expect(await yieldUntil { writes.withLock { $0?.failed.withLock { $0 } ?? 0 } >= 1 })
+        harness.clock.advance(by: DeliveryRunner.claimRetryWindow + 1)
+        #expect(await harness.waitForAttempts(1))
+        #expect(harness.engine.events.total(.attemptNotClaimed) == 1)
+        #expect(await sink.count("/ok") == 0)
+        writes.withLock { $0?.heal() }
+        // The store answers again: the slot goes out late, once, as itself.
+        harness.clock.advance(by: DeliveryRunner.claimRetryWindow)
+        #expect(await harness.waitForAttempts(2))
+        #expect(await sink.count("/ok") == 1)
+        let executions = try await harness.executions(job.id)
+        #expect(executions.map(\.status) == [.success])
+        #expect(executions.map(\.scheduledFor) == [slot])
+        #expect(executions.map(\.missedSlots) == [0])
+        #expect(try await harness.store.runCounts(userId: harness.user.id, at: harness.clock.now()).daily == 1)
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
+    @Test func aSlotTheStoreFailedIsCountedAsMissedByTheJobsNextSlotIfThatComesFirst() async throws {
+        let sink = try await TestSink.start()
+        let writes = Mutex<FailingWrites?>(nil)
+        let harness = try await EngineHarness.make(writes: { store in
+            let failing = FailingWrites(store, failing: .max, matching: Self.isClaim)
+            writes.withLock { $0 = failing }
+            return failing
+        })
+        try await harness.engine.start()
+        // Every 8 s: the next slot comes before the unclaimed one is tried again (5 s after
+        // it was given up, 5 s past its time).
+        let job = try await harness.createJob("\(await sink.baseURL)/ok", every: 8_000)
+        harness.clock.advance(by: 8)
+        #expect(await yieldUntil { writes.withLock { $0?.failed.withLock { $0 } ?? 0 } >= 1 })
+        harness.clock.advance(by: DeliveryRunner.claimRetryWindow + 1)
+        #expect(await harness.waitForAttempts(1))
+        harness.clock.advance(by: 2)
+        let nextSlot = harness.clock.now()
+        #expect(await yieldUntil { writes.withLock { $0?.failed.withLock { $0 } ?? 0 } >= 2 })
+        writes.withLock { $0?.heal() }
+        #expect(await harness.waitForAttempts(2))
+        // The unclaimed slot's own turn finds it already counted.
+        harness.clock.advance(by: 3)
+        await harness.engine.waitUntilSettled()
+        #expect(await sink.count("/ok") == 1)
+        let executions = try await harness.executions(job.id)
+        #expect(executions.map(\.scheduledFor) == [nextSlot])
+        #expect(executions.map(\.missedSlots) == [1])
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
+    @Test func aRetryTheStoreFailedPastTheRetryWindowIsTriedAgainOnceTheStoreIsBack() async throws {
+        let sink = try await TestSink.start()
+        let writes = Mutex<FailingWrites?>(nil)
+        let harness = try await EngineHarness.make(writes: { store in
+            let failing = FailingWrites(store, failing: .max) { write in
+                if case .claim(let execution, _, _, _) = write { return execution.attempt == 2 }
+                return false
+            }
+            writes.withLock { $0 = failing }
+            return failing
+        })
+        try await harness.engine.start()
+        let job = try await harness.createJob("\(await sink.baseURL)/fail", retries: 1)
+        harness.clock.advance(by: 60)
+        #expect(await harness.waitForAttempts(1))
+        harness.clock.advance(by: 1)
+        #expect(await yieldUntil { writes.withLock { $0?.failed.withLock { $0 } ?? 0 } >= 1 })
+        harness.clock.advance(by: DeliveryRunner.claimRetryWindow + 1)
+        #expect(await harness.waitForAttempts(2))
+        #expect(harness.engine.events.total(.attemptNotClaimed) == 1)
+        writes.withLock { $0?.heal() }
+        harness.clock.advance(by: DeliveryRunner.claimRetryWindow)
+        #expect(await harness.waitForAttempts(3))
+        #expect(await sink.count("/fail") == 2)
+        #expect(try await harness.executions(job.id).map(\.status) == [.failed, .deadLetter])
         await harness.engine.stop()
         await sink.stop()
     }

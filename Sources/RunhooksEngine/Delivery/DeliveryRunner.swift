@@ -32,18 +32,34 @@ public struct DeliveryRunner: Sendable {
         public var sendAt: Date?
         /// The shard lease the claim is made under (cluster mode).
         public var fence: LeaseFence? = nil
+        /// The failed attempt this one retries.
+        public var retryOf: Execution? = nil
     }
 
-    /// What the caller should do next: nothing, or schedule the next attempt.
+    /// What the caller should do next: nothing, schedule the next attempt, or try this one
+    /// again later.
     public enum Next: Sendable, Equatable {
         case done
         case retry(at: Date, previous: Execution)
+        /// The store failed the claim (or the tenant's plan read) for longer than
+        /// `claimRetryWindow`: nothing was sent nor recorded, so the slot is not done yet.
+        case notClaimed
+    }
+
+    /// The store failed an attempt before its claim committed.
+    struct NotClaimed: Error {
+        var cause: any Error
     }
 
     public func perform(_ attempt: Attempt) async -> Next {
         defer { events.record(.attemptFinished) }
         do {
             return try await performThrowing(attempt)
+        } catch let error as NotClaimed {
+            logger.warning(
+                "run of job \(attempt.job.id) for \(attempt.slot.iso8601Milliseconds) not claimed: the store failed for \(Int(Self.claimRetryWindow)) s (\(error.cause)); trying again later")
+            events.record(.attemptNotClaimed)
+            return attempt.requestId == nil ? .notClaimed : .done
         } catch is CancellationError {
             // Its shard was handed over or its lease lost: whoever holds the lease settles it.
             logger.debug("run of job \(attempt.job.id) for \(attempt.slot.iso8601Milliseconds) cancelled")
@@ -68,14 +84,24 @@ public struct DeliveryRunner: Sendable {
         let holdsSlot: Bool
         let countsRun = attempt.number == 1
         let advancesSlot = attempt.isScheduledSlot && latestSlots.shouldRecord(jobId: job.id, slot: attempt.slot)
-        switch try await startAttempt(at: tenant, countsAsRun: countsRun, now: now, due: attempt.sendAt ?? now) {
+        let start: TenantActor.AttemptStart
+        do {
+            start = try await startAttempt(at: tenant, countsAsRun: countsRun, now: now, due: attempt.sendAt ?? now)
+        } catch where !(error is CancellationError) && !Task.isCancelled {
+            throw NotClaimed(cause: error)
+        }
+        switch start {
         case .accountGone:
             return .done
         case .quotaExceeded(let reason):
             execution.status = .quotaExceeded
             execution.completedAt = now
             execution.error = reason
-            try await journal.commit(.claim(execution, advancesSlot: advancesSlot, fence: attempt.fence))
+            do {
+                try await journal.commit(.claim(execution, advancesSlot: advancesSlot, fence: attempt.fence))
+            } catch where !(error is CancellationError) && !Task.isCancelled {
+                throw NotClaimed(cause: error)
+            }
             metrics.recordAttempt(.quotaExceeded)
             return .done
         case .admitted(let admittedPlan, let slot):
@@ -105,7 +131,7 @@ public struct DeliveryRunner: Sendable {
             }
         } catch {
             await tenant.abandonAttempt(plan: plan, holdsSlot: holdsSlot, refundRunAt: countsRun ? now : nil)
-            throw error
+            throw error is CancellationError || Task.isCancelled ? error : NotClaimed(cause: error)
         }
         guard claimed else {
             await tenant.abandonAttempt(plan: plan, holdsSlot: holdsSlot, refundRunAt: countsRun ? now : nil)

@@ -13,6 +13,9 @@ public final class EngineEvents: Sendable {
         /// The store failed an attempt's claim or its tenant's plan or quota read; the attempt
         /// tries again shortly.
         case attemptWaitedForStore
+        /// The store failed an attempt for longer than the claim window: nothing was sent, and
+        /// its shard tries the slot again later.
+        case attemptNotClaimed
         /// An alert notice was sent (or given up) and recorded.
         case alertRecorded
     }

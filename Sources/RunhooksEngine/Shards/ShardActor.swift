@@ -11,6 +11,8 @@ public actor ShardActor {
         case slot(jobId: String)
         /// Boxed: the wheel stores payloads inline, and most timers are slots.
         case retry(RetryOf)
+        /// The job's slots the store could not claim (`unclaimedSlots`) are tried again.
+        case unclaimed(jobId: String)
     }
 
     final class RetryOf: Sendable {
@@ -22,6 +24,16 @@ public actor ShardActor {
     enum TimerKey: Hashable, Sendable {
         case slot(String)
         case retry(String)
+        case unclaimed(String)
+    }
+
+    /// Scheduled slots of a job the store failed to claim for longer than the claim window:
+    /// nothing was sent nor recorded. As after a crash, the latest of them fires once the store
+    /// answers again, and the others are recorded as missed with it; a slot of the job that
+    /// fires first carries them as missed instead.
+    struct UnclaimedSlots: Sendable {
+        var latest: Date
+        var count: Int
     }
 
     public nonisolated let shard: Int
@@ -52,6 +64,7 @@ public actor ShardActor {
     private let alarms: ShardAlarms
     private var loading = false
     private var removedWhileLoading: Set<String> = []
+    var unclaimedSlots: [String: UnclaimedSlots] = [:]
 
     init(
         shard: Int, runner: DeliveryRunner, inFlight: InFlightRuns, alarms: ShardAlarms, claimLeadMs: Int64 = 0,
@@ -138,6 +151,8 @@ public actor ShardActor {
     func remove(jobId: String) {
         jobs.removeValue(forKey: jobId)
         wheel.cancel(.slot(jobId))
+        wheel.cancel(.unclaimed(jobId))
+        unclaimedSlots.removeValue(forKey: jobId)
         if loading { removedWhileLoading.insert(jobId) }
     }
 
@@ -202,8 +217,9 @@ public actor ShardActor {
             case .slot(let jobId):
                 attempt = jobs[jobId].map { job in
                     let (slot, missed) = slotToFire(of: job, due: Date(milliseconds: timer.deadline))
+                    let unclaimed = unclaimedSlots.removeValue(forKey: jobId)?.count ?? 0
                     return DeliveryRunner.Attempt(
-                        job: job, slot: slot, number: 1, replayOf: nil, missedSlots: missed, isScheduledSlot: true,
+                        job: job, slot: slot, number: 1, replayOf: nil, missedSlots: missed + unclaimed, isScheduledSlot: true,
                         requestId: nil, sendAt: slot)
                 }
             case .retry(let box):
@@ -212,7 +228,17 @@ public actor ShardActor {
                 attempt = jobs[previous.jobId].map { job in
                     DeliveryRunner.Attempt(
                         job: job, slot: previous.scheduledFor, number: previous.attempt + 1, replayOf: previous.replayOf,
-                        missedSlots: 0, isScheduledSlot: false, requestId: nil, sendAt: Date(milliseconds: timer.deadline))
+                        missedSlots: 0, isScheduledSlot: false, requestId: nil, sendAt: Date(milliseconds: timer.deadline),
+                        retryOf: previous)
+                }
+            case .unclaimed(let jobId):
+                // Nil when a slot of the job fired meanwhile and took them as missed.
+                attempt = unclaimedSlots.removeValue(forKey: jobId).flatMap { unclaimed in
+                    jobs[jobId].map { job in
+                        DeliveryRunner.Attempt(
+                            job: job, slot: unclaimed.latest, number: 1, replayOf: nil, missedSlots: unclaimed.count - 1,
+                            isScheduledSlot: true, requestId: nil, sendAt: nil)
+                    }
                 }
             }
             if let attempt { launch(attempt) } else { inFlight.end() }
@@ -261,10 +287,33 @@ public actor ShardActor {
         attempt.fence = fence
         attempts.launch(on: runner.dispatcher.loops.executor(forJob: attempt.job.id)) { [attempt] in
             let next = await runner.perform(attempt)
-            if case .retry(let at, let previous) = next, !Task.isCancelled {
-                await self.schedule(.retry(previous.id), at: at.millisecondsSince1970, .retry(RetryOf(previous)))
+            if !Task.isCancelled {
+                switch next {
+                case .done: break
+                case .retry(let at, let previous):
+                    await self.schedule(.retry(previous.id), at: at.millisecondsSince1970, .retry(RetryOf(previous)))
+                case .notClaimed:
+                    await self.notClaimed(attempt)
+                }
             }
             inFlight.end()
         }
+    }
+
+    /// An attempt the store failed for longer than the claim window is tried again in as long
+    /// again: a retry as it was, a scheduled slot with those of its job already waiting.
+    private func notClaimed(_ attempt: DeliveryRunner.Attempt) {
+        let jobId = attempt.job.id
+        guard jobs[jobId] != nil else { return }
+        let again = nowMs + Int64(DeliveryRunner.claimRetryWindow * 1000)
+        if let previous = attempt.retryOf {
+            schedule(.retry(previous.id), at: again, .retry(RetryOf(previous)))
+            return
+        }
+        guard attempt.isScheduledSlot else { return }
+        let waiting = unclaimedSlots[jobId]
+        unclaimedSlots[jobId] = UnclaimedSlots(
+            latest: max(waiting?.latest ?? attempt.slot, attempt.slot), count: (waiting?.count ?? 0) + attempt.missedSlots + 1)
+        schedule(.unclaimed(jobId), at: again, .unclaimed(jobId: jobId))
     }
 }
