@@ -12,6 +12,8 @@
 #   BIN=/tmp/other/runhooks scripts/postgres-terminations.sh   # another build
 #   LOG=/tmp/node.log scripts/postgres-terminations.sh          # keep the node's log
 #   KEEP_DB=1 scripts/postgres-terminations.sh                  # keep the database (terminations_PID)
+#   OUTAGE=15 scripts/postgres-terminations.sh                  # instead: PostgreSQL stopped for 15 s
+#                                                               # from the 10th second, then started again
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PGDIR="${1:-/tmp/runhooks-pg}"
@@ -53,7 +55,15 @@ for window in $(seq 12); do
   # Windows end every 5 s from the first, timed in microseconds (bash's SECONDS counts whole
   # seconds, which cut the terminating windows short by up to a second).
   end=$((first + window * 5000000))
-  if ((window >= 3 && window <= 6)); then
+  if [[ -n "${OUTAGE:-}" ]] && ((window == 3)); then
+    scripts/postgres.sh stop "$PGDIR" >/dev/null
+    sleep "$OUTAGE"
+    scripts/postgres.sh start "$PGDIR" "$(cat "$PGDIR/port")" >/dev/null
+    # This window lasts as long as the outage; the ones after it end every 5 s from its end.
+    first=$((${EPOCHREALTIME/./} - window * 5000000))
+    end=$((first + window * 5000000))
+    label="PostgreSQL stopped for $OUTAGE s"
+  elif [[ -z "${OUTAGE:-}" ]] && ((window >= 3 && window <= 6)); then
     while ((${EPOCHREALTIME/./} < end)); do
       psql "$ADMIN" -qtAc "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
         WHERE datname = '$NAME' AND pid <> pg_backend_pid()" >/dev/null

@@ -207,7 +207,7 @@ actor HeldPauses {
         await sink.stop()
     }
 
-    @Test func aSlotTheStoreFailedIsCountedAsMissedByTheJobsNextSlotIfThatComesFirst() async throws {
+    @Test func theLatestOfAJobsUnclaimedSlotsGoesOutOnceWithTheOthersCountedAsMissed() async throws {
         let sink = try await TestSink.start()
         let writes = Mutex<FailingWrites?>(nil)
         let harness = try await EngineHarness.make(writes: { store in
@@ -216,24 +216,27 @@ actor HeldPauses {
             return failing
         })
         try await harness.engine.start()
-        // Every 8 s: the next slot comes before the unclaimed one is tried again (5 s after
-        // it was given up, 5 s past its time).
-        let job = try await harness.createJob("\(await sink.baseURL)/ok", every: 8_000)
-        harness.clock.advance(by: 8)
-        #expect(await yieldUntil { writes.withLock { $0?.failed.withLock { $0 } ?? 0 } >= 1 })
+        let job = try await harness.createJob("\(await sink.baseURL)/ok")
+        let events = harness.engine.events
+        harness.clock.advance(by: 60)
+        #expect(await yieldUntil { events.total(.attemptWaitedForStore) >= 1 })
         harness.clock.advance(by: DeliveryRunner.claimRetryWindow + 1)
         #expect(await harness.waitForAttempts(1))
-        harness.clock.advance(by: 2)
-        let nextSlot = harness.clock.now()
-        #expect(await yieldUntil { writes.withLock { $0?.failed.withLock { $0 } ?? 0 } >= 2 })
+        // The next slot comes with the store still failing, as does the first one's second try.
+        harness.clock.advance(by: 60 - DeliveryRunner.claimRetryWindow - 1)
+        let latest = harness.clock.now()
+        let waited = events.total(.attemptWaitedForStore)
+        #expect(await events.waitFor(.attemptWaitedForStore, total: waited + 2))
+        harness.clock.advance(by: DeliveryRunner.claimRetryWindow + 1)
+        #expect(await harness.waitForAttempts(3))
+        #expect(events.total(.attemptNotClaimed) == 3)
+        #expect(await sink.count("/ok") == 0)
         writes.withLock { $0?.heal() }
-        #expect(await harness.waitForAttempts(2))
-        // The unclaimed slot's own turn finds it already counted.
-        harness.clock.advance(by: 3)
-        await harness.engine.waitUntilSettled()
+        harness.clock.advance(by: DeliveryRunner.claimRetryWindow)
+        #expect(await harness.waitForAttempts(4))
         #expect(await sink.count("/ok") == 1)
         let executions = try await harness.executions(job.id)
-        #expect(executions.map(\.scheduledFor) == [nextSlot])
+        #expect(executions.map(\.scheduledFor) == [latest])
         #expect(executions.map(\.missedSlots) == [1])
         await harness.engine.stop()
         await sink.stop()

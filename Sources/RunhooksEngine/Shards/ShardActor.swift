@@ -29,8 +29,9 @@ public actor ShardActor {
 
     /// Scheduled slots of a job the store failed to claim for longer than the claim window:
     /// nothing was sent nor recorded. As after a crash, the latest of them fires once the store
-    /// answers again, and the others are recorded as missed with it; a slot of the job that
-    /// fires first carries them as missed instead.
+    /// answers again, and the others are recorded as missed with it. (Slots of the job that
+    /// came meanwhile and were claimed fire as usual: the missed ones are counted where they
+    /// fall, before the one that fires for them.)
     struct UnclaimedSlots: Sendable {
         var latest: Date
         var count: Int
@@ -217,9 +218,8 @@ public actor ShardActor {
             case .slot(let jobId):
                 attempt = jobs[jobId].map { job in
                     let (slot, missed) = slotToFire(of: job, due: Date(milliseconds: timer.deadline))
-                    let unclaimed = unclaimedSlots.removeValue(forKey: jobId)?.count ?? 0
                     return DeliveryRunner.Attempt(
-                        job: job, slot: slot, number: 1, replayOf: nil, missedSlots: missed + unclaimed, isScheduledSlot: true,
+                        job: job, slot: slot, number: 1, replayOf: nil, missedSlots: missed, isScheduledSlot: true,
                         requestId: nil, sendAt: slot)
                 }
             case .retry(let box):
@@ -232,7 +232,6 @@ public actor ShardActor {
                         retryOf: previous)
                 }
             case .unclaimed(let jobId):
-                // Nil when a slot of the job fired meanwhile and took them as missed.
                 attempt = unclaimedSlots.removeValue(forKey: jobId).flatMap { unclaimed in
                     jobs[jobId].map { job in
                         DeliveryRunner.Attempt(
