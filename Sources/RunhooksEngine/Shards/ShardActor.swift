@@ -27,16 +27,6 @@ public actor ShardActor {
         case unclaimed(String)
     }
 
-    /// Scheduled slots of a job the store failed to claim for longer than the claim window:
-    /// nothing was sent nor recorded. As after a crash, the latest of them fires once the store
-    /// answers again, and the others are recorded as missed with it. (Slots of the job that
-    /// came meanwhile and were claimed fire as usual: the missed ones are counted where they
-    /// fall, before the one that fires for them.)
-    struct UnclaimedSlots: Sendable {
-        var latest: Date
-        var count: Int
-    }
-
     public nonisolated let shard: Int
     let runner: DeliveryRunner
     let clock: any WallClock
@@ -65,6 +55,7 @@ public actor ShardActor {
     private let alarms: ShardAlarms
     private var loading = false
     private var removedWhileLoading: Set<String> = []
+    /// Slots the store failed to claim, by job (`ShardActor+Unclaimed`).
     var unclaimedSlots: [String: UnclaimedSlots] = [:]
 
     init(
@@ -297,22 +288,5 @@ public actor ShardActor {
             }
             inFlight.end()
         }
-    }
-
-    /// An attempt the store failed for longer than the claim window is tried again in as long
-    /// again: a retry as it was, a scheduled slot with those of its job already waiting.
-    private func notClaimed(_ attempt: DeliveryRunner.Attempt) {
-        let jobId = attempt.job.id
-        guard jobs[jobId] != nil else { return }
-        let again = nowMs + Int64(DeliveryRunner.claimRetryWindow * 1000)
-        if let previous = attempt.retryOf {
-            schedule(.retry(previous.id), at: again, .retry(RetryOf(previous)))
-            return
-        }
-        guard attempt.isScheduledSlot else { return }
-        let waiting = unclaimedSlots[jobId]
-        unclaimedSlots[jobId] = UnclaimedSlots(
-            latest: max(waiting?.latest ?? attempt.slot, attempt.slot), count: (waiting?.count ?? 0) + attempt.missedSlots + 1)
-        schedule(.unclaimed(jobId), at: again, .unclaimed(jobId: jobId))
     }
 }
