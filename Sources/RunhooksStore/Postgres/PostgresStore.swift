@@ -64,6 +64,11 @@ public final class PostgresStore: Store, Service {
         // notices; every other node's lease renewal would wait on them. Our transactions send
         // their statements back to back, so one idle this long has lost its client.
         configuration.options.additionalStartupParameters = [("idle_in_transaction_session_timeout", "2000")]
+        // No keep-alive `SELECT 1` on idle connections: the pool sends it outside our answer
+        // limit, so over a link that went down silently it would hold its connection (one of
+        // `poolSize`) until TCP gives up, minutes later. Idle connections close after 60 s
+        // anyway, and a dead one that is lent before that is cut off by the answer limit.
+        configuration.options.keepAliveBehavior = nil
         // The pool logs every failed connection attempt at info; only what needs an operator's eye.
         var poolLogger = logger
         poolLogger.logLevel = max(logger.logLevel, .warning)
