@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import RunhooksCluster
+import RunhooksCore
 import RunhooksServer
 
 struct Serve: AsyncParsableCommand {
@@ -24,6 +25,10 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .customLong("allow-private-targets"), help: "Allow targets on loopback and private networks.")
     var allowPrivateTargets = false
     @Option(name: .customLong("rate-limits"), help: "on or off (RUNHOOKS_RATE_LIMITS).") var rateLimits: String?
+    @Option(
+        name: .customLong("trusted-proxies"),
+        help: "Comma-separated addresses or CIDR blocks of proxies whose X-Forwarded-For names the client for per-address rate limits (RUNHOOKS_TRUSTED_PROXIES).")
+    var trustedProxies: String?
     @Option(name: .customLong("min-interval-ms"), help: "Smallest interval schedule accepted (RUNHOOKS_MIN_INTERVAL_MS).")
     var minIntervalMs: Int?
     @Option(name: .customLong("smtp-url"), help: "smtp://user:pass@host:port for email alerts (RUNHOOKS_SMTP_URL).")
@@ -77,6 +82,15 @@ struct Serve: AsyncParsableCommand {
         case "on": configuration.rateLimitsEnabled = true
         case "off": configuration.rateLimitsEnabled = false
         case let other: throw ValidationError("--rate-limits must be on or off, got '\(other)'")
+        }
+        if let proxies = trustedProxies ?? Environment.value("TRUSTED_PROXIES") {
+            configuration.trustedProxies = try proxies.split(separator: ",").map { entry in
+                let text = entry.trimmingCharacters(in: .whitespaces)
+                guard let network = IPNetwork(text) else {
+                    throw ValidationError("--trusted-proxies: '\(text)' is not an address or CIDR block (such as 10.0.0.0/8)")
+                }
+                return network
+            }
         }
         if let minimum = try minIntervalMs ?? Environment.value("MIN_INTERVAL_MS").map({ try parseInt($0, "min-interval-ms") }) {
             guard minimum >= 1 else { throw ValidationError("--min-interval-ms must be at least 1") }

@@ -3,6 +3,36 @@ import Testing
 @testable import RunhooksCore
 
 @Suite struct IPAddressTests {
+    @Test func networksParseAndContain() throws {
+        let private10 = try #require(IPNetwork("10.0.0.0/8"))
+        #expect(private10.contains(IPAddress(host: "10.200.3.4")!) && !private10.contains(IPAddress(host: "11.0.0.1")!))
+        #expect(private10.contains(IPAddress(host: "::ffff:10.1.1.1")!))
+        let documentation = try #require(IPNetwork("2001:db8::/33"))
+        #expect(documentation.contains(IPAddress(host: "2001:db8:7fff::1")!))
+        #expect(!documentation.contains(IPAddress(host: "2001:db8:8000::1")!))
+        #expect(IPNetwork("192.0.2.7")?.description == "192.0.2.7/32")
+        #expect(IPNetwork("0.0.0.0/0")?.contains(IPAddress(host: "8.8.8.8")!) == true)
+        for invalid in ["", "10.0.0.0/33", "::/129", "10.0.0.0/", "10.0.0.0/x", "example.com", "10.0.0.0/8/8"] {
+            #expect(IPNetwork(invalid) == nil, "\(invalid)")
+        }
+    }
+
+    @Test func theClientIsTheNearestForwardedHopThatIsNotATrustedProxy() {
+        let trusted = [IPNetwork("10.0.0.0/8")!, IPNetwork("fd00::/8")!]
+        func client(_ peer: String, _ forwardedFor: [String]) -> String {
+            ClientAddress.resolve(peer: peer, forwardedFor: forwardedFor, trustedProxies: trusted)
+        }
+        #expect(client("10.0.0.2", ["203.0.113.5"]) == "203.0.113.5")
+        #expect(client("10.0.0.2", ["1.1.1.1, 203.0.113.5, 10.0.0.9"]) == "203.0.113.5")
+        #expect(client("10.0.0.2", ["1.1.1.1", "203.0.113.5"]) == "203.0.113.5")
+        #expect(client("fd00::2", ["2001:db8::5"]) == "2001:db8::5")
+        #expect(client("198.51.100.1", ["203.0.113.5"]) == "198.51.100.1")
+        #expect(client("10.0.0.2", []) == "10.0.0.2")
+        #expect(client("10.0.0.2", ["10.0.0.3"]) == "10.0.0.3")
+        #expect(client("10.0.0.2", ["unknown, 10.0.0.3"]) == "10.0.0.3")
+        #expect(ClientAddress.resolve(peer: "10.0.0.2", forwardedFor: ["203.0.113.5"], trustedProxies: []) == "10.0.0.2")
+    }
+
     @Test func rateLimitsCountAnIPv6ClientByItsSlash64() {
         let key = IPAddress.rateLimitKey(forClient:)
         #expect(key("2001:db8:1:2:aaaa::1") == "2001:db8:1:2::/64")

@@ -47,6 +47,34 @@ import Testing
         }
     }
 
+    /// Ten logins a minute from one client, then one from `other`: its status.
+    static func loginsFromTwoClients(_ api: APIClient, one: String, other: String) async throws -> [HTTPResponse.Status] {
+        let body: JSONValue = ["email": .string(APIClient.email("a")), "password": "x"]
+        func login(from client: String) async throws -> HTTPResponse.Status {
+            try await api.request(.post, "/auth/login", json: body, headers: [.xForwardedFor: client]).status
+        }
+        var statuses: [HTTPResponse.Status] = []
+        for _ in 0..<11 { statuses.append(try await login(from: one)) }
+        statuses.append(try await login(from: other))
+        return statuses
+    }
+
+    @Test func behindATrustedProxyEachForwardedClientHasItsOwnLimit() async throws {
+        let environment = try await TestEnvironment.make(rateLimits: true, trustedProxies: [IPNetwork("127.0.0.0/8")!])
+        try await environment.testLive { api in
+            let statuses = try await Self.loginsFromTwoClients(api, one: "203.0.113.5", other: "198.51.100.7, 127.0.0.2")
+            #expect(statuses == Array(repeating: .unauthorized, count: 10) + [.tooManyRequests, .unauthorized])
+        }
+    }
+
+    @Test func aForwardedForFromAPeerThatIsNotTrustedIsIgnored() async throws {
+        let environment = try await TestEnvironment.make(rateLimits: true, trustedProxies: [IPNetwork("10.0.0.0/8")!])
+        try await environment.testLive { api in
+            let statuses = try await Self.loginsFromTwoClients(api, one: "203.0.113.5", other: "198.51.100.7")
+            #expect(statuses == Array(repeating: .unauthorized, count: 10) + [.tooManyRequests, .tooManyRequests])
+        }
+    }
+
     @Test func loginAndRefreshShareTenPerMinute() async throws {
         let environment = try await TestEnvironment.make(rateLimits: true)
         try await environment.test { api in

@@ -19,7 +19,7 @@ struct TestEnvironment {
     /// `engine`: a lone node's delivery engine built too (not started).
     static func make(
         rateLimits: Bool = false, allowPrivateTargets: Bool = false, minIntervalMs: Int = 1000,
-        cluster: ClusterConfiguration? = nil, engine: Bool = false
+        cluster: ClusterConfiguration? = nil, engine: Bool = false, trustedProxies: [IPNetwork] = []
     ) async throws -> TestEnvironment {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-test-\(UUID().uuidString)")
         let store = try SQLiteStore(path: directory.appendingPathComponent("runhooks.sqlite").path)
@@ -31,6 +31,7 @@ struct TestEnvironment {
         configuration.minIntervalMs = minIntervalMs
         configuration.bcryptCost = 4
         configuration.cluster = cluster
+        configuration.trustedProxies = trustedProxies
         let services = try await buildServices(
             configuration: configuration, store: store, jwtSecret: "test-secret-\(UUID().uuidString)", clock: clock,
             withEngine: engine || cluster != nil, nodeId: cluster?.nodeId ?? "local")
@@ -44,6 +45,13 @@ struct TestEnvironment {
     /// Runs `body` against the router in process (no socket).
     func test(_ body: @escaping @Sendable (APIClient) async throws -> Void) async throws {
         try await application().test(.router) { client in
+            try await body(APIClient(client: client))
+        }
+    }
+
+    /// Runs `body` against the server on a real socket (the peer is 127.0.0.1).
+    func testLive(_ body: @escaping @Sendable (APIClient) async throws -> Void) async throws {
+        try await application().test(.live) { client in
             try await body(APIClient(client: client))
         }
     }

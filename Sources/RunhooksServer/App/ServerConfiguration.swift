@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import RunhooksCore
 import RunhooksStore
 
 /// How `runhooks serve` runs (see docs/OPERATIONS.md for each option).
@@ -13,6 +14,8 @@ public struct ServerConfiguration: Sendable {
     public var databasePoolSize = 10
     public var allowPrivateTargets = false
     public var rateLimitsEnabled = true
+    /// Proxies (load balancers) whose `X-Forwarded-For` names the client for per-address limits.
+    public var trustedProxies: [IPNetwork] = []
     public var minIntervalMs = 1000
     public var smtpURL: String?
     public var smtpFrom = "runhooks@localhost"

@@ -34,10 +34,13 @@ struct RateLimitMiddleware: RouterMiddleware {
         guard applies(request) else { return try await next(request, context) }
         // Per-address limits were applied by the node the client talked to.
         if key == .clientAddress, context.forwardedBy != nil { return try await next(request, context) }
+        let client = ClientAddress.resolve(
+            peer: context.clientAddress, forwardedFor: request.headers[values: .xForwardedFor],
+            trustedProxies: limiter.trustedProxies)
         let keyValue: String
         switch key {
-        case .clientAddress: keyValue = IPAddress.rateLimitKey(forClient: context.clientAddress)
-        case .user: keyValue = context.user?.id ?? IPAddress.rateLimitKey(forClient: context.clientAddress)
+        case .clientAddress: keyValue = IPAddress.rateLimitKey(forClient: client)
+        case .user: keyValue = context.user?.id ?? IPAddress.rateLimitKey(forClient: client)
         }
         let decision = await limiter.hit(policy, key: keyValue)
         var headers: HTTPFields = [.rateLimitPolicy: decision.policyHeader, .rateLimit: decision.rateLimitHeader]
@@ -60,4 +63,5 @@ struct RateLimitMiddleware: RouterMiddleware {
 extension HTTPField.Name {
     static let rateLimitPolicy = Self("RateLimit-Policy")!
     static let rateLimit = Self("RateLimit")!
+    static let xForwardedFor = Self("X-Forwarded-For")!
 }

@@ -4,9 +4,12 @@ import RunhooksCore
 public actor RateLimiter {
     private var limiters: [String: FixedWindowLimiter] = [:]
     private let clock: any WallClock
+    /// Proxies whose `X-Forwarded-For` names the client (`--trusted-proxies`).
+    nonisolated let trustedProxies: [IPNetwork]
 
-    public init(clock: any WallClock) {
+    public init(clock: any WallClock, trustedProxies: [IPNetwork] = []) {
         self.clock = clock
+        self.trustedProxies = trustedProxies
     }
 
     func hit(_ policy: FixedWindowLimiter.Policy, key: String) -> FixedWindowLimiter.Decision {
