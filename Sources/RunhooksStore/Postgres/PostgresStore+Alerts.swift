@@ -113,17 +113,11 @@ extension PostgresStore {
     }
 
     public func purgeAlertDeliveries(plan: Plan, createdBefore cutoff: Date, limit: Int) async throws -> Int {
-        try await query(
-            """
-            WITH deleted AS (
-                DELETE FROM alert_deliveries WHERE ctid = ANY(ARRAY(
-                    SELECT ctid FROM alert_deliveries
-                    WHERE created_at < \(PostgresRows.ms(cutoff)) AND user_id IN (SELECT id FROM users WHERE plan = \(plan.rawValue))
-                    LIMIT \(limit)))
-                RETURNING 1
-            )
-            SELECT count(*) FROM deleted
-            """, logger: logger
-        ).first { try $0.decode(Int.self) } ?? 0
+        var bindings = PostgresBindings()
+        bindings.append(PostgresRows.ms(cutoff))
+        bindings.append(plan.rawValue)
+        return try await deleteChunk(
+            from: "alert_deliveries", where: "created_at < $1 AND user_id IN (SELECT id FROM users WHERE plan = $2)",
+            bindings: bindings, limit: limit)
     }
 }

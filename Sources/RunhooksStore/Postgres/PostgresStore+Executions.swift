@@ -70,16 +70,9 @@ extension PostgresStore {
     }
 
     public func purgeReplayRequests(handledBefore cutoff: Date, limit: Int) async throws -> Int {
-        try await query(
-            """
-            WITH deleted AS (
-                DELETE FROM replay_requests WHERE ctid = ANY(ARRAY(
-                    SELECT ctid FROM replay_requests WHERE handled_at < \(PostgresRows.ms(cutoff)) LIMIT \(limit)))
-                RETURNING 1
-            )
-            SELECT count(*) FROM deleted
-            """, logger: logger
-        ).first { try $0.decode(Int.self) } ?? 0
+        var bindings = PostgresBindings()
+        bindings.append(PostgresRows.ms(cutoff))
+        return try await deleteChunk(from: "replay_requests", where: "handled_at < $1", bindings: bindings, limit: limit)
     }
 
     public func runCounts(userId: String, at date: Date) async throws -> RunCounts {
@@ -133,18 +126,12 @@ extension PostgresStore {
     }
 
     public func purgeExecutions(plan: Plan, createdBefore cutoff: Date, limit: Int) async throws -> Int {
-        try await query(
-            """
-            WITH deleted AS (
-                DELETE FROM executions WHERE ctid = ANY(ARRAY(
-                    SELECT ctid FROM executions
-                    WHERE created_at < \(PostgresRows.ms(cutoff)) AND status NOT IN ('pending', 'running')
-                      AND user_id IN (SELECT id FROM users WHERE plan = \(plan.rawValue))
-                    LIMIT \(limit)))
-                RETURNING 1
-            )
-            SELECT count(*) FROM deleted
-            """, logger: logger
-        ).first { try $0.decode(Int.self) } ?? 0
+        var bindings = PostgresBindings()
+        bindings.append(PostgresRows.ms(cutoff))
+        bindings.append(plan.rawValue)
+        return try await deleteChunk(
+            from: "executions",
+            where: "created_at < $1 AND status NOT IN ('pending', 'running') AND user_id IN (SELECT id FROM users WHERE plan = $2)",
+            bindings: bindings, limit: limit)
     }
 }

@@ -52,15 +52,8 @@ extension PostgresStore {
     }
 
     public func purgeIdempotencyKeys(createdBefore cutoff: Date, limit: Int) async throws -> Int {
-        try await query(
-            """
-            WITH deleted AS (
-                DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY(
-                    SELECT ctid FROM idempotency_keys WHERE created_at < \(PostgresRows.ms(cutoff)) LIMIT \(limit)))
-                RETURNING 1
-            )
-            SELECT count(*) FROM deleted
-            """, logger: logger
-        ).first { try $0.decode(Int.self) } ?? 0
+        var bindings = PostgresBindings()
+        bindings.append(PostgresRows.ms(cutoff))
+        return try await deleteChunk(from: "idempotency_keys", where: "created_at < $1", bindings: bindings, limit: limit)
     }
 }

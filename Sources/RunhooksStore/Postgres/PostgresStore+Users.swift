@@ -124,15 +124,8 @@ extension PostgresStore {
     }
 
     public func purgeRefreshTokens(expiredBefore cutoff: Date, limit: Int) async throws -> Int {
-        try await query(
-            """
-            WITH deleted AS (
-                DELETE FROM refresh_tokens WHERE ctid = ANY(ARRAY(
-                    SELECT ctid FROM refresh_tokens WHERE expires_at < \(PostgresRows.ms(cutoff)) LIMIT \(limit)))
-                RETURNING 1
-            )
-            SELECT count(*) FROM deleted
-            """, logger: logger
-        ).first { try $0.decode(Int.self) } ?? 0
+        var bindings = PostgresBindings()
+        bindings.append(PostgresRows.ms(cutoff))
+        return try await deleteChunk(from: "refresh_tokens", where: "expires_at < $1", bindings: bindings, limit: limit)
     }
 }

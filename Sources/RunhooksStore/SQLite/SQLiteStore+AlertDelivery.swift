@@ -81,15 +81,8 @@ extension SQLiteStore {
     }
 
     public func purgeAlertDeliveries(plan: Plan, createdBefore cutoff: Date, limit: Int) async throws -> Int {
-        try await pool.write { db in
-            try db.execute(
-                sql: """
-                    DELETE FROM alert_deliveries WHERE rowid IN (
-                        SELECT rowid FROM alert_deliveries
-                        WHERE created_at < ? AND user_id IN (SELECT id FROM users WHERE plan = ?) LIMIT ?)
-                    """,
-                arguments: [SQLiteRows.ms(cutoff), plan.rawValue, limit])
-            return db.changesCount
-        }
+        try await deleteChunk(
+            from: "alert_deliveries", where: "created_at < ? AND user_id IN (SELECT id FROM users WHERE plan = ?)",
+            arguments: [SQLiteRows.ms(cutoff) as Int64, plan.rawValue], limit: limit)
     }
 }

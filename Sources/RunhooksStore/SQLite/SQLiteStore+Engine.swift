@@ -60,16 +60,9 @@ extension SQLiteStore {
     }
 
     public func purgeExecutions(plan: Plan, createdBefore cutoff: Date, limit: Int) async throws -> Int {
-        try await pool.write { db in
-            try db.execute(
-                sql: """
-                    DELETE FROM executions WHERE rowid IN (
-                        SELECT rowid FROM executions WHERE created_at < ? AND status NOT IN ('pending', 'running')
-                          AND user_id IN (SELECT id FROM users WHERE plan = ?)
-                        LIMIT ?)
-                    """,
-                arguments: [SQLiteRows.ms(cutoff), plan.rawValue, limit])
-            return db.changesCount
-        }
+        try await deleteChunk(
+            from: "executions",
+            where: "created_at < ? AND status NOT IN ('pending', 'running') AND user_id IN (SELECT id FROM users WHERE plan = ?)",
+            arguments: [SQLiteRows.ms(cutoff) as Int64, plan.rawValue], limit: limit)
     }
 }

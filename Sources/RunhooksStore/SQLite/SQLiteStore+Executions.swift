@@ -77,12 +77,7 @@ extension SQLiteStore {
     }
 
     public func purgeReplayRequests(handledBefore cutoff: Date, limit: Int) async throws -> Int {
-        try await pool.write { db in
-            try db.execute(
-                sql: "DELETE FROM replay_requests WHERE rowid IN (SELECT rowid FROM replay_requests WHERE handled_at < ? LIMIT ?)",
-                arguments: [SQLiteRows.ms(cutoff), limit])
-            return db.changesCount
-        }
+        try await deleteChunk(from: "replay_requests", where: "handled_at < ?", arguments: [SQLiteRows.ms(cutoff) as Int64], limit: limit)
     }
 
     public func runCounts(userId: String, at date: Date) async throws -> RunCounts {

@@ -50,11 +50,6 @@ extension SQLiteStore {
     }
 
     public func purgeIdempotencyKeys(createdBefore cutoff: Date, limit: Int) async throws -> Int {
-        try await pool.write { db in
-            try db.execute(
-                sql: "DELETE FROM idempotency_keys WHERE rowid IN (SELECT rowid FROM idempotency_keys WHERE created_at < ? LIMIT ?)",
-                arguments: [SQLiteRows.ms(cutoff), limit])
-            return db.changesCount
-        }
+        try await deleteChunk(from: "idempotency_keys", where: "created_at < ?", arguments: [SQLiteRows.ms(cutoff) as Int64], limit: limit)
     }
 }

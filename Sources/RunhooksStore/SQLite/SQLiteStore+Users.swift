@@ -126,11 +126,6 @@ extension SQLiteStore {
     }
 
     public func purgeRefreshTokens(expiredBefore cutoff: Date, limit: Int) async throws -> Int {
-        try await pool.write { db in
-            try db.execute(
-                sql: "DELETE FROM refresh_tokens WHERE rowid IN (SELECT rowid FROM refresh_tokens WHERE expires_at < ? LIMIT ?)",
-                arguments: [SQLiteRows.ms(cutoff), limit])
-            return db.changesCount
-        }
+        try await deleteChunk(from: "refresh_tokens", where: "expires_at < ?", arguments: [SQLiteRows.ms(cutoff) as Int64], limit: limit)
     }
 }
