@@ -110,6 +110,22 @@ actor HeldPauses {
         return false
     }
 
+    /// A sink and a started engine whose store fails `count` batches holding a write `matching`
+    /// says yes to (every claim, by default) until `heal()`.
+    static func startedWithFailingWrites(
+        failing count: Int = .max, matching: @escaping @Sendable (EngineWrite) -> Bool = isClaim
+    ) async throws -> (TestSink, EngineHarness, FailingWrites) {
+        let sink = try await TestSink.start()
+        let writes = Mutex<FailingWrites?>(nil)
+        let harness = try await EngineHarness.make(writes: { store in
+            let failing = FailingWrites(store, failing: count, matching: matching)
+            writes.withLock { $0 = failing }
+            return failing
+        })
+        try await harness.engine.start()
+        return (sink, harness, try #require(writes.withLock { $0 }))
+    }
+
     @Test func finishesThatFailToCommitAreRetriedUntilTheStoreIsBack() async throws {
         let sink = try await TestSink.start()
         // Only batches of finishes fail: the two attempts run on their own threads, and a claim
@@ -133,20 +149,13 @@ actor HeldPauses {
     }
 
     @Test func aClaimWhoseBatchFailsIsTriedAgainAndItsSlotSentOnce() async throws {
-        let sink = try await TestSink.start()
-        let writes = Mutex<FailingWrites?>(nil)
-        let harness = try await EngineHarness.make(writes: { store in
-            let failing = FailingWrites(store, failing: 2, matching: Self.isClaim)
-            writes.withLock { $0 = failing }
-            return failing
-        })
-        try await harness.engine.start()
+        let (sink, harness, writes) = try await Self.startedWithFailingWrites(failing: 2)
         let job = try await harness.createJob("\(await sink.baseURL)/ok")
         harness.clock.advance(by: 60)
         #expect(await harness.waitForAttempts(1))
         // The store failed the claim's first two batches (a restart, a lost connection); the
         // slot went out once, late, instead of being lost.
-        #expect(writes.withLock { $0?.failed.withLock { $0 } } == 2)
+        #expect(writes.failed.withLock { $0 } == 2)
         #expect(await sink.count("/ok") == 1)
         #expect(try await harness.executions(job.id).map(\.status) == [.success])
         #expect(try await harness.store.runCounts(userId: harness.user.id, at: harness.clock.now()).daily == 1)
@@ -155,17 +164,10 @@ actor HeldPauses {
     }
 
     @Test func aClaimTheStoreKeepsFailingPastTheRetryWindowIsNotSentAndCostsNoQuota() async throws {
-        let sink = try await TestSink.start()
-        let writes = Mutex<FailingWrites?>(nil)
-        let harness = try await EngineHarness.make(writes: { store in
-            let failing = FailingWrites(store, failing: .max, matching: Self.isClaim)
-            writes.withLock { $0 = failing }
-            return failing
-        })
-        try await harness.engine.start()
+        let (sink, harness, writes) = try await Self.startedWithFailingWrites()
         let job = try await harness.createJob("\(await sink.baseURL)/ok")
         harness.clock.advance(by: 60)
-        #expect(await yieldUntil { writes.withLock { $0?.failed.withLock { $0 } ?? 0 } >= 1 })
+        #expect(await yieldUntil { writes.failed.withLock { $0 } >= 1 })
         // Still failing once the window has passed: the attempt gives up.
         harness.clock.advance(by: DeliveryRunner.claimRetryWindow + 1)
         #expect(await harness.waitForAttempts(1))
@@ -177,23 +179,16 @@ actor HeldPauses {
     }
 
     @Test func aSlotTheStoreFailedPastTheRetryWindowGoesOutOnceTheStoreIsBack() async throws {
-        let sink = try await TestSink.start()
-        let writes = Mutex<FailingWrites?>(nil)
-        let harness = try await EngineHarness.make(writes: { store in
-            let failing = FailingWrites(store, failing: .max, matching: Self.isClaim)
-            writes.withLock { $0 = failing }
-            return failing
-        })
-        try await harness.engine.start()
+        let (sink, harness, writes) = try await Self.startedWithFailingWrites()
         let job = try await harness.createJob("\(await sink.baseURL)/ok")
         harness.clock.advance(by: 60)
         let slot = harness.clock.now()
-        #expect(await yieldUntil { writes.withLock { $0?.failed.withLock { $0 } ?? 0 } >= 1 })
+        #expect(await yieldUntil { writes.failed.withLock { $0 } >= 1 })
         harness.clock.advance(by: DeliveryRunner.claimRetryWindow + 1)
         #expect(await harness.waitForAttempts(1))
         #expect(harness.engine.events.total(.attemptNotClaimed) == 1)
         #expect(await sink.count("/ok") == 0)
-        writes.withLock { $0?.heal() }
+        writes.heal()
         // The store answers again: the slot goes out late, once, as itself.
         harness.clock.advance(by: DeliveryRunner.claimRetryWindow)
         #expect(await harness.waitForAttempts(2))
@@ -208,14 +203,7 @@ actor HeldPauses {
     }
 
     @Test func theLatestOfAJobsUnclaimedSlotsGoesOutOnceWithTheOthersCountedAsMissed() async throws {
-        let sink = try await TestSink.start()
-        let writes = Mutex<FailingWrites?>(nil)
-        let harness = try await EngineHarness.make(writes: { store in
-            let failing = FailingWrites(store, failing: .max, matching: Self.isClaim)
-            writes.withLock { $0 = failing }
-            return failing
-        })
-        try await harness.engine.start()
+        let (sink, harness, writes) = try await Self.startedWithFailingWrites()
         let job = try await harness.createJob("\(await sink.baseURL)/ok")
         let events = harness.engine.events
         harness.clock.advance(by: 60)
@@ -231,7 +219,7 @@ actor HeldPauses {
         #expect(await harness.waitForAttempts(3))
         #expect(events.total(.attemptNotClaimed) == 3)
         #expect(await sink.count("/ok") == 0)
-        writes.withLock { $0?.heal() }
+        writes.heal()
         harness.clock.advance(by: DeliveryRunner.claimRetryWindow)
         #expect(await harness.waitForAttempts(4))
         #expect(await sink.count("/ok") == 1)
@@ -243,26 +231,19 @@ actor HeldPauses {
     }
 
     @Test func aRetryTheStoreFailedPastTheRetryWindowIsTriedAgainOnceTheStoreIsBack() async throws {
-        let sink = try await TestSink.start()
-        let writes = Mutex<FailingWrites?>(nil)
-        let harness = try await EngineHarness.make(writes: { store in
-            let failing = FailingWrites(store, failing: .max) { write in
-                if case .claim(let execution, _, _, _) = write { return execution.attempt == 2 }
-                return false
-            }
-            writes.withLock { $0 = failing }
-            return failing
-        })
-        try await harness.engine.start()
+        let (sink, harness, writes) = try await Self.startedWithFailingWrites { write in
+            if case .claim(let execution, _, _, _) = write { return execution.attempt == 2 }
+            return false
+        }
         let job = try await harness.createJob("\(await sink.baseURL)/fail", retries: 1)
         harness.clock.advance(by: 60)
         #expect(await harness.waitForAttempts(1))
         harness.clock.advance(by: 1)
-        #expect(await yieldUntil { writes.withLock { $0?.failed.withLock { $0 } ?? 0 } >= 1 })
+        #expect(await yieldUntil { writes.failed.withLock { $0 } >= 1 })
         harness.clock.advance(by: DeliveryRunner.claimRetryWindow + 1)
         #expect(await harness.waitForAttempts(2))
         #expect(harness.engine.events.total(.attemptNotClaimed) == 1)
-        writes.withLock { $0?.heal() }
+        writes.heal()
         harness.clock.advance(by: DeliveryRunner.claimRetryWindow)
         #expect(await harness.waitForAttempts(3))
         #expect(await sink.count("/fail") == 2)
