@@ -7,7 +7,8 @@ import Foundation
 public enum ClientAddress {
     public static func resolve(peer: String, forwardedFor headerValues: [String], trustedProxies: [IPNetwork]) -> String {
         func trusted(_ address: IPAddress) -> Bool { trustedProxies.contains { $0.contains(address) } }
-        guard let peerAddress = IPAddress(host: peer), trusted(peerAddress) else { return peer }
+        // Without trusted proxies (the default) the peer is the client: nothing to parse.
+        guard !trustedProxies.isEmpty, let peerAddress = IPAddress(host: peer), trusted(peerAddress) else { return peer }
         var client = peer
         let hops = headerValues.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
         for hop in hops.reversed() {
