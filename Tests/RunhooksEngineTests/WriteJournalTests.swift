@@ -51,6 +51,34 @@ final class FailingWrites: EngineWriteApplying {
     }
 }
 
+/// A store that applies every batch holding a claim and then fails it, as when a connection
+/// drops during the COMMIT: the writes stand, the caller hears an error. Until `heal()`.
+final class LostAnswers: EngineWriteApplying {
+    private let store: any EngineWriteApplying
+    private let state = Mutex((healed: false, lost: 0))
+
+    init(_ store: any EngineWriteApplying) {
+        self.store = store
+    }
+
+    func heal() {
+        state.withLock { $0.healed = true }
+    }
+
+    var lostCount: Int { state.withLock { $0.lost } }
+
+    func apply(_ writes: [EngineWrite]) async throws -> [Bool] {
+        let results = try await store.apply(writes)
+        let lose = writes.contains(where: WriteJournalTests.isClaim) && state.withLock { state in
+            guard !state.healed else { return false }
+            state.lost += 1
+            return true
+        }
+        if lose { throw FailingWrites.Outage() }
+        return results
+    }
+}
+
 /// A store that holds every batch until the test lets it go.
 actor BlockedWrites: EngineWriteApplying {
     private var open = false
@@ -248,6 +276,90 @@ actor HeldPauses {
         #expect(await harness.waitForAttempts(3))
         #expect(await sink.count("/fail") == 2)
         #expect(try await harness.executions(job.id).map(\.status) == [.failed, .deadLetter])
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
+    @Test func aRunNowTheStoreFailedPastTheRetryWindowGoesOutOnceTheStoreIsBack() async throws {
+        let (sink, harness, writes) = try await Self.startedWithFailingWrites()
+        let job = try await harness.createJob("\(await sink.baseURL)/ok")
+        let trigger = ReplayRequest(
+            id: harness.context.ids.next(), userId: harness.user.id, jobId: job.id, kind: .trigger, executionId: nil,
+            requestedAt: harness.clock.now())
+        try await harness.store.insertReplayRequest(trigger)
+        await harness.engine.runRequested(trigger)
+        #expect(await yieldUntil { writes.failed.withLock { $0 } >= 1 })
+        harness.clock.advance(by: DeliveryRunner.claimRetryWindow + 1)
+        #expect(await harness.waitForAttempts(1))
+        #expect(harness.engine.events.total(.attemptNotClaimed) == 1)
+        #expect(await sink.count("/ok") == 0)
+        writes.heal()
+        // The store answers again: the run the API accepted goes out, once.
+        harness.clock.advance(by: DeliveryRunner.claimRetryWindow)
+        #expect(await harness.waitForAttempts(2))
+        #expect(await sink.count("/ok") == 1)
+        #expect(try await harness.executions(job.id).map(\.status) == [.success])
+        #expect(try await harness.store.pendingReplayRequests(limit: 10).isEmpty)
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
+    @Test func aRequestedRunWhoseClaimCommittedUnseenIsSentOnceUnderItsOwnClaim() async throws {
+        // The first batch holding the claim commits, but its answer is lost (the store fails
+        // it after applying it): the run is tried again under the same execution id, and the
+        // store recognises the claim as the one already made.
+        let sink = try await TestSink.start()
+        let lostAnswers = Mutex<LostAnswers?>(nil)
+        let harness = try await EngineHarness.make(writes: { store in
+            let lost = LostAnswers(store)
+            lostAnswers.withLock { $0 = lost }
+            return lost
+        })
+        try await harness.engine.start()
+        let lost = try #require(lostAnswers.withLock { $0 })
+        let job = try await harness.createJob("\(await sink.baseURL)/ok")
+        let trigger = ReplayRequest(
+            id: harness.context.ids.next(), userId: harness.user.id, jobId: job.id, kind: .trigger, executionId: nil,
+            requestedAt: harness.clock.now())
+        try await harness.store.insertReplayRequest(trigger)
+        await harness.engine.runRequested(trigger)
+        #expect(await yieldUntil { lost.lostCount >= 1 })
+        harness.clock.advance(by: DeliveryRunner.claimRetryWindow + 1)
+        #expect(await harness.waitForAttempts(1))
+        lost.heal()
+        harness.clock.advance(by: DeliveryRunner.claimRetryWindow)
+        #expect(await harness.waitForAttempts(2))
+        #expect(await sink.count("/ok") == 1)
+        let executions = try await harness.executions(job.id)
+        #expect(executions.map(\.status) == [.success])
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
+    @Test func aSlotWhoseClaimCommittedUnseenGoesOutOnceUnderThatClaim() async throws {
+        let sink = try await TestSink.start()
+        let lostAnswers = Mutex<LostAnswers?>(nil)
+        let harness = try await EngineHarness.make(writes: { store in
+            let lost = LostAnswers(store)
+            lostAnswers.withLock { $0 = lost }
+            return lost
+        })
+        try await harness.engine.start()
+        let lost = try #require(lostAnswers.withLock { $0 })
+        let job = try await harness.createJob("\(await sink.baseURL)/ok")
+        harness.clock.advance(by: 60)
+        let slot = harness.clock.now()
+        #expect(await yieldUntil { lost.lostCount >= 1 })
+        harness.clock.advance(by: DeliveryRunner.claimRetryWindow + 1)
+        #expect(await harness.waitForAttempts(1))
+        #expect(await sink.count("/ok") == 0)
+        lost.heal()
+        harness.clock.advance(by: DeliveryRunner.claimRetryWindow)
+        #expect(await harness.waitForAttempts(2))
+        #expect(await sink.count("/ok") == 1)
+        let executions = try await harness.executions(job.id)
+        #expect(executions.map(\.status) == [.success])
+        #expect(executions.map(\.scheduledFor) == [slot])
         await harness.engine.stop()
         await sink.stop()
     }

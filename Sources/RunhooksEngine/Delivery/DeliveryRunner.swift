@@ -34,6 +34,10 @@ public struct DeliveryRunner: Sendable {
         public var fence: LeaseFence? = nil
         /// The failed attempt this one retries.
         public var retryOf: Execution? = nil
+        /// The execution id to claim under; nil: a new one. A requested run the store failed is
+        /// tried again under the same id, so a claim that did commit (its answer lost) is
+        /// recognised as this run's rather than beaten by it and moved to another millisecond.
+        public var executionId: String? = nil
     }
 
     /// What the caller should do next: nothing, schedule the next attempt, or try this one
@@ -42,7 +46,8 @@ public struct DeliveryRunner: Sendable {
         case done
         case retry(at: Date, previous: Execution)
         /// The store failed the claim (or the tenant's plan read) for longer than
-        /// `claimRetryWindow`: nothing was sent nor recorded, so the slot is not done yet.
+        /// `claimRetryWindow`: nothing was sent nor recorded, so the slot (or the requested run)
+        /// is not done yet.
         case notClaimed
     }
 
@@ -59,7 +64,7 @@ public struct DeliveryRunner: Sendable {
             logger.warning(
                 "run of job \(attempt.job.id) for \(attempt.slot.iso8601Milliseconds) not claimed: the store failed for \(Int(Self.claimRetryWindow)) s (\(error.cause)); trying again later")
             events.record(.attemptNotClaimed)
-            return attempt.requestId == nil ? .notClaimed : .done
+            return .notClaimed
         } catch is CancellationError {
             // Its shard was handed over or its lease lost: whoever holds the lease settles it.
             logger.debug("run of job \(attempt.job.id) for \(attempt.slot.iso8601Milliseconds) cancelled")
@@ -76,7 +81,7 @@ public struct DeliveryRunner: Sendable {
         let tenant = tenants.tenant(job.userId)
         let now = context.clock.now()
         var execution = Execution(
-            id: context.ids.next(at: now), jobId: job.id, userId: job.userId, status: .pending, scheduledFor: attempt.slot,
+            id: attempt.executionId ?? context.ids.next(at: now), jobId: job.id, userId: job.userId, status: .pending, scheduledFor: attempt.slot,
             attempt: attempt.number, replayOf: attempt.replayOf, missedSlots: attempt.missedSlots, createdAt: now)
         if let requestId = attempt.requestId { await journal.enqueue(.requestHandled(id: requestId, at: now)) }
 

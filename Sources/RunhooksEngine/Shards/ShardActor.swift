@@ -13,6 +13,8 @@ public actor ShardActor {
         case retry(RetryOf)
         /// The job's slots the store could not claim (`unclaimedSlots`) are tried again.
         case unclaimed(jobId: String)
+        /// A retry or a requested run the store could not claim is tried again.
+        case again(AttemptAgain)
     }
 
     final class RetryOf: Sendable {
@@ -20,11 +22,17 @@ public actor ShardActor {
         init(_ previous: Execution) { self.previous = previous }
     }
 
+    final class AttemptAgain: Sendable {
+        let attempt: DeliveryRunner.Attempt
+        init(_ attempt: DeliveryRunner.Attempt) { self.attempt = attempt }
+    }
+
     /// Wheel keys share the id strings the shard already holds (no per-job key string).
     enum TimerKey: Hashable, Sendable {
         case slot(String)
         case retry(String)
         case unclaimed(String)
+        case again(String)
     }
 
     public nonisolated let shard: Int
@@ -227,9 +235,20 @@ public actor ShardActor {
                     jobs[jobId].map { job in
                         DeliveryRunner.Attempt(
                             job: job, slot: unclaimed.latest, number: 1, replayOf: nil, missedSlots: unclaimed.count - 1,
-                            isScheduledSlot: true, requestId: nil, sendAt: nil)
+                            isScheduledSlot: true, requestId: nil, sendAt: nil, executionId: unclaimed.executionId)
                     }
                 }
+            case .again(let again):
+                // A requested run is owed even for a paused job (it may be run by hand); a
+                // retry, as above, uses the job as it is now.
+                attempt =
+                    again.attempt.requestId != nil
+                    ? again.attempt
+                    : jobs[again.attempt.job.id].map { job in
+                        var attempt = again.attempt
+                        attempt.job = job
+                        return attempt
+                    }
             }
             if let attempt { launch(attempt) } else { inFlight.end() }
         }
@@ -275,6 +294,9 @@ public actor ShardActor {
         let inFlight = self.inFlight
         var attempt = attempt
         attempt.fence = fence
+        // Named here, so that if the store fails the claim the attempt is tried again as the
+        // same claim (`notClaimed`).
+        if attempt.executionId == nil { attempt.executionId = runner.context.ids.next(at: clock.now()) }
         attempts.launch(on: runner.dispatcher.loops.executor(forJob: attempt.job.id)) { [attempt] in
             let next = await runner.perform(attempt)
             if !Task.isCancelled {
