@@ -239,6 +239,10 @@ public final class DeliveryEngine: Service, Sendable {
     /// How long a replay or trigger request is kept once it has become a run.
     public static let handledRequestsKept: TimeInterval = 86_400
 
+    /// How far back run counters are kept. Quotas read only today's and this month's; the
+    /// rest is kept a while for an operator's look (`usage_counters`), then deleted.
+    public static let runCountersKept: TimeInterval = 35 * 86_400
+
     /// Deletes executions and alert deliveries older than each plan's retention, expired
     /// idempotency keys and refresh tokens, and replay requests handled a day ago.
     @discardableResult
@@ -265,6 +269,7 @@ public final class DeliveryEngine: Service, Sendable {
             ("handled replay requests", {
                 try await store.purgeReplayRequests(handledBefore: now - Self.handledRequestsKept, limit: $0)
             }),
+            ("old run counters", { try await store.purgeUsageCounters(before: now - Self.runCountersKept, limit: $0) }),
         ]
         for (what, purge) in expired {
             do {

@@ -135,4 +135,26 @@ public enum UsagePeriod: Hashable, Sendable {
         case .month(let year, let month): "m:\(year)-\(month)"
         }
     }
+
+    /// The period a stored `key` names; nil for anything else.
+    init?(key: String) {
+        let fields = key.dropFirst(2).split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+        guard !fields.contains(nil) else { return nil }
+        let numbers = fields.compactMap { $0 }
+        switch (key.prefix(2), numbers.count) {
+        case ("d:", 3): self = .day(year: numbers[0], month: numbers[1], day: numbers[2])
+        case ("m:", 2): self = .month(year: numbers[0], month: numbers[1])
+        default: return nil
+        }
+    }
+
+    /// Whether the whole period lies before the UTC day or month that holds `date`: a day
+    /// before that day, a month before that month.
+    func isOver(before date: Date) -> Bool {
+        let civil = date.utcCivilDate
+        switch self {
+        case .day(let year, let month, let day): return (year, month, day) < (civil.year, civil.month, civil.day)
+        case .month(let year, let month): return (year, month) < (civil.year, civil.month)
+        }
+    }
 }

@@ -136,6 +136,16 @@ import Testing
         #expect(try await harness.executions(job.id).isEmpty)
     }
 
+    @Test func aRetentionSweepDeletesRunCountersOfDaysAndMonthsLongPast() async throws {
+        let harness = try await EngineHarness.make()
+        let now = harness.clock.now()
+        // 2025-01-15, and 2024-11-06: more than `runCountersKept` ago, in a month before.
+        for at in [now, now - 70 * 86_400] { try await harness.store.addRuns(userId: harness.user.id, count: 1, at: at) }
+        #expect(await harness.engine.sweepRetention() == 2)
+        #expect(try await harness.store.runCounts(userId: harness.user.id, at: now) == RunCounts(daily: 1, monthly: 1))
+        #expect(try await harness.store.runCounts(userId: harness.user.id, at: now - 70 * 86_400) == RunCounts(daily: 0, monthly: 0))
+    }
+
     @Test func aRetentionSweepDeletesExpiredRefreshTokensAndRequestsHandledADayAgo() async throws {
         let harness = try await EngineHarness.make()
         let job = try await harness.createJob("https://x.example/")

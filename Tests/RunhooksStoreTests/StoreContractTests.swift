@@ -508,6 +508,23 @@ import Testing
         await fixture.close()
     }
 
+    @Test(arguments: Backend.available) func runCountersOfPastDaysAndMonthsArePurgedInChunks(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture.make(backend)
+        let store = fixture.store
+        let (user, _) = try await fixture.userWithJob(shard: 0)
+        // 2025-01-15, the day before, and a day of November 2024.
+        for daysAgo in [0.0, 1, 60] {
+            try await store.addRuns(userId: user.id, count: 1, at: Fixtures.now - daysAgo * 86_400)
+        }
+        var removed: [Int] = []
+        for _ in 0..<3 { removed.append(try await store.purgeUsageCounters(before: Fixtures.now, limit: 2)) }
+        // Gone: the two past days and November; kept: today and January.
+        #expect(removed == [2, 1, 0])
+        #expect(try await store.runCounts(userId: user.id, at: Fixtures.now) == RunCounts(daily: 1, monthly: 2))
+        #expect(try await store.runCounts(userId: user.id, at: Fixtures.now - 86_400) == RunCounts(daily: 0, monthly: 2))
+        await fixture.close()
+    }
+
     @Test(arguments: Backend.available) func runCountersAddUpPerDayAndMonthAndUser(_ backend: Backend) async throws {
         let fixture = try await StoreFixture.make(backend)
         let store = fixture.store

@@ -89,6 +89,15 @@ extension PostgresStore {
         return counts
     }
 
+    public func purgeUsageCounters(before cutoff: Date, limit: Int) async throws -> Int {
+        let periods = try await query("SELECT DISTINCT period FROM usage_counters", logger: logger).all { try $0.decode(String.self) }
+        let over = periods.filter { UsagePeriod(key: $0)?.isOver(before: cutoff) == true }
+        guard !over.isEmpty else { return 0 }
+        var bindings = PostgresBindings()
+        bindings.append(over)
+        return try await deleteChunk(from: "usage_counters", where: "period = ANY($1)", bindings: bindings, limit: limit)
+    }
+
     public func activeJobs(shard: Int) async throws -> [ScheduledJob] {
         // A job's latest slot is the later of its mark and its newest execution (as in SQLite).
         try await query(

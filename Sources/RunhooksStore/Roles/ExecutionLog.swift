@@ -24,6 +24,9 @@ public protocol ExecutionLog: EngineWriteApplying {
     func purgeExecutions(plan: Plan, createdBefore cutoff: Date, limit: Int) async throws -> Int
 
     func runCounts(userId: String, at: Date) async throws -> RunCounts
+    /// Deletes up to `limit` run counters of days before `cutoff`'s UTC day and of months
+    /// before its UTC month; returns how many. Quotas read only the current day and month.
+    func purgeUsageCounters(before cutoff: Date, limit: Int) async throws -> Int
     func addRuns(userId: String, count: Int, at: Date) async throws
 }
 

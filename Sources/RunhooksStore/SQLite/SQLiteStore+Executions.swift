@@ -94,4 +94,12 @@ extension SQLiteStore {
         }
     }
 
+    public func purgeUsageCounters(before cutoff: Date, limit: Int) async throws -> Int {
+        let periods = try await pool.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT period FROM usage_counters") }
+        let over = periods.filter { UsagePeriod(key: $0)?.isOver(before: cutoff) == true }
+        guard !over.isEmpty else { return 0 }
+        return try await deleteChunk(
+            from: "usage_counters", where: "period IN (\(databaseQuestionMarks(count: over.count)))",
+            arguments: StatementArguments(over), limit: limit)
+    }
 }
