@@ -27,8 +27,12 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("rate-limits"), help: "on or off (RUNHOOKS_RATE_LIMITS).") var rateLimits: String?
     @Option(
         name: .customLong("trusted-proxies"),
-        help: "Comma-separated addresses or CIDR blocks of proxies whose X-Forwarded-For names the client for per-address rate limits (RUNHOOKS_TRUSTED_PROXIES).")
+        help: "Comma-separated addresses or CIDR blocks of proxies whose forwarding header names the client for per-address rate limits (RUNHOOKS_TRUSTED_PROXIES).")
     var trustedProxies: String?
+    @Option(
+        name: .customLong("forwarding-header"),
+        help: "The header the trusted proxies name the client in: x-forwarded-for (default) or forwarded, RFC 7239 (RUNHOOKS_FORWARDING_HEADER).")
+    var forwardingHeader: String?
     @Option(name: .customLong("min-interval-ms"), help: "Smallest interval schedule accepted (RUNHOOKS_MIN_INTERVAL_MS).")
     var minIntervalMs: Int?
     @Option(name: .customLong("smtp-url"), help: "smtp://user:pass@host:port for email alerts (RUNHOOKS_SMTP_URL).")
@@ -91,6 +95,12 @@ struct Serve: AsyncParsableCommand {
                 }
                 return network
             }
+        }
+        if let header = forwardingHeader ?? Environment.value("FORWARDING_HEADER") {
+            guard let parsed = ForwardingHeader(rawValue: header.lowercased()) else {
+                throw ValidationError("--forwarding-header must be x-forwarded-for or forwarded, got '\(header)'")
+            }
+            configuration.forwardingHeader = parsed
         }
         if let minimum = try minIntervalMs ?? Environment.value("MIN_INTERVAL_MS").map({ try parseInt($0, "min-interval-ms") }) {
             guard minimum >= 1 else { throw ValidationError("--min-interval-ms must be at least 1") }

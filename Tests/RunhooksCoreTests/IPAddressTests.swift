@@ -33,6 +33,28 @@ import Testing
         #expect(ClientAddress.resolve(peer: "10.0.0.2", forwardedFor: ["203.0.113.5"], trustedProxies: []) == "10.0.0.2")
     }
 
+    @Test func aForwardedHeaderNamesEachHopByItsForParameter() {
+        let hops = ForwardingHeader.forwarded.hops(in: [
+            "for=192.0.2.60;proto=http;by=203.0.113.43, For=\"[2001:db8:cafe::17]:4711\"",
+            "for=\"192.0.2.43:47011\";host=example.com, by=10.0.0.1, for=unknown, for=_hidden",
+        ])
+        #expect(hops == ["192.0.2.60", "2001:db8:cafe::17", "192.0.2.43", "", "unknown", "_hidden"])
+        #expect(ForwardingHeader.forwarded.hops(in: ["for=\"[2001:db8::1]\""]) == ["2001:db8::1"])
+        #expect(ForwardingHeader.xForwardedFor.hops(in: ["1.1.1.1, 2.2.2.2", "3.3.3.3"]) == ["1.1.1.1", "2.2.2.2", "3.3.3.3"])
+    }
+
+    @Test func behindProxiesThatSetForwardedTheClientIsItsNearestUntrustedFor() {
+        let trusted = [IPNetwork("10.0.0.0/8")!]
+        func client(_ peer: String, _ forwarded: [String]) -> String {
+            ClientAddress.resolve(peer: peer, forwardedFor: forwarded, trustedProxies: trusted, header: .forwarded)
+        }
+        #expect(client("10.0.0.2", ["for=203.0.113.5"]) == "203.0.113.5")
+        #expect(client("10.0.0.2", ["for=1.1.1.1, for=\"[2001:db8::5]:80\";proto=https, for=10.0.0.9"]) == "2001:db8::5")
+        #expect(client("10.0.0.2", ["for=_hidden, for=10.0.0.3"]) == "10.0.0.3")
+        #expect(client("10.0.0.2", ["by=10.0.0.3"]) == "10.0.0.2")
+        #expect(client("198.51.100.1", ["for=203.0.113.5"]) == "198.51.100.1")
+    }
+
     @Test func rateLimitsCountAnIPv6ClientByItsSlash64() {
         let key = IPAddress.rateLimitKey(forClient:)
         #expect(key("2001:db8:1:2:aaaa::1") == "2001:db8:1:2::/64")

@@ -47,11 +47,13 @@ import Testing
         }
     }
 
-    /// Ten logins a minute from one client, then one from `other`: its status.
-    static func loginsFromTwoClients(_ api: APIClient, one: String, other: String) async throws -> [HTTPResponse.Status] {
+    /// Ten logins a minute from one client, then one from `other`, each named in `header`: its status.
+    static func loginsFromTwoClients(
+        _ api: APIClient, one: String, other: String, header: HTTPField.Name = .xForwardedFor
+    ) async throws -> [HTTPResponse.Status] {
         let body: JSONValue = ["email": .string(APIClient.email("a")), "password": "x"]
         func login(from client: String) async throws -> HTTPResponse.Status {
-            try await api.request(.post, "/auth/login", json: body, headers: [.xForwardedFor: client]).status
+            try await api.request(.post, "/auth/login", json: body, headers: [header: client]).status
         }
         var statuses: [HTTPResponse.Status] = []
         for _ in 0..<11 { statuses.append(try await login(from: one)) }
@@ -64,6 +66,20 @@ import Testing
         try await environment.testLive { api in
             let statuses = try await Self.loginsFromTwoClients(api, one: "203.0.113.5", other: "198.51.100.7, 127.0.0.2")
             #expect(statuses == Array(repeating: .unauthorized, count: 10) + [.tooManyRequests, .unauthorized])
+        }
+    }
+
+    @Test func behindATrustedProxyThatSetsForwardedEachClientHasItsOwnLimit() async throws {
+        let environment = try await TestEnvironment.make(
+            rateLimits: true, trustedProxies: [IPNetwork("127.0.0.0/8")!], forwardingHeader: .forwarded)
+        try await environment.testLive { api in
+            let statuses = try await Self.loginsFromTwoClients(
+                api, one: "for=203.0.113.5;proto=https", other: "for=\"[2001:db8::7]:4711\", for=127.0.0.2", header: .forwarded)
+            #expect(statuses == Array(repeating: .unauthorized, count: 10) + [.tooManyRequests, .unauthorized])
+            // The proxies set Forwarded: an X-Forwarded-For is the client's own writing, and is not
+            // read, so both of these count as the proxy itself.
+            let other = try await Self.loginsFromTwoClients(api, one: "198.51.100.1", other: "198.51.100.2")
+            #expect(other == Array(repeating: .unauthorized, count: 10) + [.tooManyRequests, .tooManyRequests])
         }
     }
 

@@ -19,7 +19,8 @@ struct TestEnvironment {
     /// `engine`: a lone node's delivery engine built too (not started).
     static func make(
         rateLimits: Bool = false, allowPrivateTargets: Bool = false, minIntervalMs: Int = 1000,
-        cluster: ClusterConfiguration? = nil, engine: Bool = false, trustedProxies: [IPNetwork] = []
+        cluster: ClusterConfiguration? = nil, engine: Bool = false, trustedProxies: [IPNetwork] = [],
+        forwardingHeader: ForwardingHeader = .xForwardedFor
     ) async throws -> TestEnvironment {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-test-\(UUID().uuidString)")
         let store = try SQLiteStore(path: directory.appendingPathComponent("runhooks.sqlite").path)
@@ -32,6 +33,7 @@ struct TestEnvironment {
         configuration.bcryptCost = 4
         configuration.cluster = cluster
         configuration.trustedProxies = trustedProxies
+        configuration.forwardingHeader = forwardingHeader
         let services = try await buildServices(
             configuration: configuration, store: store, jwtSecret: "test-secret-\(UUID().uuidString)", clock: clock,
             withEngine: engine || cluster != nil, nodeId: cluster?.nodeId ?? "local")

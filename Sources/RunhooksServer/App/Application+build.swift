@@ -84,7 +84,8 @@ public func buildServices(
         tenants: tenants, ownership: ownership, targets: targets,
         jobRules: JobRules(minIntervalMs: configuration.minIntervalMs),
         alertRules: AlertRules(allowPlainHTTPSlack: configuration.allowPrivateTargets),
-        limiter: RateLimiter(clock: clock, trustedProxies: configuration.trustedProxies), rateLimitsEnabled: configuration.rateLimitsEnabled, clock: clock, ids: ids,
+        limiter: RateLimiter(
+            clock: clock, trustedProxies: configuration.trustedProxies, forwardingHeader: configuration.forwardingHeader), rateLimitsEnabled: configuration.rateLimitsEnabled, clock: clock, ids: ids,
         webhookSecrets: context.webhookSecrets, engine: engine, metrics: metrics)
     if let cluster = configuration.cluster, let engine {
         services.gateway = ClusterGateway(ownership: ownership, clusterSecret: jwtSecret, metrics: metricsFactory)

@@ -14,8 +14,10 @@ public struct ServerConfiguration: Sendable {
     public var databasePoolSize = 10
     public var allowPrivateTargets = false
     public var rateLimitsEnabled = true
-    /// Proxies (load balancers) whose `X-Forwarded-For` names the client for per-address limits.
+    /// Proxies (load balancers) whose forwarding header names the client for per-address limits.
     public var trustedProxies: [IPNetwork] = []
+    /// The header those proxies name the client in.
+    public var forwardingHeader: ForwardingHeader = .xForwardedFor
     public var minIntervalMs = 1000
     public var smtpURL: String?
     public var smtpFrom = "runhooks@localhost"

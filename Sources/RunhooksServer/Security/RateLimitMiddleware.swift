@@ -35,8 +35,8 @@ struct RateLimitMiddleware: RouterMiddleware {
         // Per-address limits were applied by the node the client talked to.
         if key == .clientAddress, context.forwardedBy != nil { return try await next(request, context) }
         let client = ClientAddress.resolve(
-            peer: context.clientAddress, forwardedFor: request.headers[values: .xForwardedFor],
-            trustedProxies: limiter.trustedProxies)
+            peer: context.clientAddress, forwardedFor: request.headers[values: .forwarding(limiter.forwardingHeader)],
+            trustedProxies: limiter.trustedProxies, header: limiter.forwardingHeader)
         let keyValue: String
         switch key {
         case .clientAddress: keyValue = IPAddress.rateLimitKey(forClient: client)
@@ -64,4 +64,12 @@ extension HTTPField.Name {
     static let rateLimitPolicy = Self("RateLimit-Policy")!
     static let rateLimit = Self("RateLimit")!
     static let xForwardedFor = Self("X-Forwarded-For")!
+    static let forwarded = Self("Forwarded")!
+
+    static func forwarding(_ header: ForwardingHeader) -> Self {
+        switch header {
+        case .xForwardedFor: .xForwardedFor
+        case .forwarded: .forwarded
+        }
+    }
 }

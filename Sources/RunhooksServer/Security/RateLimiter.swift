@@ -4,12 +4,15 @@ import RunhooksCore
 public actor RateLimiter {
     private var limiters: [String: FixedWindowLimiter] = [:]
     private let clock: any WallClock
-    /// Proxies whose `X-Forwarded-For` names the client (`--trusted-proxies`).
+    /// Proxies whose forwarding header names the client (`--trusted-proxies`).
     nonisolated let trustedProxies: [IPNetwork]
+    /// The header they name it in (`--forwarding-header`).
+    nonisolated let forwardingHeader: ForwardingHeader
 
-    public init(clock: any WallClock, trustedProxies: [IPNetwork] = []) {
+    public init(clock: any WallClock, trustedProxies: [IPNetwork] = [], forwardingHeader: ForwardingHeader = .xForwardedFor) {
         self.clock = clock
         self.trustedProxies = trustedProxies
+        self.forwardingHeader = forwardingHeader
     }
 
     func hit(_ policy: FixedWindowLimiter.Policy, key: String) -> FixedWindowLimiter.Decision {
