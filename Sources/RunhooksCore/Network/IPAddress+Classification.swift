@@ -38,9 +38,7 @@ extension IPAddress {
         if bytes.allSatisfy({ $0 == 0 }) { return "an unspecified address" }
         if bytes[0..<15].allSatisfy({ $0 == 0 }) && bytes[15] == 1 { return "a loopback address" }
         // ::ffff:a.b.c.d (mapped), ::a.b.c.d (compatible) and 64:ff9b::a.b.c.d (NAT64) carry IPv4.
-        if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {
-            return ipv4Reason(embeddedV4) ?? nil
-        }
+        if case .v4(let mapped) = IPAddress.v6(bytes).unmapped { return ipv4Reason(mapped) }
         if bytes[0..<12].allSatisfy({ $0 == 0 }) { return "an IPv4-compatible address" }
         if bytes[0] == 0x00, bytes[1] == 0x64, bytes[2] == 0xFF, bytes[3] == 0x9B, bytes[4..<12].allSatisfy({ $0 == 0 }) {
             return ipv4Reason(embeddedV4)

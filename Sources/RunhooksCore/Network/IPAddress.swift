@@ -84,3 +84,12 @@ public enum IPAddress: Sendable, Equatable, Hashable, CustomStringConvertible {
         }
     }
 }
+
+extension IPAddress {
+    /// An IPv4 address carried in IPv6 (`::ffff:a.b.c.d`) as that IPv4 address; any other as it is.
+    public var unmapped: IPAddress {
+        guard case .v6(let bytes) = self, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF
+        else { return self }
+        return .v4(bytes[12...].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+    }
+}
