@@ -198,7 +198,10 @@ public final class DeliveryEngine: Service, Sendable {
             logger.info("stopped while loading shards: \(error)")
         }
         await withTaskGroup(of: Void.self) { group in
-            if !Task.isShuttingDownGracefully { group.addTask { await self.sweepRetentionPeriodically() } }
+            if !Task.isShuttingDownGracefully {
+                group.addTask { await self.sweepRetentionPeriodically() }
+                group.addTask { await self.launchStrandedRequestsPeriodically() }
+            }
             try? await gracefulShutdown()
             group.cancelAll()
         }

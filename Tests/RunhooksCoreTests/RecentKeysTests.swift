@@ -19,4 +19,15 @@ import Testing
         _ = keys.insert("later", at: 100_000)
         #expect(keys.count == 1)
     }
+
+    @Test func aRemovedKeyCanComeAgainAndIsThenKeptForItsOwnWindow() {
+        var keys = RecentKeys(windowMs: 1000)
+        let first = keys.insert("a", at: 0)
+        keys.remove("a")
+        let again = keys.insert("a", at: 10)
+        // The first entry's window ends; the second's has not.
+        let withinSecond = keys.insert("a", at: 1005)
+        let afterSecond = keys.insert("a", at: 1011)
+        #expect([first, again, withinSecond, afterSecond] == [true, true, false, true])
+    }
 }

@@ -239,6 +239,27 @@ import Testing
         await sink.stop()
     }
 
+    @Test func aRunRequestStillPendingAMinuteLaterIsLaunchedByTheEngine() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make()
+        try await harness.engine.start()
+        let job = try await harness.createJob("\(await sink.baseURL)/ok", every: 3_600_000)
+        // Recorded, but never handed to the engine (as when the shard moved meanwhile).
+        let trigger = ReplayRequest(
+            id: harness.context.ids.next(), userId: harness.user.id, jobId: job.id, kind: .trigger, executionId: nil,
+            requestedAt: harness.clock.now())
+        try await harness.store.insertReplayRequest(trigger)
+        #expect(await harness.engine.launchStrandedRequests() == 0)
+        harness.clock.advance(by: DeliveryEngine.strandedRequestAge + 1)
+        #expect(await harness.engine.launchStrandedRequests() == 1)
+        #expect(await harness.waitForAttempts(1))
+        #expect(await sink.count("/ok") == 1)
+        #expect(try await harness.store.pendingReplayRequests(limit: 10).isEmpty)
+        #expect(await harness.engine.launchStrandedRequests() == 0)
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
     @Test func aRunRequestedAtTheMillisecondOfAClaimedSlotStillRuns() async throws {
         let sink = try await TestSink.start()
         let harness = try await EngineHarness.make()

@@ -33,6 +33,27 @@ import Testing
         return (sink, harness, job)
     }
 
+    @Test func aRunRequestWhoseJobCouldNotBeReadIsLaunchedByTheSweepOfStrandedRequests() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make()
+        try await harness.engine.start()
+        let job = try await harness.createJob("\(await sink.baseURL)/ok", every: 3_600_000)
+        let trigger = ReplayRequest(
+            id: harness.context.ids.next(), userId: harness.user.id, jobId: job.id, kind: .trigger, executionId: nil,
+            requestedAt: harness.clock.now())
+        try await harness.store.insertReplayRequest(trigger)
+        try await harness.store.pool.write { try $0.execute(sql: "ALTER TABLE jobs RENAME TO jobs_away") }
+        await harness.engine.runRequested(trigger)
+        try await harness.store.pool.write { try $0.execute(sql: "ALTER TABLE jobs_away RENAME TO jobs") }
+        #expect(await sink.count("/ok") == 0)
+        harness.clock.advance(by: DeliveryEngine.strandedRequestAge + 1)
+        #expect(await harness.engine.launchStrandedRequests() == 1)
+        #expect(await harness.waitForAttempts(1))
+        #expect(await sink.count("/ok") == 1)
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
     @Test func aFireWhosePlanRefreshFailsGoesOutUnderThePlanAsLastRead() async throws {
         let (sink, harness, job) = try await Self.started()
         harness.clock.advance(by: 60)

@@ -23,9 +23,15 @@ public struct RecentKeys: Sendable {
         return true
     }
 
+    /// Forgets `key` now, so that inserting it again succeeds.
+    public mutating func remove(_ key: String) {
+        seenAt.removeValue(forKey: key)
+    }
+
     private mutating func forget(before cutoff: Int64) {
         while head < order.count, order[head].ms < cutoff {
-            seenAt.removeValue(forKey: order[head].key)
+            // Unless the key was removed and inserted again since: that entry is still young.
+            if seenAt[order[head].key] == order[head].ms { seenAt.removeValue(forKey: order[head].key) }
             head += 1
         }
         // The forgotten front is dropped once it is most of the array (amortised O(1)).

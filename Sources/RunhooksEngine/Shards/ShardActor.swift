@@ -159,7 +159,16 @@ public actor ShardActor {
     /// Fires a replay or a "run now" at once, as a new run.
     func runRequested(_ request: ReplayRequest) async {
         guard requestsLaunched.insert(request.id, at: nowMs) else { return }
-        guard let job = try? await runner.context.store.job(id: request.jobId, userId: request.userId) else { return }
+        let job: Job
+        do {
+            guard let found = try await runner.context.store.job(id: request.jobId, userId: request.userId) else { return }
+            job = found
+        } catch {
+            // Still pending in the store: the engine's sweep of stranded requests launches it.
+            requestsLaunched.remove(request.id)
+            logger.warning("run request \(request.id) of job \(request.jobId) not launched: its job could not be read (\(error))")
+            return
+        }
         let attempt = DeliveryRunner.Attempt(
             job: job, slot: clock.now(), number: 1, replayOf: request.executionId, missedSlots: 0,
             isScheduledSlot: false, requestId: request.id, sendAt: nil)

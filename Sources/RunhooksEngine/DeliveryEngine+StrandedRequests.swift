@@ -1,0 +1,45 @@
+import Foundation
+import RunhooksCore
+import RunhooksStore
+
+extension DeliveryEngine {
+    /// How old a replay or "run now" request still pending in the store must be before the
+    /// engine launches it itself. The API launches each one as it records it; one still
+    /// pending a minute later was stranded (the shard was moving, or its job could not be read
+    /// at that moment), and would otherwise wait for its shard's next start.
+    public static let strandedRequestAge: TimeInterval = 60
+
+    /// Launches the requests of this node's shards that are pending and older than
+    /// `strandedRequestAge`; returns how many. Safe to repeat: a request is marked handled in
+    /// the same batch as its claim or before it, so a pending one has not run.
+    @discardableResult
+    public func launchStrandedRequests() async -> Int {
+        let cutoff = context.clock.now() - Self.strandedRequestAge
+        let pending: [ReplayRequest]
+        do {
+            pending = try await context.store.pendingReplayRequests(limit: 1000)
+        } catch {
+            logger.warning("cannot read pending run requests: \(error)")
+            return 0
+        }
+        var launched = 0
+        for request in pending where request.requestedAt < cutoff {
+            guard isRunning(shard: context.shards.shard(forUser: request.userId)) else { continue }
+            logger.info("run request \(request.id) of job \(request.jobId) was still pending after \(Int(Self.strandedRequestAge)) s; launching it")
+            await runRequested(request)
+            launched += 1
+        }
+        return launched
+    }
+
+    func launchStrandedRequestsPeriodically() async {
+        while !Task.isCancelled {
+            do {
+                try await context.clock.sleep(until: context.clock.now() + Self.strandedRequestAge)
+            } catch {
+                return
+            }
+            await launchStrandedRequests()
+        }
+    }
+}
