@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// A fresh database on the test PostgreSQL server named by `RUNHOOKS_TEST_POSTGRES_URL` (a URL
 /// to a database the user may create databases from; `scripts/test` starts such a server).
@@ -23,8 +24,17 @@ public enum PostgresTestDatabase {
         guard let server = serverURL, var components = URLComponents(string: server) else {
             throw TestDatabaseError(skipReason)
         }
-        let name = "rh_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
+        // Named with its creation time, so that a later run can tell the databases that tests
+        // which failed before `drop` left behind from those of a run still going.
+        let name =
+            "rh_test_\(Int(Date().timeIntervalSince1970))_"
+            + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12)
+        let sweeps = leftoversSwept.withLock { swept in
+            defer { swept = true }
+            return !swept
+        }
         try await withAdminConnection(components) { connection, logger in
+            if sweeps { try await dropLeftovers(connection, logger) }
             try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
         }
         components.path = "/\(name)"
@@ -37,6 +47,28 @@ public enum PostgresTestDatabase {
             let name = URLComponents(string: url)?.path.dropFirst(), name.hasPrefix("rh_test_")
         else { return }
         try? await withAdminConnection(components) { connection, logger in
+            try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
+        }
+    }
+
+    /// Whether this process has dropped the leftovers of earlier runs yet.
+    private static let leftoversSwept = Mutex(false)
+
+    /// How old a test database must be to count as left behind: no test run lasts that long.
+    static let leftoverAge: TimeInterval = 6 * 3600
+
+    /// Drops the test databases made more than `leftoverAge` ago.
+    private static func dropLeftovers(_ connection: PostgresConnection, _ logger: Logger) async throws {
+        let cutoff = Int(Date().timeIntervalSince1970 - leftoverAge)
+        var names: [String] = []
+        for try await name in try await connection.query(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'rh\\_test\\_%'", logger: logger
+        ).decode(String.self) {
+            names.append(name)
+        }
+        for name in names {
+            let fields = name.split(separator: "_")
+            guard fields.count == 4, let created = Int(fields[2]), created < cutoff else { continue }
             try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
         }
     }
