@@ -9,9 +9,10 @@ extension DeliveryEngine {
     /// at that moment), and would otherwise wait for its shard's next start.
     public static let strandedRequestAge: TimeInterval = 60
 
-    /// Launches the requests of this node's shards that are pending and older than
-    /// `strandedRequestAge`; returns how many. Safe to repeat: a request is marked handled in
-    /// the same batch as its claim or before it, so a pending one has not run.
+    /// Hands the requests of this node's shards that are pending and older than
+    /// `strandedRequestAge` to their shards; returns how many. Safe to repeat: a request is
+    /// marked handled in the same batch as its claim or before it, so a pending one has not
+    /// run, and a shard launches a request id at most once in ten minutes.
     @discardableResult
     public func launchStrandedRequests() async -> Int {
         let cutoff = context.clock.now() - Self.strandedRequestAge

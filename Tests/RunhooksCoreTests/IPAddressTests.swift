@@ -20,7 +20,7 @@ import Testing
     @Test func theClientIsTheNearestForwardedHopThatIsNotATrustedProxy() {
         let trusted = [IPNetwork("10.0.0.0/8")!, IPNetwork("fd00::/8")!]
         func client(_ peer: String, _ forwardedFor: [String]) -> String {
-            ClientAddress.resolve(peer: peer, forwardedFor: forwardedFor, trustedProxies: trusted)
+            ClientAddress.resolve(peer: peer, headerValues: forwardedFor, trustedProxies: trusted)
         }
         #expect(client("10.0.0.2", ["203.0.113.5"]) == "203.0.113.5")
         #expect(client("10.0.0.2", ["1.1.1.1, 203.0.113.5, 10.0.0.9"]) == "203.0.113.5")
@@ -30,7 +30,7 @@ import Testing
         #expect(client("10.0.0.2", []) == "10.0.0.2")
         #expect(client("10.0.0.2", ["10.0.0.3"]) == "10.0.0.3")
         #expect(client("10.0.0.2", ["unknown, 10.0.0.3"]) == "10.0.0.3")
-        #expect(ClientAddress.resolve(peer: "10.0.0.2", forwardedFor: ["203.0.113.5"], trustedProxies: []) == "10.0.0.2")
+        #expect(ClientAddress.resolve(peer: "10.0.0.2", headerValues: ["203.0.113.5"], trustedProxies: []) == "10.0.0.2")
     }
 
     @Test func aForwardedHeaderNamesEachHopByItsForParameter() {
@@ -46,7 +46,7 @@ import Testing
     @Test func behindProxiesThatSetForwardedTheClientIsItsNearestUntrustedFor() {
         let trusted = [IPNetwork("10.0.0.0/8")!]
         func client(_ peer: String, _ forwarded: [String]) -> String {
-            ClientAddress.resolve(peer: peer, forwardedFor: forwarded, trustedProxies: trusted, header: .forwarded)
+            ClientAddress.resolve(peer: peer, headerValues: forwarded, trustedProxies: trusted, header: .forwarded)
         }
         #expect(client("10.0.0.2", ["for=203.0.113.5"]) == "203.0.113.5")
         #expect(client("10.0.0.2", ["for=1.1.1.1, for=\"[2001:db8::5]:80\";proto=https, for=10.0.0.9"]) == "2001:db8::5")

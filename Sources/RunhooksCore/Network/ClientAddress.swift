@@ -7,7 +7,7 @@ import Foundation
 /// trusted proxies are believed, read from the right.
 public enum ClientAddress {
     public static func resolve(
-        peer: String, forwardedFor headerValues: [String], trustedProxies: [IPNetwork], header: ForwardingHeader = .xForwardedFor
+        peer: String, headerValues: [String], trustedProxies: [IPNetwork], header: ForwardingHeader = .xForwardedFor
     ) -> String {
         func trusted(_ address: IPAddress) -> Bool { trustedProxies.contains { $0.contains(address) } }
         // Without trusted proxies (the default) the peer is the client: nothing to parse.

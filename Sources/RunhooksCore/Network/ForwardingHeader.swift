@@ -3,16 +3,9 @@ import Foundation
 /// The header a trusted proxy names the client in (`--forwarding-header`): the common
 /// `X-Forwarded-For`, or RFC 7239's `Forwarded`. Only the one the proxies maintain may be read:
 /// a proxy passes the other on as the client wrote it.
-public enum ForwardingHeader: String, Sendable, CaseIterable {
+public enum ForwardingHeader: String, Sendable {
     case xForwardedFor = "x-forwarded-for"
     case forwarded
-
-    public var name: String {
-        switch self {
-        case .xForwardedFor: "X-Forwarded-For"
-        case .forwarded: "Forwarded"
-        }
-    }
 
     /// The hops the header's values name, nearest the client first, as written: an address, or
     /// whatever stands in its place ("unknown", an obfuscated name, nothing).

@@ -34,9 +34,9 @@ public struct DeliveryRunner: Sendable {
         public var fence: LeaseFence? = nil
         /// The failed attempt this one retries.
         public var retryOf: Execution? = nil
-        /// The execution id to claim under; nil: a new one. A requested run the store failed is
-        /// tried again under the same id, so a claim that did commit (its answer lost) is
-        /// recognised as this run's rather than beaten by it and moved to another millisecond.
+        /// The execution id to claim under; nil: a new one. An attempt the store failed is tried
+        /// again under the same id, so a claim that did commit (its answer lost) is recognised
+        /// as this run's rather than beaten by it.
         public var executionId: String? = nil
     }
 

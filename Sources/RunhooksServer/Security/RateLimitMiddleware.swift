@@ -35,7 +35,7 @@ struct RateLimitMiddleware: RouterMiddleware {
         // Per-address limits were applied by the node the client talked to.
         if key == .clientAddress, context.forwardedBy != nil { return try await next(request, context) }
         let client = ClientAddress.resolve(
-            peer: context.clientAddress, forwardedFor: request.headers[values: .forwarding(limiter.forwardingHeader)],
+            peer: context.clientAddress, headerValues: request.headers[values: .forwarding(limiter.forwardingHeader)],
             trustedProxies: limiter.trustedProxies, header: limiter.forwardingHeader)
         let keyValue: String
         switch key {
