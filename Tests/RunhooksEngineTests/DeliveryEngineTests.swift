@@ -217,18 +217,12 @@ import Testing
         let harness = try await EngineHarness.make()
         try await harness.engine.start()
         let job = try await harness.createJob("\(await sink.baseURL)/ok")
-        let trigger = ReplayRequest(
-            id: harness.context.ids.next(), userId: harness.user.id, jobId: job.id, kind: .trigger, executionId: nil,
-            requestedAt: harness.clock.now())
-        try await harness.store.insertReplayRequest(trigger)
+        let trigger = try await harness.recordRunRequest(for: job)
         await harness.engine.runRequested(trigger)
         #expect(await harness.waitForAttempts(1))
         let original = try #require(try await harness.executions(job.id).first)
         harness.clock.advance(by: 1)
-        let replay = ReplayRequest(
-            id: harness.context.ids.next(), userId: harness.user.id, jobId: job.id, executionId: original.id,
-            requestedAt: harness.clock.now())
-        try await harness.store.insertReplayRequest(replay)
+        let replay = try await harness.recordRunRequest(for: job, replaying: original.id)
         await harness.engine.runRequested(replay)
         #expect(await harness.waitForAttempts(2))
         let runs = try await harness.executions(job.id)
@@ -245,10 +239,7 @@ import Testing
         try await harness.engine.start()
         let job = try await harness.createJob("\(await sink.baseURL)/ok", every: 3_600_000)
         // Recorded, but never handed to the engine (as when the shard moved meanwhile).
-        let trigger = ReplayRequest(
-            id: harness.context.ids.next(), userId: harness.user.id, jobId: job.id, kind: .trigger, executionId: nil,
-            requestedAt: harness.clock.now())
-        try await harness.store.insertReplayRequest(trigger)
+        let trigger = try await harness.recordRunRequest(for: job)
         #expect(await harness.engine.launchStrandedRequests() == 0)
         harness.clock.advance(by: DeliveryEngine.strandedRequestAge + 1)
         #expect(await harness.engine.launchStrandedRequests() == 1)
@@ -271,10 +262,7 @@ import Testing
             id: harness.context.ids.next(), jobId: job.id, userId: job.userId, status: .success, scheduledFor: now,
             attempt: 1, createdAt: now)
         #expect(try await harness.store.apply([.claim(slot, advancesSlot: false)]) == [true])
-        let trigger = ReplayRequest(
-            id: harness.context.ids.next(), userId: harness.user.id, jobId: job.id, kind: .trigger, executionId: nil,
-            requestedAt: now)
-        try await harness.store.insertReplayRequest(trigger)
+        let trigger = try await harness.recordRunRequest(for: job, at: now)
         await harness.engine.runRequested(trigger)
         #expect(await harness.waitForAttempts(1))
         let runs = try await harness.executions(job.id)

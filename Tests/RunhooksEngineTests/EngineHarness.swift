@@ -69,6 +69,16 @@ struct EngineHarness {
         return try await tenants.tenant(user.id).createJob(spec, plan: .growth, scheduler: engine)
     }
 
+    /// Records a "run now" of `job` in the store as the API does (with `replaying`, a replay of
+    /// that execution), without handing it to the engine.
+    func recordRunRequest(for job: Job, replaying executionId: String? = nil, at date: Date? = nil) async throws -> ReplayRequest {
+        let request = ReplayRequest(
+            id: context.ids.next(), userId: job.userId, jobId: job.id, kind: executionId == nil ? .trigger : .replay,
+            executionId: executionId, requestedAt: date ?? clock.now())
+        try await store.insertReplayRequest(request)
+        return request
+    }
+
     /// Creates an alert configuration the way the API does.
     @discardableResult
     func createAlert(

@@ -57,10 +57,7 @@ struct SigningTests {
         #expect(after.previousExpiresAt == harness.clock.now() + 24 * 3600)
         harness.clock.advance(by: 1)
 
-        let replay = ReplayRequest(
-            id: harness.context.ids.next(), userId: harness.user.id, jobId: job.id, executionId: original.id,
-            requestedAt: harness.clock.now())
-        try await harness.store.insertReplayRequest(replay)
+        let replay = try await harness.recordRunRequest(for: job, replaying: original.id)
         await harness.engine.runRequested(replay)
         #expect(await harness.waitForAttempts(2))
         harness.clock.advance(by: 60)

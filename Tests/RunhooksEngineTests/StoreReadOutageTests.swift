@@ -38,10 +38,7 @@ import Testing
         let harness = try await EngineHarness.make()
         try await harness.engine.start()
         let job = try await harness.createJob("\(await sink.baseURL)/ok", every: 3_600_000)
-        let trigger = ReplayRequest(
-            id: harness.context.ids.next(), userId: harness.user.id, jobId: job.id, kind: .trigger, executionId: nil,
-            requestedAt: harness.clock.now())
-        try await harness.store.insertReplayRequest(trigger)
+        let trigger = try await harness.recordRunRequest(for: job)
         try await harness.store.pool.write { try $0.execute(sql: "ALTER TABLE jobs RENAME TO jobs_away") }
         await harness.engine.runRequested(trigger)
         try await harness.store.pool.write { try $0.execute(sql: "ALTER TABLE jobs_away RENAME TO jobs") }

@@ -77,10 +77,7 @@ import Testing
         let harness = try await EngineHarness.make(ownedShards: [])
         let job = try await harness.createJob("\(await sink.baseURL)/ok", every: 3_600_000)
         let shard = harness.context.shards.shard(forUser: harness.user.id)
-        let request = ReplayRequest(
-            id: harness.context.ids.next(), userId: harness.user.id, jobId: job.id, kind: .trigger, executionId: nil,
-            requestedAt: harness.clock.now())
-        try await harness.store.insertReplayRequest(request)
+        let request = try await harness.recordRunRequest(for: job)
         // The API hands the request to the engine while the shard loads it from the store.
         async let started: Void = harness.engine.startShard(shard, fence: nil)
         async let handed: Void = harness.engine.runRequested(request)

@@ -154,6 +154,20 @@ actor HeldPauses {
         return (sink, harness, try #require(writes.withLock { $0 }))
     }
 
+    /// A sink and a started engine whose store applies every batch holding a claim and then
+    /// fails it (`LostAnswers`) until `heal()`.
+    static func startedWithLostAnswers() async throws -> (TestSink, EngineHarness, LostAnswers) {
+        let sink = try await TestSink.start()
+        let lostAnswers = Mutex<LostAnswers?>(nil)
+        let harness = try await EngineHarness.make(writes: { store in
+            let lost = LostAnswers(store)
+            lostAnswers.withLock { $0 = lost }
+            return lost
+        })
+        try await harness.engine.start()
+        return (sink, harness, try #require(lostAnswers.withLock { $0 }))
+    }
+
     @Test func finishesThatFailToCommitAreRetriedUntilTheStoreIsBack() async throws {
         let sink = try await TestSink.start()
         // Only batches of finishes fail: the two attempts run on their own threads, and a claim
@@ -283,10 +297,7 @@ actor HeldPauses {
     @Test func aRunNowTheStoreFailedPastTheRetryWindowGoesOutOnceTheStoreIsBack() async throws {
         let (sink, harness, writes) = try await Self.startedWithFailingWrites()
         let job = try await harness.createJob("\(await sink.baseURL)/ok")
-        let trigger = ReplayRequest(
-            id: harness.context.ids.next(), userId: harness.user.id, jobId: job.id, kind: .trigger, executionId: nil,
-            requestedAt: harness.clock.now())
-        try await harness.store.insertReplayRequest(trigger)
+        let trigger = try await harness.recordRunRequest(for: job)
         await harness.engine.runRequested(trigger)
         #expect(await yieldUntil { writes.failed.withLock { $0 } >= 1 })
         harness.clock.advance(by: DeliveryRunner.claimRetryWindow + 1)
@@ -308,20 +319,9 @@ actor HeldPauses {
         // The first batch holding the claim commits, but its answer is lost (the store fails
         // it after applying it): the run is tried again under the same execution id, and the
         // store recognises the claim as the one already made.
-        let sink = try await TestSink.start()
-        let lostAnswers = Mutex<LostAnswers?>(nil)
-        let harness = try await EngineHarness.make(writes: { store in
-            let lost = LostAnswers(store)
-            lostAnswers.withLock { $0 = lost }
-            return lost
-        })
-        try await harness.engine.start()
-        let lost = try #require(lostAnswers.withLock { $0 })
+        let (sink, harness, lost) = try await Self.startedWithLostAnswers()
         let job = try await harness.createJob("\(await sink.baseURL)/ok")
-        let trigger = ReplayRequest(
-            id: harness.context.ids.next(), userId: harness.user.id, jobId: job.id, kind: .trigger, executionId: nil,
-            requestedAt: harness.clock.now())
-        try await harness.store.insertReplayRequest(trigger)
+        let trigger = try await harness.recordRunRequest(for: job)
         await harness.engine.runRequested(trigger)
         #expect(await yieldUntil { lost.lostCount >= 1 })
         harness.clock.advance(by: DeliveryRunner.claimRetryWindow + 1)
@@ -337,15 +337,7 @@ actor HeldPauses {
     }
 
     @Test func aSlotWhoseClaimCommittedUnseenGoesOutOnceUnderThatClaim() async throws {
-        let sink = try await TestSink.start()
-        let lostAnswers = Mutex<LostAnswers?>(nil)
-        let harness = try await EngineHarness.make(writes: { store in
-            let lost = LostAnswers(store)
-            lostAnswers.withLock { $0 = lost }
-            return lost
-        })
-        try await harness.engine.start()
-        let lost = try #require(lostAnswers.withLock { $0 })
+        let (sink, harness, lost) = try await Self.startedWithLostAnswers()
         let job = try await harness.createJob("\(await sink.baseURL)/ok")
         harness.clock.advance(by: 60)
         let slot = harness.clock.now()
