@@ -239,7 +239,7 @@ import Testing
         try await harness.engine.start()
         let job = try await harness.createJob("\(await sink.baseURL)/ok", every: 3_600_000)
         // Recorded, but never handed to the engine (as when the shard moved meanwhile).
-        let trigger = try await harness.recordRunRequest(for: job)
+        try await harness.recordRunRequest(for: job)
         #expect(await harness.engine.launchStrandedRequests() == 0)
         harness.clock.advance(by: DeliveryEngine.strandedRequestAge + 1)
         #expect(await harness.engine.launchStrandedRequests() == 1)

@@ -71,6 +71,7 @@ struct EngineHarness {
 
     /// Records a "run now" of `job` in the store as the API does (with `replaying`, a replay of
     /// that execution), without handing it to the engine.
+    @discardableResult
     func recordRunRequest(for job: Job, replaying executionId: String? = nil, at date: Date? = nil) async throws -> ReplayRequest {
         let request = ReplayRequest(
             id: context.ids.next(), userId: job.userId, jobId: job.id, kind: executionId == nil ? .trigger : .replay,
