@@ -18,13 +18,13 @@ extension DeliveryEngine {
         let cutoff = context.clock.now() - Self.strandedRequestAge
         let pending: [ReplayRequest]
         do {
-            pending = try await context.store.pendingReplayRequests(limit: 1000)
+            pending = try await context.store.pendingReplayRequests(requestedBefore: cutoff, limit: 1000)
         } catch {
             logger.warning("cannot read pending run requests: \(error)")
             return 0
         }
         var launched = 0
-        for request in pending where request.requestedAt < cutoff {
+        for request in pending {
             guard isRunning(shard: context.shards.shard(forUser: request.userId)) else { continue }
             logger.info("run request \(request.id) of job \(request.jobId) was still pending after \(Int(Self.strandedRequestAge)) s; launching it")
             await runRequested(request)

@@ -555,6 +555,28 @@ import Testing
         await fixture.close()
     }
 
+    @Test(arguments: Backend.available) func pendingReplayRequestsCanBeReadUpToACutoff(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture.make(backend)
+        let store = fixture.store
+        let (user, job) = try await fixture.userWithJob(shard: 0)
+        var requests: [ReplayRequest] = []
+        for minutesAgo in [1, 3, 2, 0] {
+            let request = ReplayRequest(
+                id: Fixtures.ids.next(), userId: user.id, jobId: job.id, kind: .trigger, executionId: nil,
+                requestedAt: Fixtures.now - Double(minutesAgo) * 60)
+            try await store.insertReplayRequest(request)
+            requests.append(request)
+        }
+        _ = try await store.apply([.requestHandled(id: requests[1].id, at: Fixtures.now)])
+        // Pending and older than a minute and a half: the one of two minutes ago only.
+        #expect(try await store.pendingReplayRequests(requestedBefore: Fixtures.now - 90, limit: 10) == [requests[2]])
+        // Strictly before the cutoff, oldest first.
+        #expect(try await store.pendingReplayRequests(requestedBefore: Fixtures.now, limit: 10) == [requests[2], requests[0]])
+        #expect(try await store.pendingReplayRequests(limit: 10) == [requests[2], requests[0], requests[3]])
+        #expect(try await store.pendingReplayRequests(limit: 1) == [requests[2]])
+        await fixture.close()
+    }
+
     @Test(arguments: Backend.available) func idempotencyKeysReplayMismatchAndExpire(_ backend: Backend) async throws {
         let fixture = try await StoreFixture.make(backend)
         let store = fixture.store

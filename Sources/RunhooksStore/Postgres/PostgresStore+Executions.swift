@@ -54,9 +54,12 @@ extension PostgresStore {
             """, logger: logger)
     }
 
-    public func pendingReplayRequests(limit: Int) async throws -> [ReplayRequest] {
+    public func pendingReplayRequests(requestedBefore cutoff: Date, limit: Int) async throws -> [ReplayRequest] {
         try await query(
-            "SELECT * FROM replay_requests WHERE handled_at IS NULL ORDER BY requested_at, id LIMIT \(limit)",
+            """
+            SELECT * FROM replay_requests WHERE handled_at IS NULL AND requested_at < \(PostgresRows.ms(cutoff))
+            ORDER BY requested_at, id LIMIT \(limit)
+            """,
             logger: logger
         ).all { row in
             let r = row.makeRandomAccess()

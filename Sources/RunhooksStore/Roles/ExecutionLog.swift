@@ -8,8 +8,8 @@ public protocol ExecutionLog: EngineWriteApplying {
     func execution(id: String, userId: String) async throws -> Execution?
     func listExecutions(userId: String, filter: ExecutionFilter, page: PageRequest) async throws -> Page<Execution>
     func insertReplayRequest(_ request: ReplayRequest) async throws
-    /// Replay requests not yet handled, oldest first.
-    func pendingReplayRequests(limit: Int) async throws -> [ReplayRequest]
+    /// Replay requests not yet handled that were made before `cutoff`, oldest first.
+    func pendingReplayRequests(requestedBefore cutoff: Date, limit: Int) async throws -> [ReplayRequest]
     /// Deletes up to `limit` replay and trigger requests handled before `cutoff`; returns how many.
     func purgeReplayRequests(handledBefore cutoff: Date, limit: Int) async throws -> Int
 
@@ -31,6 +31,11 @@ public protocol ExecutionLog: EngineWriteApplying {
 }
 
 extension ExecutionLog {
+    /// Every replay request not yet handled, oldest first.
+    public func pendingReplayRequests(limit: Int) async throws -> [ReplayRequest] {
+        try await pendingReplayRequests(requestedBefore: .distantFuture, limit: limit)
+    }
+
     public func addRuns(userId: String, count: Int, at date: Date) async throws {
         _ = try await apply([.addRuns(userId: userId, count: count, at: date)])
     }

@@ -62,11 +62,15 @@ extension SQLiteStore {
         }
     }
 
-    public func pendingReplayRequests(limit: Int) async throws -> [ReplayRequest] {
+    public func pendingReplayRequests(requestedBefore cutoff: Date, limit: Int) async throws -> [ReplayRequest] {
         try await pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM replay_requests WHERE handled_at IS NULL ORDER BY requested_at, id LIMIT ?",
-                arguments: [limit]
+                db,
+                sql: """
+                    SELECT * FROM replay_requests WHERE handled_at IS NULL AND requested_at < ?
+                    ORDER BY requested_at, id LIMIT ?
+                    """,
+                arguments: [SQLiteRows.ms(cutoff) as Int64, limit]
             ).map { row in
                 ReplayRequest(
                     id: row["id"], userId: row["user_id"], jobId: row["job_id"],
