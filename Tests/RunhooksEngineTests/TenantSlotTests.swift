@@ -5,27 +5,29 @@ import Testing
 @testable import RunhooksEngine
 
 @Suite struct TenantSlotTests {
-    @Test func waitersAreServedInArrivalOrder() async throws {
+    @Test func waitersAreServedEarliestDueFirstThenInArrivalOrder() async throws {
         let harness = try await EngineHarness.make(plan: .free)
         let tenant = harness.tenants.tenant(harness.user.id)
-        await tenant.acquireSlot(plan: .free)
+        await tenant.acquireSlot(plan: .free, dueMs: 0)
         #expect(await tenant.hasFreeSlot(plan: .free) == false)
         let order = OrderLog()
         var waiters: [Task<Void, Never>] = []
-        for index in 0..<3 {
+        // Queued in this order; due at these milliseconds.
+        let dues: [Int64] = [30, 10, 20, 10]
+        for (index, due) in dues.enumerated() {
             waiters.append(Task {
-                await tenant.acquireSlot(plan: .free)
+                await tenant.acquireSlot(plan: .free, dueMs: due)
                 await order.append(index)
             })
             // Each waiter is queued before the next one starts.
             while await tenant.slotWaiters.count < index + 1 { await Task.yield() }
         }
-        for served in 1...3 {
+        for served in 1...dues.count {
             await tenant.releaseSlot(plan: .free)
             while await order.count < served { await Task.yield() }
         }
         for waiter in waiters { await waiter.value }
-        #expect(await order.values == [0, 1, 2])
+        #expect(await order.values == [1, 3, 2, 0])
         await tenant.releaseSlot(plan: .free)
         #expect(await tenant.hasFreeSlot(plan: .free))
     }

@@ -146,18 +146,20 @@ public struct DeliveryRunner: Sendable {
         events.record(.attemptClaimed)
         if attempt.missedSlots > 0 { metrics.missedSlots.increment(by: Int64(attempt.missedSlots)) }
         var startedAt = execution.startedAt ?? now
-        // An attempt claimed ahead of its slot is held until then: by the event loop that will
-        // write it (no thread wakes for it meanwhile), or by the gate when the clock is not the
-        // system's or the attempt still waits for a concurrency slot.
+        if !holdsSlot {
+            // Queued for a slot from now on, not from its time, so that it is served before the
+            // runs claimed after it for later slots (`SlotWaiters`).
+            await tenant.acquireSlot(plan: plan, dueMs: (attempt.sendAt ?? now).millisecondsSince1970)
+            startedAt = max(context.clock.now(), attempt.sendAt ?? .distantPast)
+            await journal.enqueue(.start(executionId: execution.id, at: startedAt))
+        }
+        // An attempt that holds its slot ahead of its time is held until then: by the event loop
+        // that will write it (no thread wakes for it meanwhile), or by the gate when the clock
+        // is not the system's.
         var sendAt = attempt.sendAt.flatMap { $0 > context.clock.now() ? $0 : nil }
-        if let due = sendAt, !holdsSlot || !context.clock.isSystemTime {
+        if let due = sendAt, !context.clock.isSystemTime {
             await gate.wait(until: due.millisecondsSince1970)
             sendAt = nil
-        }
-        if !holdsSlot {
-            await tenant.acquireSlot(plan: plan)
-            startedAt = context.clock.now()
-            await journal.enqueue(.start(executionId: execution.id, at: startedAt))
         }
         // A cancelled attempt belongs to a shard that was handed over after its drain timeout:
         // the node that still holds the lease settles it, and the next owner retries it.

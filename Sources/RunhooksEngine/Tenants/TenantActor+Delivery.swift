@@ -42,13 +42,14 @@ extension TenantActor {
         if let monthly = monthlyRuns, monthly.period == month { monthlyRuns = (month, max(0, monthly.count - 1)) }
     }
 
-    /// Waits for one of the plan's concurrency slots; waiters are served in arrival order.
-    public func acquireSlot(plan: Plan) async {
+    /// Waits for one of the plan's concurrency slots; the waiter due first (`dueMs`, ms since
+    /// 1970) is served first, those due together in arrival order.
+    public func acquireSlot(plan: Plan, dueMs: Int64) async {
         if inFlight < plan.limits.concurrency && slotWaiters.isEmpty {
             inFlight += 1
             return
         }
-        await withCheckedContinuation { slotWaiters.append($0) }
+        await withCheckedContinuation { slotWaiters.append($0, dueMs: dueMs) }
     }
 
     /// Whether a run would get a slot without waiting.
@@ -56,15 +57,15 @@ extension TenantActor {
         inFlight < plan.limits.concurrency && slotWaiters.isEmpty
     }
 
-    /// Gives a slot back, handing it straight to the longest waiter if there is one.
+    /// Gives a slot back, handing it straight to the waiter due first if there is one.
     public func releaseSlot(plan: Plan) {
-        if !slotWaiters.isEmpty, inFlight <= plan.limits.concurrency {
-            slotWaiters.removeFirst().resume()
+        if inFlight <= plan.limits.concurrency, let waiter = slotWaiters.removeFirst() {
+            waiter.resume()
         } else {
             inFlight -= 1
-            while inFlight < plan.limits.concurrency, !slotWaiters.isEmpty {
+            while inFlight < plan.limits.concurrency, let waiter = slotWaiters.removeFirst() {
                 inFlight += 1
-                slotWaiters.removeFirst().resume()
+                waiter.resume()
             }
         }
     }

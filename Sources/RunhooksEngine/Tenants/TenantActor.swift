@@ -17,9 +17,10 @@ public actor TenantActor {
     /// Runs counted in the current UTC day and month (periods as `RunPeriods` numbers them).
     var dailyRuns: (period: Int, count: Int)?
     var monthlyRuns: (period: Int, count: Int)?
-    /// Requests in flight and the runs waiting for a slot, first come first served.
+    /// Slots held (by requests in flight or claimed for a moment soon) and the runs waiting
+    /// for one.
     var inFlight = 0
-    var slotWaiters: [CheckedContinuation<Void, Never>] = []
+    var slotWaiters = SlotWaiters()
     /// The tenant's plan as last read, so a fire does not cost a store read; refreshed after
     /// `planRefreshInterval`, which is how an admin's plan change reaches a running engine.
     var cachedPlan: (plan: Plan, readAt: Date)?
