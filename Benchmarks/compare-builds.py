@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
-"""Two or more runhooks release builds side by side at one rate, taking turns round by round.
+"""Two or more runhooks release builds side by side, taking turns round by round.
 
 Each round runs each build in turn on a fresh server (SQLite) with RATE interval jobs firing every
 second at the suite's nginx sink, and prints its fires/s, CPU per fire and lateness p50/p99/max
-over a WINDOW-second window; medians over the rounds come last. Builds take turns so that a
+over a WINDOW-second window; medians over the rounds come last. With --rates, each server goes
+through the rates in steps as in the suite (each step's jobs added in one burst, a window at
+each), which is the load whose lateness the suite reports. Builds take turns so that a
 machine that speeds up or slows down during the run affects each of them alike: compare the
 figures of one run only.
 
     Benchmarks/compare-builds.py /tmp/old/runhooks .build/release/runhooks
     Benchmarks/compare-builds.py --rate 5000 --rounds 5 --window 30 A B C
+    Benchmarks/compare-builds.py --rates 1000,2000 --window 15 A B
 """
 import argparse
 import os
@@ -33,10 +36,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("builds", nargs="+", help="paths of runhooks release binaries")
     parser.add_argument("--rate", type=int, default=2000, help="interval jobs firing every second (2000)")
+    parser.add_argument("--rates", type=lambda text: [int(rate) for rate in text.split(",")],
+                        help="ascending steps on one server instead of --rate, e.g. 1000,2000")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--window", type=int, default=30, help="seconds measured per build and round (30)")
     parser.add_argument("--settle", type=int, default=6, help="seconds of load before the window (6)")
     arguments = parser.parse_args()
+    rates = arguments.rates or [arguments.rate]
+    if rates != sorted(set(rates)) or rates[0] <= 0:
+        parser.error("--rates must be positive and ascending, e.g. 1000,2000")
     builds = [os.path.abspath(build) for build in arguments.builds]
     for build in builds:
         if not os.access(build, os.X_OK):
@@ -50,20 +58,23 @@ def main():
         print(f"{name}: {build}")
     work = tempfile.mkdtemp(prefix="runhooks-compare.")
     sink = suite.Sink(work)
-    results = {name: [] for name in names}
+    results = {(name, rate): [] for name in names for rate in rates}
     try:
         for round_number in range(arguments.rounds):
             for name, build in zip(names, builds):
-                figures = suite.runhooks_rates(work, sink, [arguments.rate], arguments.settle, arguments.window,
-                                               label=name.replace(" ", ""), binary=build)[0]
-                results[name].append(figures)
-                print(f"round {round_number + 1}  " + line(name, figures), flush=True)
+                steps = suite.runhooks_rates(work, sink, rates, arguments.settle, arguments.window,
+                                             label=name.replace(" ", ""), binary=build)
+                for rate, figures in zip(rates, steps):
+                    results[(name, rate)].append(figures)
+                    print(f"round {round_number + 1}  {rate:>6,}/s  " + line(name, figures), flush=True)
     finally:
         sink.stop()
         suite.run(["rm", "-rf", work])
-    print(f"\nmedians of {arguments.rounds} round(s) at {arguments.rate:,} jobs/s:")
-    for name in names:
-        print("          " + line(name, {key: statistics.median(r[key] for r in results[name]) for key in FIGURES}))
+    for rate in rates:
+        print(f"\nmedians of {arguments.rounds} round(s) at {rate:,} jobs/s:")
+        for name in names:
+            medians = {key: statistics.median(r[key] for r in results[(name, rate)]) for key in FIGURES}
+            print("          " + line(name, medians))
 
 
 if __name__ == "__main__":
