@@ -212,6 +212,41 @@ import Testing
         await sink.stop()
     }
 
+    /// A run that finds the tenant's slots taken at its claim is served before a run claimed
+    /// after it for a later slot: the freed slot is not taken by the later run in between.
+    @Test func aTenantsSlotGoesToTheRunDueFirstNotToTheRunClaimedNext() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make(plan: .free, claimLead: .milliseconds(50))
+        try await harness.engine.start()
+        let start = harness.clock.now()
+        // Every minute, first due at 60.000 (held at the sink), 60.060 and 60.090 s.
+        try await harness.createJob("\(await sink.baseURL)/held")
+        harness.clock.set(start + 0.060)
+        try await harness.createJob("\(await sink.baseURL)/first")
+        harness.clock.set(start + 0.090)
+        try await harness.createJob("\(await sink.baseURL)/second")
+        let events = harness.engine.events
+
+        // The held run takes the only slot; then the run due at 60.060 is claimed without one.
+        // (Claimed in one wake-up, a later run can reach the tenant first and take the slot.)
+        harness.clock.set(start + 60)
+        #expect(await sink.waitFor(1, path: "/held"))
+        harness.clock.set(start + 60.015)
+        #expect(await events.waitFor(.attemptClaimed, total: 2))
+        // The slot is freed before the run due at 60.090 is claimed.
+        await sink.releaseHeld()
+        #expect(await events.waitFor(.attemptFinished, total: 1))
+        harness.clock.set(start + 60.050)
+        #expect(await events.waitFor(.attemptClaimed, total: 3))
+        harness.clock.set(start + 60.2)
+        #expect(await harness.waitForAttempts(3))
+
+        let order = await sink.received.map(\.path).filter { $0 != "/held" }
+        #expect(order == ["/first", "/second"])
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
     @Test func replayAndTriggerFireAtOnce() async throws {
         let sink = try await TestSink.start()
         let harness = try await EngineHarness.make()
