@@ -10,7 +10,7 @@ public enum EngineWrite: Sendable, Equatable {
     /// node that lost a shard cannot fire it. `countsRun`: a won claim adds one run to the
     /// user's daily and monthly counters in the same transaction (a lost claim costs nothing).
     case claim(Execution, advancesSlot: Bool, fence: LeaseFence? = nil, countsRun: Bool = false)
-    /// The attempt got its concurrency slot and is being sent.
+    /// The attempt got its concurrency slot: it is sent then, or at its time if that is later.
     case start(executionId: String, at: Date)
     /// The attempt ended. With a `fence`, only while that (shard, owner, epoch) still holds the
     /// lease: a node whose shard moved on cannot overwrite what the next owner settled.

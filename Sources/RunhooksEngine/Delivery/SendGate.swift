@@ -3,8 +3,10 @@ import HeapModule
 import RunhooksCore
 import Synchronization
 
-/// Holds claimed attempts until their send time, with one sleeping task for the whole engine
-/// instead of one timer per attempt: waiters are grouped by millisecond and released together.
+/// Holds claimed attempts until their send time when the engine's clock is not the system's (a
+/// test's manual clock; otherwise the event loop that writes a request holds it), with one
+/// sleeping task for the whole engine instead of one timer per attempt: waiters are grouped by
+/// millisecond and released together.
 /// A lock, not an actor, so an attempt passing through costs no hop between threads.
 final class SendGate: Sendable {
     private struct State {
