@@ -88,10 +88,11 @@ public struct DeliveryRunner: Sendable {
         let plan: Plan
         let holdsSlot: Bool
         let countsRun = attempt.number == 1
+        let due = attempt.sendAt ?? now
         let advancesSlot = attempt.isScheduledSlot && latestSlots.shouldRecord(jobId: job.id, slot: attempt.slot)
         let start: TenantActor.AttemptStart
         do {
-            start = try await startAttempt(at: tenant, countsAsRun: countsRun, now: now, due: attempt.sendAt ?? now)
+            start = try await startAttempt(at: tenant, countsAsRun: countsRun, now: now, due: due)
         } catch where !(error is CancellationError) && !Task.isCancelled {
             throw NotClaimed(cause: error)
         }
@@ -115,7 +116,7 @@ public struct DeliveryRunner: Sendable {
         }
         if holdsSlot {
             execution.status = .running
-            execution.startedAt = max(now, attempt.sendAt ?? now)
+            execution.startedAt = max(now, due)
         }
         // The claim is durable before the request leaves; a second claimant of the slot loses,
         // and the run counts against the quota only with a claim that won. A replay or "run
@@ -131,7 +132,7 @@ public struct DeliveryRunner: Sendable {
                 }
                 claimed = try await commitClaim(
                     .claim(execution, advancesSlot: advancesSlot, fence: attempt.fence, countsRun: countsRun),
-                    due: attempt.sendAt ?? now)
+                    due: due)
                 if claimed { break }
             }
         } catch {
@@ -149,16 +150,16 @@ public struct DeliveryRunner: Sendable {
         if !holdsSlot {
             // Queued for a slot from now on, not from its time, so that it is served before the
             // runs claimed after it for later slots (`SlotWaiters`).
-            await tenant.acquireSlot(plan: plan, dueMs: (attempt.sendAt ?? now).millisecondsSince1970)
-            startedAt = max(context.clock.now(), attempt.sendAt ?? .distantPast)
+            await tenant.acquireSlot(plan: plan, dueMs: due.millisecondsSince1970)
+            startedAt = max(context.clock.now(), due)
             await journal.enqueue(.start(executionId: execution.id, at: startedAt))
         }
         // An attempt that holds its slot ahead of its time is held until then: by the event loop
         // that will write it (no thread wakes for it meanwhile), or by the gate when the clock
         // is not the system's.
         var sendAt = attempt.sendAt.flatMap { $0 > context.clock.now() ? $0 : nil }
-        if let due = sendAt, !context.clock.isSystemTime {
-            await gate.wait(until: due.millisecondsSince1970)
+        if let heldUntil = sendAt, !context.clock.isSystemTime {
+            await gate.wait(until: heldUntil.millisecondsSince1970)
             sendAt = nil
         }
         // A cancelled attempt belongs to a shard that was handed over after its drain timeout:
