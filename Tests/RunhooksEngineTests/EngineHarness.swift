@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import RunhooksCore
 import RunhooksStore
+import RunhooksTestSupport
 
 @testable import RunhooksEngine
 
@@ -23,7 +24,7 @@ struct EngineHarness {
         retentionChunk: Int = 1_000
     ) async throws -> EngineHarness {
         let directory = reuse?.directory
-            ?? FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-engine-\(UUID().uuidString)")
+            ?? TestScratch.path("runhooks-engine")
         let store = try SQLiteStore(path: directory.appendingPathComponent("runhooks.sqlite").path)
         let clock = reuse?.clock ?? ManualWallClock(Date(milliseconds: 1_736_942_400_000))
         let context = EngineContext(

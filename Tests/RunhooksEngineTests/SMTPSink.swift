@@ -34,13 +34,14 @@ final class SMTPSink: @unchecked Sendable {
             return AuthResult(success=ok, handled=False)
         auth = {"authenticator": authenticator, "auth_required": True, "auth_require_tls": False} if "auth" in sys.argv else {}
         if "starttls" in sys.argv:
-            import ssl, subprocess, tempfile, os
+            import ssl, subprocess, tempfile, os, shutil
             folder = tempfile.mkdtemp()
             key, cert = os.path.join(folder, "key.pem"), os.path.join(folder, "cert.pem")
             subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
                             "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             context.load_cert_chain(cert, key)
+            shutil.rmtree(folder)
             auth["tls_context"] = context
         probe = socket.socket(); probe.bind(("127.0.0.1", 0)); port = probe.getsockname()[1]; probe.close()
         class Handler:

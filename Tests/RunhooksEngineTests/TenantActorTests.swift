@@ -1,13 +1,14 @@
 import Foundation
 import RunhooksCore
 import RunhooksStore
+import RunhooksTestSupport
 import Testing
 
 @testable import RunhooksEngine
 
 @Suite struct TenantActorTests {
     func makeContext() throws -> (EngineContext, ManualWallClock) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-engine-\(UUID().uuidString)")
+        let directory = TestScratch.path("runhooks-engine")
         let store = try SQLiteStore(path: directory.appendingPathComponent("runhooks.sqlite").path)
         let clock = ManualWallClock()
         return (

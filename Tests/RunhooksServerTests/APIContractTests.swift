@@ -12,7 +12,7 @@ import Testing
     }
 
     @Test func schemathesisAndAGeneratedClientAgreeWithTheServer() async throws {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-contract-\(UUID().uuidString)")
+        let scratch = TestScratch.path("runhooks-contract")
         let dataDirectory = scratch.appendingPathComponent("data").path
         let server = try await ServerProcess.launch(
             dataDirectory: dataDirectory, arguments: ["--allow-private-targets", "--rate-limits", "off"])

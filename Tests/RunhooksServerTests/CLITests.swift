@@ -17,7 +17,7 @@ import Testing
         var environment: [String: String] = [:]
 
         init() {
-            configPath = FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-cli-\(UUID().uuidString)/config.json").path
+            configPath = TestScratch.path("runhooks-cli").appendingPathComponent("config.json").path
         }
 
         @discardableResult
@@ -58,14 +58,14 @@ import Testing
     }
 
     static func server() async throws -> ServerProcess {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-cli-server-\(UUID().uuidString)").path
+        let directory = TestScratch.path("runhooks-cli-server").path
         return try await ServerProcess.launch(dataDirectory: directory, arguments: ["--allow-private-targets", "--rate-limits", "off"])
     }
 
     @Test func withoutAConfigPathTheKeyIsSavedUnderTheUsersConfigHome() async throws {
         let server = try await Self.server()
         defer { server.terminate() }
-        let home = FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-home-\(UUID().uuidString)").path
+        let home = TestScratch.path("runhooks-home").path
         let cli = Client()
         let underHome = try await cli.run(
             "init", "--api-url", server.apiURL, "--name", "cli", environment: ["RUNHOOKS_CONFIG": "", "XDG_CONFIG_HOME": "", "HOME": home])
@@ -135,7 +135,7 @@ import Testing
         #expect(list.stdout.contains("NAME") && list.stdout.contains("nightly") && list.stdout.contains("0 3 * * * (Europe/Paris)"))
         #expect(list.stdout.contains("1 job(s)"))
 
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("job-\(UUID().uuidString).json").path
+        let file = TestScratch.path("job", suffix: ".json").path
         try #"{"name": "from file", "schedule": {"type": "interval", "expression": "3600000"}, "httpConfig": {"url": "\#(target)"}}"#
             .write(toFile: file, atomically: true, encoding: .utf8)
         let fromFile = try await cli.run("jobs", "create", "--file", file, "--every", "2h", "--json")
@@ -250,7 +250,7 @@ import Testing
         let pausedId = try #require((paused.json as? [String: Any])?["id"] as? String)
         #expect(try await source.run("jobs", "pause", pausedId).status == 0)
 
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("jobs-\(UUID().uuidString).json").path
+        let file = TestScratch.path("jobs", suffix: ".json").path
         let exported = try await source.run("jobs", "export", "--file", file)
         #expect(exported.status == 0, "\(exported.stderr)")
         #expect(exported.stderr.contains("look like credentials (nightly)"))

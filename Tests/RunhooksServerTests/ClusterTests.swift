@@ -1,4 +1,5 @@
 import Foundation
+import RunhooksTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -179,7 +180,7 @@ import Glibc
     }
 
     @Test func aNodeRefusesToJoinAnotherMachineOverALocalSQLiteFile() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-remote-\(UUID().uuidString)").path
+        let directory = TestScratch.path("runhooks-remote").path
         let key = "a-cluster-key-of-some-length"
         let refused = try await CLITests.Client().run(
             "serve", "--port", "0", "--data-dir", directory, "--join", "10.20.30.40:7946", "--cluster-key", key)

@@ -15,7 +15,7 @@ import Testing
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: chromeDriver), "needs chromium and chromium-driver"))
     func signUpCreateInspectPauseRotateAndSignBackIn() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-dashboard-\(UUID().uuidString)").path
+        let directory = TestScratch.path("runhooks-dashboard").path
         let server = try await ServerProcess.launch(dataDirectory: directory, arguments: ["--allow-private-targets", "--rate-limits", "off"])
         defer { server.terminate() }
         let router = Router()
@@ -23,7 +23,7 @@ import Testing
         let target = await TestHTTPServer.start(router: router, label: "dashboard-target")
         let screenshot = ProcessInfo.processInfo.environment["RUNHOOKS_UPDATE_SCREENSHOT"] == "1"
             ? Self.root.appendingPathComponent("docs/dashboard-jobs.png").path
-            : FileManager.default.temporaryDirectory.appendingPathComponent("dashboard-\(UUID().uuidString).png").path
+            : TestScratch.path("dashboard", suffix: ".png").path
         let python = try TestPython.executable()
         let script = Self.root.appendingPathComponent("Tests/Browser/dashboard_flows.py").path
         let base = "http://127.0.0.1:\(server.port)"

@@ -1,4 +1,5 @@
 import Foundation
+import RunhooksTestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -13,7 +14,7 @@ import FoundationNetworking
 @Suite(.serialized) struct KillRestartTests {
     @Test(arguments: ServerBackend.available) func noSlotIsLostOrDoubledAcrossKillMinus9(_ backend: ServerBackend) async throws {
         let sink = try await SlotSink.start()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-kill-\(UUID().uuidString)").path
+        let directory = TestScratch.path("runhooks-kill").path
         let database = try await backend.makeDatabase()
         let arguments = ["--allow-private-targets", "--rate-limits", "off"] + database.arguments
         var server = try await ServerProcess.launch(dataDirectory: directory, arguments: arguments)

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import RunhooksCore
 import RunhooksStore
+import RunhooksTestSupport
 import Testing
 
 @testable import RunhooksServer
@@ -60,7 +61,7 @@ import Testing
     }
 
     @Test func aSecondServerOnTheSameDataDirectoryIsRefused() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-lock-\(UUID().uuidString)")
+        let directory = TestScratch.path("runhooks-lock")
         let first = try DataDirectory(path: directory.path)
         #expect {
             _ = try DataDirectory(path: directory.path)

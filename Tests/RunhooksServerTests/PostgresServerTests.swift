@@ -8,7 +8,7 @@ struct PostgresServerTests {
     @Test func theWholeAPIWorksOnPostgreSQL() async throws {
         let sink = try await SlotSink.start()
         let database = try await ServerBackend.postgres.makeDatabase()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-pg-\(UUID().uuidString)").path
+        let directory = TestScratch.path("runhooks-pg").path
         let server = try await ServerProcess.launch(
             dataDirectory: directory, arguments: ["--allow-private-targets", "--rate-limits", "off"] + database.arguments)
         let api = HTTPJSONClient(base: server.apiURL)
@@ -96,7 +96,7 @@ struct PostgresServerTests {
     }
 
     @Test func aDatabaseThatCannotBeReachedIsReportedAtOnce() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-pg-\(UUID().uuidString)").path
+        let directory = TestScratch.path("runhooks-pg").path
         let refused = try await CLITests.Client().run(
             "serve", "--port", "0", "--data-dir", directory, "--database", "postgres://runhooks:secret@127.0.0.1:1/runhooks")
         #expect(refused.status != 0)

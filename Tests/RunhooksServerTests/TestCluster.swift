@@ -1,5 +1,6 @@
 import Foundation
 import RunhooksCore
+import RunhooksTestSupport
 
 /// Several real `runhooks serve` processes on loopback sharing one store (a SQLite file, or a
 /// PostgreSQL database), each with its own data directory and a gossip port picked by the system.
@@ -14,7 +15,7 @@ final class TestCluster: @unchecked Sendable {
 
     /// `database`: a store URL; nil means a SQLite file in the cluster's directory.
     init(database: String? = nil) {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-cluster-\(UUID().uuidString)").path
+        directory = TestScratch.path("runhooks-cluster").path
         self.database = database ?? "sqlite:\(directory)/runhooks.sqlite"
     }
 

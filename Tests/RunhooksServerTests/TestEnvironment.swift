@@ -5,6 +5,7 @@ import HummingbirdTesting
 import NIOCore
 import RunhooksCore
 import RunhooksStore
+import RunhooksTestSupport
 
 @testable import RunhooksServer
 
@@ -22,7 +23,7 @@ struct TestEnvironment {
         cluster: ClusterConfiguration? = nil, engine: Bool = false, trustedProxies: [IPNetwork] = [],
         forwardingHeader: ForwardingHeader = .xForwardedFor
     ) async throws -> TestEnvironment {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-test-\(UUID().uuidString)")
+        let directory = TestScratch.path("runhooks-test")
         let store = try SQLiteStore(path: directory.appendingPathComponent("runhooks.sqlite").path)
         let clock = ManualWallClock(Date())
         var configuration = ServerConfiguration()

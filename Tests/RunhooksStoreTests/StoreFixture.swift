@@ -29,7 +29,7 @@ struct StoreFixture: Sendable {
     static func make(_ backend: Backend) async throws -> StoreFixture {
         switch backend {
         case .sqlite:
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runhooks-store-\(UUID().uuidString)")
+            let directory = TestScratch.path("runhooks-store")
             let path = directory.appendingPathComponent("runhooks.sqlite").path
             return StoreFixture(backend: backend, store: try SQLiteStore(path: path), location: path)
         case .postgres:

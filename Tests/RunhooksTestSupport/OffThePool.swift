@@ -14,7 +14,7 @@ public func runToEnd(_ executable: String, _ arguments: [String], label: String)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString).log")
+        let log = TestScratch.path(label, suffix: ".log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle

@@ -38,7 +38,7 @@ public enum StandardWebhooksVerifier {
 
     static func verifyBlocking(_ deliveries: [Delivery], secret: String, python: String) throws -> [Bool] {
         // Files rather than pipes: several tests run the verifier at once.
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("swh-\(UUID().uuidString)")
+        let directory = TestScratch.path("swh")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let input = directory.appendingPathComponent("in.json")
