@@ -4,10 +4,13 @@ extension OwnedTasks {
     /// Runs `work` in a task of this owner's and waits for its result at most `timeout`. When
     /// the wait gives up (`DeadlineExceeded`), the work goes on in the background, still owned:
     /// a query stuck on a dead network link cannot hold up the loop that asked for it, and it
-    /// cannot outlive the owner's shutdown either.
+    /// cannot outlive the owner's shutdown either. The result is handed over only once its task
+    /// no longer counts as running, so a caller that asks again at once never sees it as stuck.
     func result<T: Sendable>(within timeout: Duration, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
         let box = ResultBox<T>()
-        guard run({ box.deliver(await Result { try await work() }) }) else { throw CancellationError() }
+        guard run({ box.stage(await Result { try await work() }) }, afterEnd: { box.deliverStaged() }) else {
+            throw CancellationError()
+        }
         return try await withThrowingTaskGroup(of: T.self) { group in
             group.addTask { try await box.value() }
             group.addTask {
@@ -34,6 +37,7 @@ extension Result where Failure == any Error {
 /// One result, delivered once, awaited by one waiter that may give up (cancellation).
 private final class ResultBox<T: Sendable>: Sendable {
     private struct State {
+        var staged: Result<T, any Error>?
         var result: Result<T, any Error>?
         var waiter: CheckedContinuation<T, any Error>?
         var cancelled = false
@@ -41,14 +45,20 @@ private final class ResultBox<T: Sendable>: Sendable {
 
     private let state = Mutex(State())
 
-    func deliver(_ result: Result<T, any Error>) {
-        let waiter = state.withLock { state -> CheckedContinuation<T, any Error>? in
-            guard state.result == nil else { return nil }
-            state.result = result
+    /// Keeps the result without handing it over yet.
+    func stage(_ result: Result<T, any Error>) {
+        state.withLock { $0.staged = result }
+    }
+
+    /// Hands the staged result to the waiter (now or when it comes).
+    func deliverStaged() {
+        let delivery = state.withLock { state -> (Result<T, any Error>, CheckedContinuation<T, any Error>?)? in
+            guard state.result == nil, let staged = state.staged else { return nil }
+            state.result = staged
             defer { state.waiter = nil }
-            return state.waiter
+            return (staged, state.waiter)
         }
-        waiter?.resume(with: result)
+        if let (result, waiter) = delivery { waiter?.resume(with: result) }
     }
 
     func value() async throws -> T {

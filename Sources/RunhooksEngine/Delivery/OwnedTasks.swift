@@ -12,9 +12,10 @@ final class OwnedTasks: Sendable {
     private let state = Mutex(State())
     private let activity = IdleSignal()
 
-    /// Runs `body` in a task of its own; false once `finish` has begun.
+    /// Runs `body` in a task of its own, then `afterEnd` once that task no longer counts as
+    /// running; false once `finish` has begun.
     @discardableResult
-    func run(_ body: @escaping @Sendable () async -> Void) -> Bool {
+    func run(_ body: @escaping @Sendable () async -> Void, afterEnd: @escaping @Sendable () -> Void = {}) -> Bool {
         state.withLock { state in
             guard !state.finished else { return false }
             state.launched += 1
@@ -23,6 +24,7 @@ final class OwnedTasks: Sendable {
             state.tasks[id] = Task {
                 await body()
                 self.ended(id)
+                afterEnd()
             }
             return true
         }
