@@ -4,9 +4,12 @@
 // the engine's write journal applies them: one batch per BATCH_MS (the journal's linger)
 // holding that step's claims and the finishes of the claims of about 60 ms before. Prints the
 // process's CPU (user + system) per fire, which counts both writes of a fire, its share of the
-// batch's commit and of the WAL's checkpoints.
+// batch's commit and of the WAL's checkpoints, and how long the batches' commits took. With
+// PACED=1 the batches are applied one per BATCH_MS of wall time, as the journal applies them,
+// rather than back to back.
 //
 //   swift run -c release StoreWriteBenchmark [JOBS=2000] [SECONDS=60] [BATCH_MS=20]
+//   PACED=1 swift run -c release StoreWriteBenchmark 10000 20
 import Foundation
 import RunhooksCore
 import RunhooksStore
@@ -17,6 +20,7 @@ let seconds = arguments.dropFirst().first ?? 60
 let jobsPerTenant = 100
 let stepMs = Int64(arguments.dropFirst(2).first ?? 20)
 let finishLagSteps = max(1, Int(60 / stepMs))
+let paced = ProcessInfo.processInfo.environment["PACED"] == "1"
 
 func cpuSeconds() -> (user: Double, system: Double) {
     var usage = rusage()
@@ -53,6 +57,7 @@ let firesPerStep = max(1, jobs.count * Int(stepMs) / 1000)
 let steps = seconds * 1000 / Int(stepMs)
 var claimed: [[Execution]] = []
 var fires = 0
+var commitMs: [Double] = []
 let before = cpuSeconds()
 let wallStart = ContinuousClock.now
 for step in 0..<steps {
@@ -80,7 +85,13 @@ for step in 0..<steps {
                         timing: ExecutionTiming(connectMs: 0.1, firstByteMs: 1.2, totalMs: 1.4), lateMs: 0.3)))
         }
     }
+    if paced {
+        // As the engine's journal does: one batch per linger, the writer idle in between.
+        try await Task.sleep(until: wallStart + .milliseconds(Int64(step) * stepMs), clock: .continuous)
+    }
+    let committing = ContinuousClock.now
     let results = try await store.apply(batch)
+    commitMs.append((ContinuousClock.now - committing).fractionalMilliseconds)
     precondition(results.allSatisfy { $0 }, "a write of the batch did not take effect")
     fires += claims.count
 }
@@ -93,3 +104,8 @@ print(
         format: "jobs %d, fires %d in batches of %d claims: store CPU per fire %.1f us (user %.1f, system %.1f), wall %.1f us per fire",
         jobs.count, fires, firesPerStep, user + system, user, system,
         Double(wall.components.seconds) * 1e6 / Double(fires) + Double(wall.components.attoseconds) / 1e12 / Double(fires)))
+commitMs.sort()
+print(
+    String(
+        format: "batch commits: p50 %.1f ms, p99 %.1f ms, max %.1f ms", commitMs[commitMs.count / 2],
+        commitMs[min(commitMs.count - 1, commitMs.count * 99 / 100)], commitMs.last ?? 0))
