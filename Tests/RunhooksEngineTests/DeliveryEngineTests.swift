@@ -216,7 +216,10 @@ import Testing
     /// after it for a later slot: the freed slot is not taken by the later run in between.
     @Test func aTenantsSlotGoesToTheRunDueFirstNotToTheRunClaimedNext() async throws {
         let sink = try await TestSink.start()
-        let harness = try await EngineHarness.make(plan: .free, claimLead: .milliseconds(50))
+        let registry = PrometheusCollectorRegistry()
+        let harness = try await EngineHarness.make(
+            plan: .free, metrics: EngineMetrics(factory: PrometheusMetricsFactory(registry: registry)),
+            claimLead: .milliseconds(50))
         try await harness.engine.start()
         let start = harness.clock.now()
         // Every minute, first due at 60.000 (held at the sink), 60.060 and 60.090 s.
@@ -243,6 +246,10 @@ import Testing
 
         let order = await sink.received.map(\.path).filter { $0 != "/held" }
         #expect(order == ["/first", "/second"])
+        // Both queued for the slot; the first had it before its time, the second only after.
+        let text = registry.emitToString()
+        #expect(text.contains("runhooks_concurrency_waits_total 2"))
+        #expect(text.contains("runhooks_concurrency_delays_total 1"))
         await harness.engine.stop()
         await sink.stop()
     }

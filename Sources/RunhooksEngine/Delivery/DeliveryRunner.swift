@@ -150,8 +150,11 @@ public struct DeliveryRunner: Sendable {
         if !holdsSlot {
             // Queued for a slot from now on, not from its time, so that it is served before the
             // runs claimed after it for later slots (`SlotWaiters`).
+            metrics.concurrencyWaits.increment()
             await tenant.acquireSlot(plan: plan, dueMs: due.millisecondsSince1970)
-            startedAt = max(context.clock.now(), due)
+            let slotAt = context.clock.now()
+            if slotAt > due { metrics.concurrencyDelays.increment() }
+            startedAt = max(slotAt, due)
             await journal.enqueue(.start(executionId: execution.id, at: startedAt))
         }
         // An attempt that holds its slot ahead of its time is held until then: by the event loop

@@ -12,6 +12,12 @@ public struct EngineMetrics: Sendable {
     /// Slots not fired because the engine was not running them or fell a period behind; each
     /// is recorded on the execution that fired the latest slot instead (`missed_slots`).
     let missedSlots: Counter
+    /// Runs that found every concurrency slot of their tenant's plan taken at their claim and
+    /// queued for one.
+    let concurrencyWaits: Counter
+    /// Of those, runs whose slot came only after their time: sent late because of the plan's
+    /// concurrency, not because the engine was behind.
+    let concurrencyDelays: Counter
 
     public init(factory: any MetricsFactory = NOOPMetricsHandler.instance) {
         fires = Counter(label: "runhooks_fires_total", factory: factory)
@@ -23,6 +29,8 @@ public struct EngineMetrics: Sendable {
         self.attempts = attempts
         inFlight = Meter(label: "runhooks_requests_in_flight", factory: factory)
         missedSlots = Counter(label: "runhooks_missed_slots_total", factory: factory)
+        concurrencyWaits = Counter(label: "runhooks_concurrency_waits_total", factory: factory)
+        concurrencyDelays = Counter(label: "runhooks_concurrency_delays_total", factory: factory)
     }
 
     /// A scheduled slot was sent `lateness` after its time.
