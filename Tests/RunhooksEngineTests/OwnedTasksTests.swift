@@ -15,6 +15,17 @@ import Testing
         await tasks.finish(timeout: .seconds(5))
     }
 
+    /// What the order above rests on, without a race to win: `afterEnd` runs once its task has
+    /// left the count.
+    @Test func afterEndRunsOnceTheTaskNoLongerCounts() async throws {
+        let tasks = OwnedTasks()
+        let seen = AsyncStream<Int>.makeStream()
+        tasks.run({}, afterEnd: { seen.continuation.yield(tasks.count) })
+        var iterator = seen.stream.makeAsyncIterator()
+        #expect(await iterator.next() == 0)
+        await tasks.finish(timeout: .seconds(5))
+    }
+
     @Test func workPastItsTimeLimitGoesOnInTheBackgroundStillOwned() async throws {
         let tasks = OwnedTasks()
         let gate = AsyncStream<Void>.makeStream()
