@@ -22,14 +22,9 @@ public enum TestScratch {
         removeLeftovers(in: temporary)
         let root = temporary.appendingPathComponent("\(rootPrefix)\(getpid())")
         try? FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        atexit { TestScratch.removeOwnRoot() }
+        atexit { try? FileManager.default.removeItem(at: TestScratch.root) }
         return root
     }()
-
-    private static func removeOwnRoot() {
-        try? FileManager.default.removeItem(
-            at: FileManager.default.temporaryDirectory.appendingPathComponent("\(rootPrefix)\(getpid())"))
-    }
 
     private static func removeLeftovers(in temporary: URL) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? []
