@@ -12,23 +12,23 @@ extension DeliveryEngine {
     /// Hands the requests of this node's shards that are pending and older than
     /// `strandedRequestAge` to their shards; returns how many. Safe to repeat: a request is
     /// marked handled in the same batch as its claim or before it, so a pending one has not
-    /// run, and a shard launches a request id at most once in ten minutes.
+    /// run, and a shard launches a request id at most once in ten minutes. The pending requests
+    /// are read `pageSize` at a time to the last one, so those of other nodes' shards (pending
+    /// until their owners sweep them) never hide this node's.
     @discardableResult
-    public func launchStrandedRequests() async -> Int {
+    public func launchStrandedRequests(pageSize: Int = 1_000) async -> Int {
         let cutoff = context.clock.now() - Self.strandedRequestAge
-        let pending: [ReplayRequest]
+        var launched = 0
         do {
-            pending = try await context.store.pendingReplayRequests(requestedBefore: cutoff, limit: 1000)
+            for try await request in context.store.allPendingReplayRequests(requestedBefore: cutoff, pageSize: pageSize) {
+                guard isRunning(shard: context.shards.shard(forUser: request.userId)) else { continue }
+                logger.info(
+                    "run request \(request.id) of job \(request.jobId) was still pending after \(Int(Self.strandedRequestAge)) s; launching it")
+                await runRequested(request)
+                launched += 1
+            }
         } catch {
             logger.warning("cannot read pending run requests: \(error)")
-            return 0
-        }
-        var launched = 0
-        for request in pending {
-            guard isRunning(shard: context.shards.shard(forUser: request.userId)) else { continue }
-            logger.info("run request \(request.id) of job \(request.jobId) was still pending after \(Int(Self.strandedRequestAge)) s; launching it")
-            await runRequested(request)
-            launched += 1
         }
         return launched
     }

@@ -293,6 +293,41 @@ import Testing
         await sink.stop()
     }
 
+    @Test func aStrandedRequestBehindAFullPageOfOtherShardsRequestsIsLaunched() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make()
+        try await harness.engine.start()
+        let ownShard = harness.context.shards.shard(forUser: harness.user.id)
+        // Only the harness user's shard runs here, as on one node of a cluster.
+        await harness.engine.handOver((0..<4).filter { $0 != ownShard })
+        var other: User
+        repeat {
+            other = User(
+                id: harness.context.ids.next(), email: nil, name: "other node's tenant", role: .user, plan: .growth, isAnonymous: true,
+                apiKeyPrefix: "rh_live_othr", createdAt: harness.clock.now(), updatedAt: harness.clock.now())
+        } while harness.context.shards.shard(forUser: other.id) == ownShard
+        try await harness.store.insertUser(other, passwordHash: nil, apiKeyHash: UUID().uuidString)
+        let now = harness.clock.now()
+        let othersJob = Job(
+            id: harness.context.ids.next(), userId: other.id, name: "elsewhere", description: nil,
+            schedule: Schedule(kind: .interval, expression: "3600000"), httpConfig: HTTPConfig(url: "\(await sink.baseURL)/elsewhere"),
+            retryPolicy: .default, status: .active, tags: [], createdAt: now, updatedAt: now, anchorAt: now)
+        try await harness.store.insertJob(othersJob, shard: harness.context.shards.shard(forUser: other.id))
+        let job = try await harness.createJob("\(await sink.baseURL)/ok", every: 3_600_000)
+        // Older requests of a shard this node does not run fill the first pages.
+        for _ in 0..<3 { try await harness.recordRunRequest(for: othersJob) }
+        harness.clock.advance(by: 1)
+        try await harness.recordRunRequest(for: job)
+        harness.clock.advance(by: DeliveryEngine.strandedRequestAge + 1)
+        #expect(await harness.engine.launchStrandedRequests(pageSize: 2) == 1)
+        #expect(await harness.waitForAttempts(1))
+        #expect(await sink.count("/ok") == 1)
+        #expect(await sink.count("/elsewhere") == 0)
+        #expect(try await harness.store.pendingReplayRequests(limit: 10).map(\.jobId) == [othersJob.id, othersJob.id, othersJob.id])
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
     @Test func aRunRequestedAtTheMillisecondOfAClaimedSlotStillRuns() async throws {
         let sink = try await TestSink.start()
         let harness = try await EngineHarness.make()

@@ -577,6 +577,35 @@ import Testing
         await fixture.close()
     }
 
+    @Test(arguments: Backend.available) func pendingReplayRequestsAreReadPageByPageToTheLast(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture.make(backend)
+        let store = fixture.store
+        let (user, job) = try await fixture.userWithJob(shard: 0)
+        var requests: [ReplayRequest] = []
+        // Three made in the same millisecond (ordered by id), two later, one handled.
+        for secondsAgo in [30.0, 30, 30, 20, 10, 5] {
+            let request = ReplayRequest(
+                id: Fixtures.ids.next(), userId: user.id, jobId: job.id, kind: .trigger, executionId: nil,
+                requestedAt: Fixtures.now - secondsAgo)
+            try await store.insertReplayRequest(request)
+            requests.append(request)
+        }
+        _ = try await store.apply([.requestHandled(id: requests[3].id, at: Fixtures.now)])
+        let pending = [requests[0], requests[1], requests[2], requests[4], requests[5]]
+        #expect(try await store.pendingReplayRequests(requestedBefore: Fixtures.now, after: requests[1], limit: 2) == [requests[2], requests[4]])
+        for pageSize in [1, 2, 5, 100] {
+            var read: [ReplayRequest] = []
+            for try await request in store.allPendingReplayRequests(pageSize: pageSize) { read.append(request) }
+            #expect(read == pending, "pages of \(pageSize)")
+        }
+        var beforeCutoff: [ReplayRequest] = []
+        for try await request in store.allPendingReplayRequests(requestedBefore: Fixtures.now - 10, pageSize: 2) {
+            beforeCutoff.append(request)
+        }
+        #expect(beforeCutoff == Array(pending.prefix(3)))
+        await fixture.close()
+    }
+
     @Test(arguments: Backend.available) func idempotencyKeysReplayMismatchAndExpire(_ backend: Backend) async throws {
         let fixture = try await StoreFixture.make(backend)
         let store = fixture.store

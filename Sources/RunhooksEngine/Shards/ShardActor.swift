@@ -95,7 +95,7 @@ public actor ShardActor {
             guard !removedWhileLoading.contains(scheduled.job.id) else { continue }
             await catchUp(scheduled)
         }
-        for request in try await store.pendingReplayRequests(limit: 10_000) {
+        for try await request in store.allPendingReplayRequests() {
             guard runner.context.shards.shard(forUser: request.userId) == shard else { continue }
             await runRequested(request)
         }

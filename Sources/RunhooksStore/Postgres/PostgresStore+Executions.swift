@@ -54,10 +54,14 @@ extension PostgresStore {
             """, logger: logger)
     }
 
-    public func pendingReplayRequests(requestedBefore cutoff: Date, limit: Int) async throws -> [ReplayRequest] {
-        try await query(
+    public func pendingReplayRequests(requestedBefore cutoff: Date, after last: ReplayRequest?, limit: Int) async throws -> [ReplayRequest] {
+        let lastAt = last.map { PostgresRows.ms($0.requestedAt) } ?? Int64.min
+        let lastId = last?.id ?? ""
+        return try await query(
             """
-            SELECT * FROM replay_requests WHERE handled_at IS NULL AND requested_at < \(PostgresRows.ms(cutoff))
+            SELECT * FROM replay_requests
+            WHERE handled_at IS NULL AND requested_at < \(PostgresRows.ms(cutoff))
+                AND (requested_at > \(lastAt) OR (requested_at = \(lastAt) AND id > \(lastId)))
             ORDER BY requested_at, id LIMIT \(limit)
             """,
             logger: logger

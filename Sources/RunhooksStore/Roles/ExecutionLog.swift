@@ -8,8 +8,10 @@ public protocol ExecutionLog: EngineWriteApplying {
     func execution(id: String, userId: String) async throws -> Execution?
     func listExecutions(userId: String, filter: ExecutionFilter, page: PageRequest) async throws -> Page<Execution>
     func insertReplayRequest(_ request: ReplayRequest) async throws
-    /// Replay requests not yet handled that were made before `cutoff`, oldest first.
-    func pendingReplayRequests(requestedBefore cutoff: Date, limit: Int) async throws -> [ReplayRequest]
+    /// Up to `limit` replay requests not yet handled that were made before `cutoff`, oldest
+    /// first (by time, then id), starting after `last` (the end of the page before; nil: from
+    /// the oldest).
+    func pendingReplayRequests(requestedBefore cutoff: Date, after last: ReplayRequest?, limit: Int) async throws -> [ReplayRequest]
     /// Deletes up to `limit` replay and trigger requests handled before `cutoff`; returns how many.
     func purgeReplayRequests(handledBefore cutoff: Date, limit: Int) async throws -> Int
 
@@ -31,9 +33,20 @@ public protocol ExecutionLog: EngineWriteApplying {
 }
 
 extension ExecutionLog {
-    /// Every replay request not yet handled, oldest first.
+    /// The first `limit` replay requests not yet handled, oldest first.
     public func pendingReplayRequests(limit: Int) async throws -> [ReplayRequest] {
         try await pendingReplayRequests(requestedBefore: .distantFuture, limit: limit)
+    }
+
+    public func pendingReplayRequests(requestedBefore cutoff: Date, limit: Int) async throws -> [ReplayRequest] {
+        try await pendingReplayRequests(requestedBefore: cutoff, after: nil, limit: limit)
+    }
+
+    /// Every replay request not yet handled that was made before `cutoff`, oldest first, read
+    /// `pageSize` at a time: a caller that wants only some of them (a node's own shards)
+    /// reaches the last one however many others come first.
+    public func allPendingReplayRequests(requestedBefore cutoff: Date = .distantFuture, pageSize: Int = 1_000) -> PendingReplayRequests {
+        PendingReplayRequests(log: self, cutoff: cutoff, pageSize: pageSize)
     }
 
     public func addRuns(userId: String, count: Int, at date: Date) async throws {

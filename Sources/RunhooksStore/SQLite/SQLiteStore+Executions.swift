@@ -62,15 +62,18 @@ extension SQLiteStore {
         }
     }
 
-    public func pendingReplayRequests(requestedBefore cutoff: Date, limit: Int) async throws -> [ReplayRequest] {
-        try await pool.read { db in
+    public func pendingReplayRequests(requestedBefore cutoff: Date, after last: ReplayRequest?, limit: Int) async throws -> [ReplayRequest] {
+        let lastAt = last.map { SQLiteRows.ms($0.requestedAt) as Int64 } ?? Int64.min
+        let lastId = last?.id ?? ""
+        return try await pool.read { db in
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT * FROM replay_requests WHERE handled_at IS NULL AND requested_at < ?
+                    SELECT * FROM replay_requests
+                    WHERE handled_at IS NULL AND requested_at < ? AND (requested_at > ? OR (requested_at = ? AND id > ?))
                     ORDER BY requested_at, id LIMIT ?
                     """,
-                arguments: [SQLiteRows.ms(cutoff) as Int64, limit]
+                arguments: [SQLiteRows.ms(cutoff) as Int64, lastAt, lastAt, lastId, limit]
             ).map { row in
                 ReplayRequest(
                     id: row["id"], userId: row["user_id"], jobId: row["job_id"],
