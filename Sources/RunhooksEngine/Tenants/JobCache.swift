@@ -7,58 +7,68 @@ import Synchronization
 /// Every change of a job goes through its tenant's actor on the node that runs the tenant's
 /// shard, and the actor tells the cache. A shard's entries are dropped whenever the shard starts
 /// or leaves this node (another node may have changed its jobs meanwhile), and callers use the
-/// cache only for shards running here. Each shard has a generation that every change and every
-/// start or stop moves on; a read that missed fills the cache only if its shard's generation
-/// did not move while it read, so a slow read never puts back a job older than a change (or a
-/// delete) that overtook it.
+/// cache only for shards running here. A read that missed fills the cache only if neither its
+/// job nor its shard changed while it read (`generation` is taken before the read), so a slow
+/// read never puts back a job older than a change (or a delete) that overtook it; a change of
+/// one job leaves the other jobs of its shard cached.
 public final class JobCache: Sendable {
     struct Entry {
         let job: Job
         let shard: Int
-        let generation: Int
     }
 
     struct State {
-        var generations: [Int: Int] = [:]
+        /// Moves on at every change of a job and every start or stop of a shard.
+        var generation = 0
         var entries: [String: Entry] = [:]
+        /// The generation of each job's latest change, for the fills of reads that began
+        /// before it. Bounded: past `changesKept` it is cleared and `oldestKnown` moves up to
+        /// now, so a read older than that is not kept (a miss, never a stale job).
+        var jobChanges: [String: Int] = [:]
+        var oldestKnown = 0
+        /// The generation at which each shard last started or left this node.
+        var shardMoves: [Int: Int] = [:]
 
-        func generation(_ shard: Int) -> Int { generations[shard] ?? 0 }
+        mutating func advance() -> Int {
+            generation += 1
+            return generation
+        }
 
-        mutating func advance(_ shard: Int) -> Int {
-            let next = generation(shard) + 1
-            generations[shard] = next
-            return next
+        func mayFill(id: String, shard: Int, readFrom generation: Int) -> Bool {
+            generation >= oldestKnown && (jobChanges[id] ?? 0) <= generation && (shardMoves[shard] ?? 0) <= generation
         }
     }
 
     private let state = Mutex(State())
     /// The most jobs kept; past it an arbitrary entry makes room.
     public let capacity: Int
+    /// The most job changes remembered for reads in flight (`State.jobChanges`).
+    let changesKept: Int
 
-    public init(capacity: Int = 100_000) {
+    public init(capacity: Int = 100_000, changesKept: Int = 10_000) {
         self.capacity = capacity
+        self.changesKept = changesKept
     }
 
-    /// The job if it is cached, belongs to `userId` and nothing of its shard changed since.
+    /// The job if it is cached, belongs to `userId` and is of `shard`.
     public func job(id: String, userId: String, shard: Int) -> Job? {
         state.withLock { state in
-            guard let entry = state.entries[id], entry.job.userId == userId, entry.shard == shard,
-                entry.generation == state.generation(shard)
-            else { return nil }
+            guard let entry = state.entries[id], entry.job.userId == userId, entry.shard == shard else { return nil }
             return entry.job
         }
     }
 
-    /// Read before the store read whose result is then given to `fill`.
+    /// Read before the store read whose result is then given to `fill`. (`shard`: the job's;
+    /// every shard shares one count.)
     public func generation(ofShard shard: Int) -> Int {
-        state.withLock { $0.generation(shard) }
+        state.withLock { $0.generation }
     }
 
-    /// Keeps a job read from the store, unless its shard changed since `generation` was read.
+    /// Keeps a job read from the store, unless it or its shard changed since `generation` was read.
     public func fill(_ job: Job, shard: Int, generation: Int) {
         state.withLock { state in
-            guard state.generation(shard) == generation else { return }
-            state.insert(Entry(job: job, shard: shard, generation: generation), id: job.id, capacity: capacity)
+            guard state.mayFill(id: job.id, shard: shard, readFrom: generation) else { return }
+            state.insert(Entry(job: job, shard: shard), id: job.id, capacity: capacity)
         }
     }
 
@@ -66,9 +76,14 @@ public final class JobCache: Sendable {
     /// the change is committed.
     func changed(id: String, to job: Job?, shard: Int) {
         state.withLock { state in
-            let generation = state.advance(shard)
+            let generation = state.advance()
+            if state.jobChanges[id] == nil, state.jobChanges.count >= changesKept {
+                state.jobChanges = [:]
+                state.oldestKnown = generation
+            }
+            state.jobChanges[id] = generation
             state.entries[id] = nil
-            if let job { state.insert(Entry(job: job, shard: shard, generation: generation), id: id, capacity: capacity) }
+            if let job { state.insert(Entry(job: job, shard: shard), id: id, capacity: capacity) }
         }
     }
 
@@ -88,7 +103,7 @@ public final class JobCache: Sendable {
     /// Drops what is cached of a shard (it starts or leaves this node).
     func forget(shard: Int) {
         state.withLock { state in
-            _ = state.advance(shard)
+            state.shardMoves[shard] = state.advance()
             state.entries = state.entries.filter { $0.value.shard != shard }
         }
     }
