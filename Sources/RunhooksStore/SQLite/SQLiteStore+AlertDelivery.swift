@@ -5,21 +5,21 @@ import RunhooksCore
 extension SQLiteStore {
     public func alertStates(userId: String) async throws -> [AlertStateKey: AlertState] {
         try await pool.read { db in
-            let rows = try Row.fetchAll(
+            let rows = try SQLiteRows.all(
                 db,
                 sql: """
                     SELECT s.* FROM alert_states s JOIN alert_configs a ON a.id = s.alert_id WHERE a.user_id = ?
                     """,
-                arguments: [userId])
-            var states: [AlertStateKey: AlertState] = [:]
-            for row in rows {
-                let alertId: String = row["alert_id"]
-                let jobId: String = row["job_id"]
-                states[AlertStateKey(alertId: alertId, jobId: jobId)] = AlertState(
-                    consecutiveFailures: row["consecutive_failures"],
-                    lastFiredAt: SQLiteRows.optionalDate(row, "last_fired_at"), alerting: row["alerting"])
+                arguments: [userId]
+            ) { row in
+                (
+                    key: AlertStateKey(alertId: row["alert_id"], jobId: row["job_id"]),
+                    state: AlertState(
+                        consecutiveFailures: row["consecutive_failures"],
+                        lastFiredAt: SQLiteRows.optionalDate(row, "last_fired_at"), alerting: row["alerting"])
+                )
             }
-            return states
+            return Dictionary(rows, uniquingKeysWith: { _, last in last })
         }
     }
 
@@ -61,22 +61,22 @@ extension SQLiteStore {
             let total = try Int.fetchOne(
                 db, sql: "SELECT count(*) FROM alert_deliveries WHERE alert_id = ? AND user_id = ?",
                 arguments: [alertId, userId]) ?? 0
-            let rows = try Row.fetchAll(
+            let deliveries = try SQLiteRows.all(
                 db,
                 sql: """
                     SELECT * FROM alert_deliveries WHERE alert_id = ? AND user_id = ?
                     ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?
                     """,
-                arguments: [alertId, userId, page.limit, page.offset])
-            return Page(
-                items: rows.map { row in
-                    AlertDelivery(
-                        id: row["id"], alertId: row["alert_id"], userId: row["user_id"], jobId: row["job_id"],
-                        channel: AlertConfig.Channel(rawValue: row["channel"]) ?? .webhook,
-                        notice: AlertState.Notice(rawValue: row["notice"]) ?? .failure,
-                        status: AlertDelivery.Status(rawValue: row["status"]) ?? .failed, error: row["error"],
-                        attempts: row["attempts"], createdAt: SQLiteRows.date(row, "created_at"))
-                }, total: total, request: page)
+                arguments: [alertId, userId, page.limit, page.offset]
+            ) { row in
+                AlertDelivery(
+                    id: row["id"], alertId: row["alert_id"], userId: row["user_id"], jobId: row["job_id"],
+                    channel: AlertConfig.Channel(rawValue: row["channel"]) ?? .webhook,
+                    notice: AlertState.Notice(rawValue: row["notice"]) ?? .failure,
+                    status: AlertDelivery.Status(rawValue: row["status"]) ?? .failed, error: row["error"],
+                    attempts: row["attempts"], createdAt: SQLiteRows.date(row, "created_at"))
+            }
+            return Page(items: deliveries, total: total, request: page)
         }
     }
 

@@ -27,17 +27,17 @@ extension SQLiteStore {
 
     public func alert(id: String, userId: String) async throws -> AlertConfig? {
         try await pool.read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM alert_configs WHERE id = ? AND user_id = ?"), arguments: [id, userId])
-                .map(SQLiteRows.alert)
+            try SQLiteRows.one(
+                db.cachedStatement(sql: "SELECT * FROM alert_configs WHERE id = ? AND user_id = ?"), arguments: [id, userId],
+                SQLiteRows.alert)
         }
     }
 
     public func listAlerts(userId: String) async throws -> [AlertConfig] {
         try await pool.read { db in
-            try Row.fetchAll(
+            try SQLiteRows.all(
                 db, sql: "SELECT * FROM alert_configs WHERE user_id = ? ORDER BY created_at DESC, id DESC",
-                arguments: [userId]
-            ).map(SQLiteRows.alert)
+                arguments: [userId], SQLiteRows.alert)
         }
     }
 

@@ -7,14 +7,14 @@ extension SQLiteStore {
         try await pool.read { db in
             // A job's latest slot is the later of its mark (written about once a minute, see
             // LatestSlotRecords) and its newest execution (read off the unique index).
-            try Row.fetchAll(
+            try SQLiteRows.all(
                 db.cachedStatement(
                     sql: """
                         SELECT j.*, (SELECT max(e.scheduled_for) FROM executions e WHERE e.job_id = j.id) AS newest_slot
                         FROM jobs j WHERE j.shard = ? AND j.status = 'active'
                         """),
                 arguments: [shard]
-            ).map { row in
+            ) { row in
                 let marks = [SQLiteRows.optionalDate(row, "last_slot_at"), SQLiteRows.optionalDate(row, "newest_slot")]
                 return ScheduledJob(job: SQLiteRows.job(row), lastSlot: marks.compactMap { $0 }.max())
             }
@@ -23,21 +23,20 @@ extension SQLiteStore {
 
     public func unfinishedExecutions(shard: Int) async throws -> [Execution] {
         try await pool.read { db in
-            try Row.fetchAll(
+            try SQLiteRows.all(
                 db,
                 sql: """
                     SELECT e.* FROM executions e JOIN jobs j ON j.id = e.job_id
                     WHERE e.status IN ('pending', 'running') AND j.shard = ?
                     ORDER BY e.scheduled_for
                     """,
-                arguments: [shard]
-            ).map(SQLiteRows.execution)
+                arguments: [shard], SQLiteRows.execution)
         }
     }
 
     public func dueRetries(shard: Int) async throws -> [Execution] {
         try await pool.read { db in
-            try Row.fetchAll(
+            try SQLiteRows.all(
                 db,
                 sql: """
                     SELECT e.* FROM executions e JOIN jobs j ON j.id = e.job_id
@@ -46,8 +45,7 @@ extension SQLiteStore {
                                       AND n.scheduled_for = e.scheduled_for AND n.attempt = e.attempt + 1)
                     ORDER BY e.retry_at
                     """,
-                arguments: [shard]
-            ).map(SQLiteRows.execution)
+                arguments: [shard], SQLiteRows.execution)
         }
     }
 

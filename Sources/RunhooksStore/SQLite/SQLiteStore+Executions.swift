@@ -20,8 +20,9 @@ extension SQLiteStore {
 
     public func execution(id: String, userId: String) async throws -> Execution? {
         try await pool.read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM executions WHERE id = ? AND user_id = ?"), arguments: [id, userId])
-                .map(SQLiteRows.execution)
+            try SQLiteRows.one(
+                db.cachedStatement(sql: "SELECT * FROM executions WHERE id = ? AND user_id = ?"), arguments: [id, userId],
+                SQLiteRows.execution)
         }
     }
 
@@ -40,11 +41,11 @@ extension SQLiteStore {
         return try await pool.read { [arguments] db in
             let total =
                 try Int.fetchOne(db, sql: "SELECT count(*) FROM executions WHERE \(whereClause)", arguments: arguments) ?? 0
-            let rows = try Row.fetchAll(
+            let executions = try SQLiteRows.all(
                 db,
                 sql: "SELECT * FROM executions WHERE \(whereClause) ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
-                arguments: arguments + [page.limit, page.offset])
-            return Page(items: rows.map(SQLiteRows.execution), total: total, request: page)
+                arguments: arguments + [page.limit, page.offset], SQLiteRows.execution)
+            return Page(items: executions, total: total, request: page)
         }
     }
 
@@ -66,7 +67,7 @@ extension SQLiteStore {
         let lastAt = last.map { SQLiteRows.ms($0.requestedAt) as Int64 } ?? Int64.min
         let lastId = last?.id ?? ""
         return try await pool.read { db in
-            try Row.fetchAll(
+            try SQLiteRows.all(
                 db,
                 sql: """
                     SELECT * FROM replay_requests
@@ -74,7 +75,7 @@ extension SQLiteStore {
                     ORDER BY requested_at, id LIMIT ?
                     """,
                 arguments: [SQLiteRows.ms(cutoff) as Int64, lastAt, lastAt, lastId, limit]
-            ).map { row in
+            ) { row in
                 ReplayRequest(
                     id: row["id"], userId: row["user_id"], jobId: row["job_id"],
                     kind: ReplayRequest.Kind(rawValue: row["kind"]) ?? .replay, executionId: row["execution_id"],
@@ -89,13 +90,13 @@ extension SQLiteStore {
 
     public func runCounts(userId: String, at date: Date) async throws -> RunCounts {
         try await pool.read { db in
-            let rows = try Row.fetchAll(
+            let rows = try SQLiteRows.all(
                 db, sql: "SELECT period, runs FROM usage_counters WHERE user_id = ? AND period IN (?, ?)",
-                arguments: [userId, UsagePeriod.day(of: date).key, UsagePeriod.month(of: date).key])
+                arguments: [userId, UsagePeriod.day(of: date).key, UsagePeriod.month(of: date).key]
+            ) { row in (period: row["period"] as String, runs: row["runs"] as Int) }
             var counts = RunCounts(daily: 0, monthly: 0)
             for row in rows {
-                let period: String = row["period"]
-                if period.hasPrefix("d:") { counts.daily = row["runs"] } else { counts.monthly = row["runs"] }
+                if row.period.hasPrefix("d:") { counts.daily = row.runs } else { counts.monthly = row.runs }
             }
             return counts
         }

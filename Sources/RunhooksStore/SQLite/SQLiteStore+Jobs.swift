@@ -30,8 +30,8 @@ extension SQLiteStore {
 
     public func job(id: String, userId: String) async throws -> Job? {
         try await pool.read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM jobs WHERE id = ? AND user_id = ?"), arguments: [id, userId])
-                .map(SQLiteRows.job)
+            try SQLiteRows.one(
+                db.cachedStatement(sql: "SELECT * FROM jobs WHERE id = ? AND user_id = ?"), arguments: [id, userId], SQLiteRows.job)
         }
     }
 
@@ -53,11 +53,11 @@ extension SQLiteStore {
         let whereClause = conditions.joined(separator: " AND ")
         return try await pool.read { [arguments] db in
             let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM jobs WHERE \(whereClause)", arguments: arguments) ?? 0
-            let rows = try Row.fetchAll(
+            let jobs = try SQLiteRows.all(
                 db,
                 sql: "SELECT * FROM jobs WHERE \(whereClause) ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
-                arguments: arguments + [page.limit, page.offset])
-            return Page(items: rows.map(SQLiteRows.job), total: total, request: page)
+                arguments: arguments + [page.limit, page.offset], SQLiteRows.job)
+            return Page(items: jobs, total: total, request: page)
         }
     }
 

@@ -44,7 +44,7 @@ extension SQLiteStore {
 
     public func leases(at date: Date) async throws -> [ShardLease] {
         try await pool.read { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM shard_leases ORDER BY shard")).map { row in
+            try SQLiteRows.all(db.cachedStatement(sql: "SELECT * FROM shard_leases ORDER BY shard")) { row in
                 ShardLease(
                     shard: row["shard"], owner: row["owner"], epoch: row["epoch"],
                     expiresAt: SQLiteRows.date(row, "expires_at"))

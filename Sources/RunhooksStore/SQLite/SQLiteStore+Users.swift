@@ -26,23 +26,21 @@ extension SQLiteStore {
 
     public func user(id: String) async throws -> User? {
         try await pool.read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE id = ?"), arguments: [id]).map(SQLiteRows.user)
+            try SQLiteRows.one(db.cachedStatement(sql: "SELECT * FROM users WHERE id = ?"), arguments: [id], SQLiteRows.user)
         }
     }
 
     public func userWithPassword(email: String) async throws -> (user: User, passwordHash: String?)? {
         try await pool.read { db in
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE email = ?"), arguments: [email]) else {
-                return nil
+            try SQLiteRows.one(db.cachedStatement(sql: "SELECT * FROM users WHERE email = ?"), arguments: [email]) { row in
+                (SQLiteRows.user(row), row["password_hash"] as String?)
             }
-            return (SQLiteRows.user(row), row["password_hash"])
         }
     }
 
     public func user(apiKeyHash: String) async throws -> User? {
         try await pool.read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE api_key_hash = ?"), arguments: [apiKeyHash])
-                .map(SQLiteRows.user)
+            try SQLiteRows.one(db.cachedStatement(sql: "SELECT * FROM users WHERE api_key_hash = ?"), arguments: [apiKeyHash], SQLiteRows.user)
         }
     }
 
@@ -89,9 +87,8 @@ extension SQLiteStore {
                 sql: "UPDATE users SET \(column) = ?, updated_at = ? WHERE id = ? OR email = ?",
                 arguments: [value, SQLiteRows.ms(date), idOrEmail, idOrEmail.lowercased()])
             if db.changesCount > 0 { try Self.bumpCredentialsGeneration(db) }
-            return try Row.fetchOne(
-                db, sql: "SELECT * FROM users WHERE id = ? OR email = ?", arguments: [idOrEmail, idOrEmail.lowercased()]
-            ).map(SQLiteRows.user)
+            return try SQLiteRows.one(
+                db, sql: "SELECT * FROM users WHERE id = ? OR email = ?", arguments: [idOrEmail, idOrEmail.lowercased()], SQLiteRows.user)
         }
     }
 

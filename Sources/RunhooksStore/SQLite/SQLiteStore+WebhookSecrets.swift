@@ -46,7 +46,7 @@ extension SQLiteStore {
     }
 
     static func webhookSecrets(_ db: Database, userId: String) throws -> SealedWebhookSecrets? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM webhook_secrets WHERE user_id = ?"), arguments: [userId]).map {
+        try SQLiteRows.one(db.cachedStatement(sql: "SELECT * FROM webhook_secrets WHERE user_id = ?"), arguments: [userId]) {
             SealedWebhookSecrets(
                 current: $0["secret"], createdAt: SQLiteRows.date($0, "created_at"), previous: $0["previous_secret"],
                 previousExpiresAt: SQLiteRows.optionalDate($0, "previous_expires_at"))
