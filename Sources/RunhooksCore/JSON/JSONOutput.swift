@@ -63,6 +63,10 @@ public struct JSONOutput: Sendable {
         }
     }
 
+    public mutating func double(_ value: Double?) {
+        if let value { double(value) } else { null() }
+    }
+
     public mutating func bool(_ value: Bool) {
         if value { raw("true") } else { raw("false") }
     }

@@ -28,7 +28,7 @@ struct ExecutionsController {
             filter.jobId = jobId
         }
         let result = try await services.store.listExecutions(userId: user.id, filter: filter, page: page)
-        return JSONResponse.success(data: PageDTO(result, transform: ExecutionDTO.init))
+        return JSONResponse.success(executions: result)
     }
 
     /// Records the replay durably and answers 202; the engine fires it as a new run.

@@ -88,7 +88,7 @@ struct JobsController {
         let page = try query.page()
         let filter = ExecutionFilter(status: try query.enumeration("status", Execution.Status.self), jobId: job.id)
         let result = try await services.store.listExecutions(userId: user.id, filter: filter, page: page)
-        return JSONResponse.success(data: PageDTO(result, transform: ExecutionDTO.init))
+        return JSONResponse.success(executions: result)
     }
 
     /// "Run now": records the request durably, then the engine fires it as a new run.
