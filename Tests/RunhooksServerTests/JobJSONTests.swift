@@ -3,6 +3,7 @@ import Testing
 
 @testable import RunhooksCore
 @testable import RunhooksServer
+@testable import RunhooksStore
 
 /// The hand-written job JSON is byte for byte what `JSONEncoder` writes for the same DTO.
 @Suite struct JobJSONTests {
@@ -46,5 +47,9 @@ import Testing
                 #expect(written == expected, "\(String(decoding: written, as: UTF8.self))\n\(String(decoding: expected, as: UTF8.self))")
             }
         }
+        let page = PageDTO(Page(items: variants, total: 9, request: PageRequest(page: 2, limit: 4))) { JobDTO($0, now: Self.now) }
+        let expected = try encoder.encode(SuccessEnvelope(data: page, message: nil))
+        let written = Data(page.envelope().bytes)
+        #expect(written == expected, "\(String(decoding: written, as: UTF8.self))\n\(String(decoding: expected, as: UTF8.self))")
     }
 }

@@ -28,7 +28,7 @@ struct ExecutionsController {
             filter.jobId = jobId
         }
         let result = try await services.store.listExecutions(userId: user.id, filter: filter, page: page)
-        return JSONResponse.success(executions: result)
+        return JSONResponse.success(page: PageDTO(result, transform: ExecutionDTO.init))
     }
 
     /// Records the replay durably and answers 202; the engine fires it as a new run.

@@ -43,7 +43,7 @@ struct JobsController {
         if let pattern = filter.namePattern { try NamePattern.validate(pattern, field: "name") }
         let result = try await services.store.listJobs(userId: user.id, filter: filter, page: page)
         let now = services.clock.now()
-        return JSONResponse.success(data: PageDTO(result) { JobDTO($0, now: now) })
+        return JSONResponse.success(page: PageDTO(result) { JobDTO($0, now: now) })
     }
 
     @Sendable func get(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
@@ -88,7 +88,7 @@ struct JobsController {
         let page = try query.page()
         let filter = ExecutionFilter(status: try query.enumeration("status", Execution.Status.self), jobId: job.id)
         let result = try await services.store.listExecutions(userId: user.id, filter: filter, page: page)
-        return JSONResponse.success(executions: result)
+        return JSONResponse.success(page: PageDTO(result, transform: ExecutionDTO.init))
     }
 
     /// "Run now": records the request durably, then the engine fires it as a new run.

@@ -1,12 +1,7 @@
-import Hummingbird
-import NIOCore
 import RunhooksCore
-import RunhooksStore
 
-extension ExecutionDTO {
-    /// The execution as `JSONEncoder` would write it (sorted keys, absent fields left out),
-    /// written by hand: a page of executions is the API's largest frequent answer, and the
-    /// encoder cost more than reading the page from the store.
+extension ExecutionDTO: HandWrittenJSON {
+    /// The execution as `JSONEncoder` would write it (sorted keys, absent fields left out).
     func write(to output: inout JSONOutput) {
         output.member("{\"attempt\":", attempt)
         if let completedAt { output.member(",\"completedAt\":", completedAt) }
@@ -36,31 +31,5 @@ extension ExecutionDTO {
             output.raw("}")
         }
         output.raw("}")
-    }
-}
-
-extension PageDTO where Item == ExecutionDTO {
-    /// `{success, data}` around the page, as `JSONResponse.success` writes it.
-    func envelope() -> JSONOutput {
-        var output = JSONOutput(capacity: 512 * max(1, data.count))
-        output.raw("{\"data\":{\"data\":[")
-        for (index, execution) in data.enumerated() {
-            if index > 0 { output.raw(",") }
-            execution.write(to: &output)
-        }
-        output.member("],\"limit\":", limit)
-        output.member(",\"page\":", page)
-        output.member(",\"total\":", total)
-        output.member(",\"totalPages\":", totalPages)
-        output.raw("},\"success\":true}")
-        return output
-    }
-}
-
-extension JSONResponse {
-    static func success(executions page: Page<Execution>) -> Response {
-        Response(
-            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: PageDTO(page, transform: ExecutionDTO.init).envelope().bytes)))
     }
 }

@@ -2,7 +2,7 @@ import Hummingbird
 import NIOCore
 import RunhooksCore
 
-extension JobDTO {
+extension JobDTO: HandWrittenJSON {
     /// The job as `JSONEncoder` would write it (sorted keys), written by hand: one job is the
     /// API's most frequent answer, and the encoder cost more than the rest of the request.
     func write(to output: inout JSONOutput) {
