@@ -209,6 +209,11 @@ import Testing
         let byJob = try await store.listExecutions(userId: user.id, filter: ExecutionFilter(jobId: job.id), page: PageRequest(limit: 1))
         #expect(byJob.total == 2 && byJob.items.count == 1)
         #expect(try await store.listExecutions(userId: "someone", filter: ExecutionFilter(), page: PageRequest()).total == 0)
+        let othersView = try await store.listExecutions(userId: "someone", filter: ExecutionFilter(jobId: job.id), page: PageRequest())
+        #expect(othersView.total == 0 && othersView.items.isEmpty, "another account names the job")
+        let failedOfJob = try await store.listExecutions(
+            userId: user.id, filter: ExecutionFilter(status: .failed, jobId: job.id), page: PageRequest())
+        #expect(failedOfJob.total == 1 && failedOfJob.items.map(\.attempt) == [2])
         #expect(try await store.execution(id: first.id, userId: user.id) == first)
         #expect(try await store.execution(id: first.id, userId: "someone") == nil)
         await fixture.close()

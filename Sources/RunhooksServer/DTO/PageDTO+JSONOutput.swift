@@ -2,11 +2,6 @@ import Hummingbird
 import NIOCore
 import RunhooksCore
 
-/// A DTO that writes itself as `JSONEncoder` would (sorted keys, absent optionals left out).
-protocol HandWrittenJSON {
-    func write(to output: inout JSONOutput)
-}
-
 extension PageDTO where Item: HandWrittenJSON {
     /// `{success, data}` around the page, as `JSONResponse.success` writes it.
     func envelope() -> JSONOutput {

@@ -34,8 +34,9 @@ extension PostgresStore {
         var bindings = PostgresBindings()
         bindings.append(userId)
         if let jobId = filter.jobId {
+            // The account is checked on the job, once, rather than on every execution (as on SQLite).
             bindings.append(jobId)
-            conditions.append("job_id = $\(bindings.count)")
+            conditions = ["job_id = $2", "(SELECT user_id FROM jobs WHERE id = $2) = $1"]
         }
         if let status = filter.status {
             bindings.append(status.rawValue)
