@@ -7,14 +7,10 @@
 #   ROWS=100000 Benchmarks/execution-list.sh .build/release/runhooks 18611   # a job with a long history
 set -euo pipefail
 BIN=$1; PORT=$2
-D=$(mktemp -d /tmp/lbx.XXXX)
-$BIN serve --port $PORT --data-dir $D --rate-limits off --log-level warning > $D/log 2>&1 &
-S=$!
-for i in $(seq 50); do curl -s -o /dev/null localhost:$PORT/api/v1/health && break; sleep 0.1; done
-API=http://127.0.0.1:$PORT/api/v1
-KEY=$(curl -s -X POST $API/auth/register-anonymous -H 'Content-Type: application/json' -d '{"name":"lb"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["apiKey"])')
-JOB=$(curl -s -X POST $API/jobs -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' -d '{"name":"a","schedule":{"type":"cron","expression":"0 0 1 1 *"},"httpConfig":{"url":"https://example.com/x"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["id"])')
-python3 - $D "${ROWS:-300}" <<'PY'
+source "$(dirname "$0")/lib.sh"
+start_api_server "$BIN" "$PORT"
+JOB=$(create_job '{"name":"a","schedule":{"type":"cron","expression":"0 0 1 1 *"},"httpConfig":{"url":"https://example.com/x"}}')
+python3 - $DATA "${ROWS:-300}" <<'PY'
 import sqlite3, sys
 db=sqlite3.connect(sys.argv[1] + '/runhooks.sqlite', timeout=10)
 job,user=db.execute("select id,user_id from jobs").fetchone()
@@ -25,5 +21,3 @@ db.commit()
 PY
 list=$(wrk -t1 -c8 -d6s -H "Authorization: Bearer $KEY" "$API/jobs/$JOB/executions?limit=100" | awk '/Requests\/sec/ {print $2}')
 echo "$(basename $BIN) executions?limit=100 of ${ROWS:-300}: $list req/s"
-kill $S; wait $S 2>/dev/null || true
-rm -rf $D

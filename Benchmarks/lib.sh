@@ -2,6 +2,7 @@
 # and a server under a steady load of interval jobs.
 #   start_nginx_sink DIR PORT   writes DIR/nginx/nginx.conf and starts nginx (installed when missing)
 #   stop_nginx_sink DIR
+#   start_api_server BIN PORT   a bare server and an account, for API benchmarks
 start_nginx_sink() {
   local dir="$1" port="$2"
   command -v nginx >/dev/null || { export DEBIAN_FRONTEND=noninteractive; apt-get update -qq; apt-get install -y -qq nginx-light; }
@@ -39,6 +40,27 @@ start_loaded_server() {
     --duration "$duration" --keep-jobs --target-url "$sink" >"$data.load" 2>&1 &
   load=$!
   while ! grep -q 'holding the load' "$data.load" 2>/dev/null; do sleep 0.2; done
+}
+
+# start_api_server BIN PORT: starts `BIN serve` on PORT with a fresh data directory (DATA), waits
+# until it answers, and creates an anonymous account. Sets `server`, DATA, API and KEY; on exit
+# stops the server and removes DATA.
+start_api_server() {
+  local bin="$1" port="$2"
+  DATA="$(mktemp -d /tmp/runhooks-api.XXXXXX)"
+  "$bin" serve --port "$port" --data-dir "$DATA" --rate-limits off --log-level warning >"$DATA/log" 2>&1 &
+  server=$!
+  trap 'stop_server; rm -rf "$DATA"' EXIT
+  API="http://127.0.0.1:$port/api/v1"
+  for _ in $(seq 100); do curl -sf "$API/health" >/dev/null && break; sleep 0.1; done
+  KEY=$(curl -s -X POST "$API/auth/register-anonymous" -H 'Content-Type: application/json' -d '{"name":"benchmark"}' |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["apiKey"])')
+}
+
+# create_job JSON: creates a job of the account start_api_server made; prints its id.
+create_job() {
+  curl -s -X POST "$API/jobs" -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' -d "$1" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["id"])'
 }
 
 # stop_server: SIGTERM to $server (if set), and SIGKILL if it has not exited 20 s later, so the
