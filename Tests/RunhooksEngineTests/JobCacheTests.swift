@@ -16,7 +16,7 @@ import Testing
 
     @Test func aReadJobIsServedToItsOwnerOnly() {
         let cache = JobCache()
-        cache.fill(Self.job("j1"), shard: 3, generation: cache.generation(ofShard: 3))
+        cache.fill(Self.job("j1"), shard: 3, generation: cache.generation)
         #expect(cache.job(id: "j1", userId: "u1", shard: 3)?.name == "Sync")
         #expect(cache.job(id: "j1", userId: "someone else", shard: 3) == nil)
         #expect(cache.job(id: "j2", userId: "u1", shard: 3) == nil)
@@ -24,7 +24,7 @@ import Testing
 
     @Test func aChangeReplacesTheJobAndADeleteRemovesIt() {
         let cache = JobCache()
-        cache.fill(Self.job("j1"), shard: 3, generation: cache.generation(ofShard: 3))
+        cache.fill(Self.job("j1"), shard: 3, generation: cache.generation)
         cache.changed(id: "j1", to: Self.job("j1", name: "Renamed"), shard: 3)
         #expect(cache.job(id: "j1", userId: "u1", shard: 3)?.name == "Renamed")
         cache.changed(id: "j1", to: nil, shard: 3)
@@ -34,11 +34,11 @@ import Testing
     /// A read that began before a change and ends after it would put the old job back.
     @Test func aReadOvertakenByAChangeIsNotKept() {
         let cache = JobCache()
-        let before = cache.generation(ofShard: 3)
+        let before = cache.generation
         cache.changed(id: "j1", to: nil, shard: 3)  // deleted while the read was in the store
         cache.fill(Self.job("j1"), shard: 3, generation: before)
         #expect(cache.job(id: "j1", userId: "u1", shard: 3) == nil)
-        let otherShard = cache.generation(ofShard: 4)
+        let otherShard = cache.generation
         cache.fill(Self.job("j2"), shard: 4, generation: otherShard)
         #expect(cache.job(id: "j2", userId: "u1", shard: 4) != nil, "another shard's change does not matter")
     }
@@ -46,8 +46,8 @@ import Testing
     /// A busy tenant's writes do not empty the cache of every other job of its shard.
     @Test func aChangeOfOneJobLeavesTheOtherJobsOfItsShardCached() {
         let cache = JobCache()
-        cache.fill(Self.job("j1"), shard: 3, generation: cache.generation(ofShard: 3))
-        let readOfJ2 = cache.generation(ofShard: 3)
+        cache.fill(Self.job("j1"), shard: 3, generation: cache.generation)
+        let readOfJ2 = cache.generation
         cache.changed(id: "j3", to: Self.job("j3"), shard: 3)
         cache.changed(id: "j4", to: nil, shard: 3)
         cache.fill(Self.job("j2"), shard: 3, generation: readOfJ2)
@@ -58,11 +58,11 @@ import Testing
 
     @Test func aReadOvertakenByItsShardStartingIsNotKept() {
         let cache = JobCache()
-        let before = cache.generation(ofShard: 3)
+        let before = cache.generation
         cache.forget(shard: 3)
         cache.fill(Self.job("j1"), shard: 3, generation: before)
         #expect(cache.job(id: "j1", userId: "u1", shard: 3) == nil)
-        cache.fill(Self.job("j1"), shard: 3, generation: cache.generation(ofShard: 3))
+        cache.fill(Self.job("j1"), shard: 3, generation: cache.generation)
         #expect(cache.job(id: "j1", userId: "u1", shard: 3) != nil)
     }
 
@@ -70,12 +70,12 @@ import Testing
     /// even when its own job did not change (it cannot be told apart from one that did).
     @Test func theRecordOfChangesIsBoundedAndNeverLetsAStaleReadIn() {
         let cache = JobCache(changesKept: 3)
-        let readOfJ1 = cache.generation(ofShard: 3)
+        let readOfJ1 = cache.generation
         cache.changed(id: "j1", to: nil, shard: 3)
         for index in 2...5 { cache.changed(id: "j\(index)", to: Self.job("j\(index)"), shard: 3) }
         cache.fill(Self.job("j1"), shard: 3, generation: readOfJ1)
         #expect(cache.job(id: "j1", userId: "u1", shard: 3) == nil, "the deleted job does not come back")
-        let fresh = cache.generation(ofShard: 3)
+        let fresh = cache.generation
         cache.changed(id: "j2", to: Self.job("j2", name: "Renamed"), shard: 3)
         cache.fill(Self.job("j2"), shard: 3, generation: fresh)
         #expect(cache.job(id: "j2", userId: "u1", shard: 3)?.name == "Renamed")
@@ -85,8 +85,8 @@ import Testing
 
     @Test func aShardThatStartsOrLeavesIsForgotten() {
         let cache = JobCache()
-        cache.fill(Self.job("j1"), shard: 3, generation: cache.generation(ofShard: 3))
-        cache.fill(Self.job("j2"), shard: 4, generation: cache.generation(ofShard: 4))
+        cache.fill(Self.job("j1"), shard: 3, generation: cache.generation)
+        cache.fill(Self.job("j2"), shard: 4, generation: cache.generation)
         cache.forget(shard: 3)
         #expect(cache.job(id: "j1", userId: "u1", shard: 3) == nil)
         #expect(cache.job(id: "j2", userId: "u1", shard: 4) != nil)
@@ -95,7 +95,7 @@ import Testing
 
     @Test func itHoldsAtMostItsCapacity() {
         let cache = JobCache(capacity: 10)
-        for index in 0..<25 { cache.fill(Self.job("j\(index)"), shard: 1, generation: cache.generation(ofShard: 1)) }
+        for index in 0..<25 { cache.fill(Self.job("j\(index)"), shard: 1, generation: cache.generation) }
         #expect(cache.count == 10)
     }
 }

@@ -58,9 +58,8 @@ public final class JobCache: Sendable {
         }
     }
 
-    /// Read before the store read whose result is then given to `fill`. (`shard`: the job's;
-    /// every shard shares one count.)
-    public func generation(ofShard shard: Int) -> Int {
+    /// Read before the store read whose result is then given to `fill`.
+    public var generation: Int {
         state.withLock { $0.generation }
     }
 

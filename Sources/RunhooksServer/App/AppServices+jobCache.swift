@@ -8,7 +8,7 @@ extension AppServices {
         guard let engine, engine.isRunning(shard: shard) else { return try await store.job(id: id, userId: user.id) }
         let cache = tenants.jobs
         if let job = cache.job(id: id, userId: user.id, shard: shard) { return job }
-        let generation = cache.generation(ofShard: shard)
+        let generation = cache.generation
         guard let job = try await store.job(id: id, userId: user.id) else { return nil }
         cache.fill(job, shard: shard, generation: generation)
         return job
