@@ -62,7 +62,7 @@ extension PostgresStore {
             """
             SELECT * FROM replay_requests
             WHERE handled_at IS NULL AND requested_at < \(PostgresRows.ms(cutoff))
-                AND (requested_at > \(lastAt) OR (requested_at = \(lastAt) AND id > \(lastId)))
+                AND (requested_at, id) > (\(lastAt), \(lastId))
             ORDER BY requested_at, id LIMIT \(limit)
             """,
             logger: logger

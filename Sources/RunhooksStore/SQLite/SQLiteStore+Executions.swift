@@ -77,10 +77,10 @@ extension SQLiteStore {
                 db,
                 sql: """
                     SELECT * FROM replay_requests
-                    WHERE handled_at IS NULL AND requested_at < ? AND (requested_at > ? OR (requested_at = ? AND id > ?))
+                    WHERE handled_at IS NULL AND requested_at < ? AND (requested_at, id) > (?, ?)
                     ORDER BY requested_at, id LIMIT ?
                     """,
-                arguments: [SQLiteRows.ms(cutoff) as Int64, lastAt, lastAt, lastId, limit]
+                arguments: [SQLiteRows.ms(cutoff) as Int64, lastAt, lastId, limit]
             ) { row in
                 ReplayRequest(
                     id: row["id"], userId: row["user_id"], jobId: row["job_id"],
