@@ -1,3 +1,5 @@
+import Hummingbird
+import NIOCore
 import RunhooksCore
 
 /// A DTO that writes itself as `JSONEncoder` would (sorted keys, absent optionals left out), for
@@ -5,4 +7,13 @@ import RunhooksCore
 /// the encoder's bytes.
 protocol HandWrittenJSON {
     func write(to output: inout JSONOutput)
+}
+
+extension JSONResponse {
+    /// A response of JSON written by hand.
+    static func written(_ output: JSONOutput, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: output.bytes)))
+    }
 }

@@ -1,5 +1,4 @@
 import Hummingbird
-import NIOCore
 import RunhooksCore
 
 extension JobDTO: HandWrittenJSON {
@@ -50,8 +49,6 @@ extension JobDTO: HandWrittenJSON {
 
 extension JSONResponse {
     static func success(_ status: HTTPResponse.Status = .ok, job: JobDTO, message: String? = nil) -> Response {
-        Response(
-            status: status, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: job.envelope(message: message).bytes)))
+        written(job.envelope(message: message), status: status)
     }
 }

@@ -1,5 +1,4 @@
 import Hummingbird
-import NIOCore
 import RunhooksCore
 
 extension PageDTO where Item: HandWrittenJSON {
@@ -24,8 +23,6 @@ extension JSONResponse {
     /// A page of jobs or executions, written by hand: the encoder cost more than reading the
     /// page from the store.
     static func success(page: PageDTO<some HandWrittenJSON>) -> Response {
-        Response(
-            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: page.envelope().bytes)))
+        written(page.envelope())
     }
 }
