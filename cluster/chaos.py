@@ -435,6 +435,16 @@ def main():
         print(f"missed (recorded)     {missed}")
         print(f"not accounted         {unaccounted}")
         print(f"unfinished            {unfinished}")
+        if unfinished:
+            # Which runs, and whether they are still unfinished a little later (a write that
+            # commits after its node exited would show here as finished).
+            for row in cluster.query(
+                    "SELECT id, job_id, status, scheduled_for, attempt, created_at, started_at FROM executions "
+                    "WHERE status IN ('pending', 'running') ORDER BY created_at"):
+                print(f"  unfinished: {' '.join(str(value) for value in row)}")
+            time.sleep(5)
+            left = cluster.query("SELECT count(*) FROM executions WHERE status IN ('pending', 'running')")
+            print(f"  still unfinished 5 s later: {left[0][0]}")
         print(f"longest silence       {silence:.1f} s (a fast job, between two deliveries)")
         if len(tables) > 1:
             print(f"  ... shard never moved {longest(stayed):.1f} s ({len(stayed)} fast jobs on {len(unmoved)} unmoved shards)")

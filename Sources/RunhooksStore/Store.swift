@@ -16,6 +16,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case duplicateEmail
     case duplicateExecution
     case unavailable(String)
+    /// The database refused a statement (a deadlock broken, a constraint): its message.
+    case refused(String)
     /// The database was set up by a newer Runhooks than this one.
     case schemaTooNew(String)
 
@@ -24,6 +26,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .duplicateEmail: "an account with this email already exists"
         case .duplicateExecution: "an execution for this job, slot and attempt already exists"
         case .unavailable(let reason): "store unavailable: \(reason)"
+        case .refused(let reason): "the database refused the write: \(reason)"
         case .schemaTooNew(let detail):
             "the database schema is newer than this binary knows (\(detail)); run a Runhooks release at least as new as the one that last migrated it"
         }

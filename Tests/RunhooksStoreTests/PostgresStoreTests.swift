@@ -126,6 +126,63 @@ struct PostgresStoreTests {
         await relayed.close()
     }
 
+    /// Another transaction holds the first of two slots (uncommitted) while a batch claims both,
+    /// the later slot listed first; once the batch waits, that transaction takes the second slot
+    /// too. Claims taken in the batch's order would deadlock here: the batch holding the second
+    /// slot and waiting for the first, the other transaction the reverse.
+    @Test(.timeLimit(.minutes(1)))
+    func overlappingClaimsInAnotherOrderWaitInsteadOfDeadlocking() async throws {
+        let fixture = try await StoreFixture.make(.postgres)
+        let store = try #require(fixture.store as? PostgresStore)
+        let logger = store.logger
+        let (_, job) = try await fixture.userWithJob(shard: 1)
+        let first = Fixtures.execution(job: job, status: .running)
+        let second = Fixtures.execution(job: job, status: .running, offsetMs: 1000)
+        let (firstHeld, holdFirst) = AsyncStream<Void>.makeStream()
+        let (batchWaits, tellBatchWaits) = AsyncStream<Void>.makeStream()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await store.client.withConnection { other in
+                    func insert(_ slot: Execution) async throws {
+                        try await other.query(
+                            """
+                            INSERT INTO executions (id, user_id, job_id, status, scheduled_for, attempt, missed_slots, created_at)
+                            VALUES (\("other-\(slot.id)"), \(slot.userId), \(slot.jobId), 'running',
+                                    \(slot.scheduledFor.millisecondsSince1970), 1, 0, \(slot.createdAt.millisecondsSince1970))
+                            """, logger: logger)
+                    }
+                    try await other.query("BEGIN", logger: logger)
+                    try await insert(first)
+                    holdFirst.yield()
+                    for await _ in batchWaits { break }
+                    try await insert(second)
+                    try await other.query("ROLLBACK", logger: logger)
+                }
+            }
+            for await _ in firstHeld { break }
+            group.addTask {
+                let claims = [second, first].map { EngineWrite.claim($0, advancesSlot: true, fence: nil) }
+                let won = try await store.apply(claims)
+                #expect(won == [true, true])
+            }
+            let deadline = ContinuousClock.now + .seconds(20)
+            while try await store.client.query(
+                """
+                SELECT count(*) FROM pg_stat_activity
+                WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO executions%unnest%'
+                """, logger: logger
+            ).first({ try $0.decode(Int.self) }) != 1 {
+                guard ContinuousClock.now < deadline else { throw CancellationError() }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            tellBatchWaits.yield()
+            try await group.waitForAll()
+        }
+        let claimed = try await store.listExecutions(userId: job.userId, filter: ExecutionFilter(), page: PageRequest())
+        #expect(Set(claimed.items.map(\.id)) == [first.id, second.id])
+        await fixture.close()
+    }
+
     @Test func sslmodeRequireConnectsOverTLS() async throws {
         let plain = try await PostgresTestDatabase.create()
         var components = try #require(URLComponents(string: plain))

@@ -174,6 +174,10 @@ struct PostgresEngineBatch {
         }
     }
 
+    /// The rows go in in key order: two batches whose claims overlap (the same slots, taken
+    /// in different orders) would otherwise each hold a key the other waits for, a deadlock
+    /// PostgreSQL breaks only after a second by failing one of them. In one order, the later
+    /// batch waits for the earlier and its claims then lose.
     private func insertClaimRows(_ executions: [Execution]) async throws -> Set<String> {
         var rows = ColumnArrays(capacity: executions.count)
         for execution in executions {
@@ -214,6 +218,7 @@ struct PostgresEngineBatch {
                 AS u(id, user_id, job_id, status, scheduled_for, attempt, started_at, completed_at, duration_ms,
                      http_status_code, body, body_null, error, error_null, replay_of, replay_null, retry_at,
                      missed_slots, created_at)
+            ORDER BY u.job_id, u.scheduled_for, u.attempt
             ON CONFLICT (job_id, scheduled_for, attempt) DO NOTHING
             RETURNING id
             """)
@@ -276,8 +281,14 @@ extension PostgresStore {
     public func apply(_ writes: [EngineWrite]) async throws -> [Bool] {
         guard !writes.isEmpty else { return [] }
         let logger = logger
-        return try await transactionWithAnswerDeadline { connection, watch in
-            try await PostgresEngineBatch(connection: connection, logger: logger, watch: watch).apply(writes)
+        do {
+            return try await transactionWithAnswerDeadline { connection, watch in
+                try await PostgresEngineBatch(connection: connection, logger: logger, watch: watch).apply(writes)
+            }
+        } catch let error as PSQLError {
+            // PSQLError's own description hides the server's message ("Generic description to
+            // prevent accidental leakage…"); the engine logs a failed batch, so say what failed.
+            throw StoreError.refused(error.serverSummary)
         }
     }
 }

@@ -122,6 +122,13 @@ extension PSQLError {
     /// The server's SQLSTATE, such as 23505 for a unique violation.
     var sqlState: String? { serverInfo?[.sqlState] }
 
+    /// The server's message and SQLSTATE ("deadlock detected (SQLSTATE 40P01)"), or the
+    /// client-side error code; never the statement's values.
+    var serverSummary: String {
+        guard let message = serverInfo?[.message] else { return "\(code)" }
+        return "\(message) (SQLSTATE \(sqlState ?? "unknown"))"
+    }
+
     /// Whether the connection was lost rather than the statement refused: closed by either
     /// side, reset, or ended by a server that shuts down, restarts or had the backend
     /// terminated (SQLSTATE classes 08 and 57P). Another connection may well succeed.
