@@ -183,6 +183,50 @@ struct PostgresStoreTests {
         await fixture.close()
     }
 
+    /// A release of two leases stored in the other order (shard 2's row first in the table)
+    /// while another transaction, locking in shard order as a renewal does, holds shard 1 and
+    /// then takes shard 2. A release that locked rows in table order would hold shard 2 and wait
+    /// for shard 1: a deadlock.
+    @Test(.timeLimit(.minutes(1)))
+    func aLeaseReleaseLocksInShardOrderSoItWaitsInsteadOfDeadlocking() async throws {
+        let fixture = try await StoreFixture.make(.postgres)
+        let store = try #require(fixture.store as? PostgresStore)
+        let logger = store.logger
+        _ = try await store.acquireLeases(shards: [2], node: "a", duration: 60, at: Date())
+        _ = try await store.acquireLeases(shards: [1], node: "a", duration: 60, at: Date())
+        let (firstHeld, holdFirst) = AsyncStream<Void>.makeStream()
+        let (releaseWaits, tellReleaseWaits) = AsyncStream<Void>.makeStream()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await store.client.withConnection { other in
+                    try await other.query("BEGIN", logger: logger)
+                    try await other.query("UPDATE shard_leases SET expires_at = expires_at WHERE shard = 1", logger: logger)
+                    holdFirst.yield()
+                    for await _ in releaseWaits { break }
+                    try await other.query("UPDATE shard_leases SET expires_at = expires_at WHERE shard = 2", logger: logger)
+                    try await other.query("COMMIT", logger: logger)
+                }
+            }
+            for await _ in firstHeld { break }
+            group.addTask { try await store.releaseLeases(shards: [1, 2], node: "a") }
+            let deadline = ContinuousClock.now + .seconds(20)
+            while try await store.client.query(
+                """
+                SELECT count(*) FROM pg_stat_activity
+                WHERE wait_event_type = 'Lock' AND query LIKE '%SET expires_at = 0%'
+                """, logger: logger
+            ).first({ try $0.decode(Int.self) }) != 1 {
+                guard ContinuousClock.now < deadline else { throw CancellationError() }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            tellReleaseWaits.yield()
+            try await group.waitForAll()
+        }
+        // Both released: another node takes them at once.
+        #expect(try await store.acquireLeases(shards: [1, 2], node: "b", duration: 60, at: Date()).count == 2)
+        await fixture.close()
+    }
+
     @Test func sslmodeRequireConnectsOverTLS() async throws {
         let plain = try await PostgresTestDatabase.create()
         var components = try #require(URLComponents(string: plain))

@@ -281,14 +281,10 @@ extension PostgresStore {
     public func apply(_ writes: [EngineWrite]) async throws -> [Bool] {
         guard !writes.isEmpty else { return [] }
         let logger = logger
-        do {
-            return try await transactionWithAnswerDeadline { connection, watch in
+        return try await Self.describingRefusals {
+            try await transactionWithAnswerDeadline { connection, watch in
                 try await PostgresEngineBatch(connection: connection, logger: logger, watch: watch).apply(writes)
             }
-        } catch let error as PSQLError {
-            // PSQLError's own description hides the server's message ("Generic description to
-            // prevent accidental leakage…"); the engine logs a failed batch, so say what failed.
-            throw StoreError.refused(error.serverSummary)
         }
     }
 }

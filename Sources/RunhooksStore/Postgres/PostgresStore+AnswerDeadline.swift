@@ -84,6 +84,19 @@ extension PostgresStore {
         }
     }
 
+    /// `body`, with a statement the server refused (a deadlock it broke, say) reported by its
+    /// message and SQLSTATE: PSQLError's own description is a generic text, which is all the
+    /// logs of the engine and the lease renewals would show. For work whose callers do not
+    /// match on the error.
+    @discardableResult
+    static func describingRefusals<Result>(_ body: () async throws -> Result) async throws -> Result {
+        do {
+            return try await body()
+        } catch let error as PSQLError {
+            throw StoreError.refused(error.serverSummary)
+        }
+    }
+
     /// Runs `body` on `connection`, lent to `watch` meanwhile. The connection is taken back
     /// before the pool gets it; if the deadline took it first, it is closed before the pool can
     /// lend it to anyone else.

@@ -13,19 +13,21 @@ extension PostgresStore {
         // Sorted, so two nodes taking overlapping sets lock rows in the same order.
         let ordered = shards.sorted()
         let logger = logger
-        let rows = try await withAnswerDeadline { connection in
-            try await connection.statement(
-            """
-            INSERT INTO shard_leases (shard, owner, epoch, expires_at)
-            SELECT s, \(node), 1, runhooks_now_ms() + \(durationMs) FROM unnest(\(ordered)::BIGINT[]) AS s
-            ON CONFLICT (shard) DO UPDATE SET
-                epoch = CASE WHEN shard_leases.owner = excluded.owner AND shard_leases.expires_at > runhooks_now_ms()
-                        THEN shard_leases.epoch ELSE shard_leases.epoch + 1 END,
-                owner = excluded.owner, expires_at = excluded.expires_at
-            WHERE shard_leases.owner = excluded.owner OR shard_leases.expires_at <= runhooks_now_ms()
-            RETURNING shard, epoch
-            """, logger: logger
-            ).all { try $0.decode((Int, Int64).self) }
+        let rows = try await Self.describingRefusals {
+            try await withAnswerDeadline { connection in
+                try await connection.statement(
+                    """
+                    INSERT INTO shard_leases (shard, owner, epoch, expires_at)
+                    SELECT s, \(node), 1, runhooks_now_ms() + \(durationMs) FROM unnest(\(ordered)::BIGINT[]) AS s
+                    ON CONFLICT (shard) DO UPDATE SET
+                        epoch = CASE WHEN shard_leases.owner = excluded.owner AND shard_leases.expires_at > runhooks_now_ms()
+                                THEN shard_leases.epoch ELSE shard_leases.epoch + 1 END,
+                        owner = excluded.owner, expires_at = excluded.expires_at
+                    WHERE shard_leases.owner = excluded.owner OR shard_leases.expires_at <= runhooks_now_ms()
+                    RETURNING shard, epoch
+                    """, logger: logger
+                ).all { try $0.decode((Int, Int64).self) }
+            }
         }
         var held: [Int: ShardLease] = [:]
         for (shard, epoch) in rows {
@@ -34,11 +36,21 @@ extension PostgresStore {
         return held
     }
 
+    /// The rows are locked in shard order, as `acquireLeases` and the engine's fence check lock
+    /// them: an UPDATE alone locks them in the order it finds them in the table, and a release
+    /// and another node's renewal then deadlocked (PostgreSQL failed the release after a second,
+    /// and the shards waited for their leases to run out instead).
     public func releaseLeases(shards: [Int], node: String) async throws {
         guard !shards.isEmpty else { return }
-        try await query(
-            "UPDATE shard_leases SET expires_at = 0 WHERE shard = ANY(\(shards.sorted())::BIGINT[]) AND owner = \(node)",
-            logger: logger)
+        try await Self.describingRefusals {
+            try await query(
+                """
+                UPDATE shard_leases SET expires_at = 0
+                WHERE owner = \(node) AND shard IN (
+                    SELECT shard FROM shard_leases WHERE shard = ANY(\(shards.sorted())::BIGINT[]) AND owner = \(node)
+                    ORDER BY shard FOR UPDATE)
+                """, logger: logger)
+        }
     }
 
     public func leases(at date: Date) async throws -> [ShardLease] {
