@@ -165,16 +165,7 @@ struct PostgresStoreTests {
                 let won = try await store.apply(claims)
                 #expect(won == [true, true])
             }
-            let deadline = ContinuousClock.now + .seconds(20)
-            while try await store.client.query(
-                """
-                SELECT count(*) FROM pg_stat_activity
-                WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO executions%unnest%'
-                """, logger: logger
-            ).first({ try $0.decode(Int.self) }) != 1 {
-                guard ContinuousClock.now < deadline else { throw CancellationError() }
-                try await Task.sleep(for: .milliseconds(20))
-            }
+            try await waitUntilAStatementWaitsForALock(like: "%INSERT INTO executions%unnest%", in: store)
             tellBatchWaits.yield()
             try await group.waitForAll()
         }
@@ -209,22 +200,25 @@ struct PostgresStoreTests {
             }
             for await _ in firstHeld { break }
             group.addTask { try await store.releaseLeases(shards: [1, 2], node: "a") }
-            let deadline = ContinuousClock.now + .seconds(20)
-            while try await store.client.query(
-                """
-                SELECT count(*) FROM pg_stat_activity
-                WHERE wait_event_type = 'Lock' AND query LIKE '%SET expires_at = 0%'
-                """, logger: logger
-            ).first({ try $0.decode(Int.self) }) != 1 {
-                guard ContinuousClock.now < deadline else { throw CancellationError() }
-                try await Task.sleep(for: .milliseconds(20))
-            }
+            try await waitUntilAStatementWaitsForALock(like: "%SET expires_at = 0%", in: store)
             tellReleaseWaits.yield()
             try await group.waitForAll()
         }
         // Both released: another node takes them at once.
         #expect(try await store.acquireLeases(shards: [1, 2], node: "b", duration: 60, at: Date()).count == 2)
         await fixture.close()
+    }
+
+    /// Returns once a statement whose text is `like` the pattern waits for a lock (at most 20 s).
+    private func waitUntilAStatementWaitsForALock(like pattern: String, in store: PostgresStore) async throws {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while try await store.client.query(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE \(pattern)",
+            logger: store.logger
+        ).first({ try $0.decode(Int.self) }) != 1 {
+            guard ContinuousClock.now < deadline else { throw CancellationError() }
+            try await Task.sleep(for: .milliseconds(20))
+        }
     }
 
     @Test func sslmodeRequireConnectsOverTLS() async throws {
