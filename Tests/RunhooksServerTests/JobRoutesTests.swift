@@ -66,6 +66,10 @@ import Testing
             #expect(try await api.get("/jobs?tag=prod", token: key).data["total"]?.int == 2)
             #expect(try await api.get("/jobs?name=cache", token: key).data["total"]?.int == 1)
             #expect(try await api.get("/jobs?name=%5Esync", token: key).data["data"]?[0]?["id"]?.string == id)
+            // Form encoding, as URLSearchParams sends it: "+" is a space, "%2B" a plus.
+            #expect(try await api.get("/jobs?name=sync+inventory", token: key).data["data"]?[0]?["id"]?.string == id)
+            #expect(try await api.get("/jobs?name=sync%20inventory", token: key).data["total"]?.int == 1)
+            #expect(try await api.get("/jobs?name=sync%2Binventory", token: key).data["total"]?.int == 0)
             let page = try await api.get("/jobs?page=2&limit=2", token: key)
             #expect(page.data["data"]?.array?.count == 1 && page.data["totalPages"]?.int == 2 && page.data["page"]?.int == 2)
             #expect(try await api.get("/jobs?page=9", token: key).data["data"]?.array?.isEmpty == true)

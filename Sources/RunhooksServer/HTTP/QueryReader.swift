@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import RunhooksCore
 import RunhooksStore
@@ -8,10 +9,19 @@ struct QueryReader {
 
     init(_ request: Request) {
         var parameters: [String: String] = [:]
-        for (key, value) in request.uri.queryParameters {
-            parameters[String(key)] = String(value)
+        for pair in (request.uri.query ?? "").split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            parameters[Self.formDecoded(parts[0])] = parts.count > 1 ? Self.formDecoded(parts[1]) : ""
         }
         self.parameters = parameters
+    }
+
+    /// A query string is form-encoded: browsers and `URLSearchParams` send a space as "+" (and
+    /// a plus as "%2B"). Hummingbird's `queryParameters` keeps "+" as a plus, which turned a
+    /// search for "nightly backup" into the pattern "nightly+backup".
+    static func formDecoded(_ text: Substring) -> String {
+        let spaced = text.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
     }
 
     func page() throws(ValidationError) -> PageRequest {
