@@ -193,10 +193,11 @@ public final class ShardSupervisor: Sendable {
                 handOverFinished(shards)
             }
         }
+        var nowRunning: [Int] = []
         for (shard, epoch) in changes.start {
             do {
                 try await engine.startShard(shard, fence: LeaseFence(shard: shard, owner: node, epoch: epoch))
-                logger.debug("running shard \(shard) (lease epoch \(epoch))")
+                nowRunning.append(shard)
             } catch {
                 logger.error("cannot start shard \(shard): \(error)")
                 state.withLock { state in
@@ -204,6 +205,7 @@ public final class ShardSupervisor: Sendable {
                 }
             }
         }
+        if !nowRunning.isEmpty { logger.info("running shard(s) \(nowRunning)") }
     }
 
     private func handOverFinished(_ shards: [Int]) {

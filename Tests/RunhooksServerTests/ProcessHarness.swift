@@ -13,6 +13,8 @@ import Glibc
 final class ServerProcess: @unchecked Sendable {
     let process = Process()
     let dataDirectory: String
+    /// The server's log (its standard error), appended to across restarts on one directory.
+    let logPath: String
     private(set) var port = 0
 
     static var executable: URL {
@@ -26,11 +28,12 @@ final class ServerProcess: @unchecked Sendable {
 
     init(dataDirectory: String, arguments: [String]) throws {
         self.dataDirectory = dataDirectory
+        logPath = dataDirectory + ".log"
         process.executableURL = Self.executable
         process.arguments = ["serve", "--port", "0", "--data-dir", dataDirectory, "--log-level", "warning"] + arguments
         let output = Pipe()
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        process.standardError = Self.appendingHandle(logPath) ?? FileHandle.nullDevice
         try process.run()
         // The server prints one line once it accepts requests.
         var buffer = Data()
@@ -52,6 +55,21 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     var apiURL: String { "http://127.0.0.1:\(port)/api/v1" }
+
+    /// The last `count` lines of the server's log, for a failure message.
+    func logTail(_ count: Int = 40) -> String {
+        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").suffix(count).joined(separator: "\n")
+    }
+
+    private static func appendingHandle(_ path: String) -> FileHandle? {
+        let directory = (path as NSString).deletingLastPathComponent
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        guard let handle = FileHandle(forWritingAtPath: path) else { return nil }
+        handle.seekToEndOfFile()
+        return handle
+    }
 
     /// SIGTERM, then waits (off the pool) until the server has drained and exited.
     func shutDown() async {

@@ -24,7 +24,7 @@ final class TestCluster: @unchecked Sendable {
     func start(_ id: String, joining seeds: [String] = []) async throws -> ServerProcess {
         var arguments = [
             "--database", database, "--node-id", id, "--cluster-port", "0", "--cluster-key", key, "--allow-private-targets",
-            "--rate-limits", "off",
+            "--rate-limits", "off", "--log-level", "info",
         ]
         var addresses: [String] = []
         for seed in seeds { addresses.append(try await gossipAddress(of: seed)) }
@@ -83,7 +83,8 @@ final class TestCluster: @unchecked Sendable {
             last = "agreed: \(agreed), running: \(running.mapValues(\.count))"
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw ProcessFailure("cluster \(ids) did not settle: \(last)")
+        let logs = ids.map { "--- \($0)'s log, last lines:\n\(nodes[$0]?.logTail() ?? "")" }.joined(separator: "\n")
+        throw ProcessFailure("cluster \(ids) did not settle: \(last)\n\(logs)")
     }
 
     /// The node whose table places `userId`'s shard on it, as `viewer` sees it.
