@@ -5,7 +5,9 @@ Starts N `runhooks serve` nodes sharing one SQLite store (or a PostgreSQL databa
 (job, scheduled slot, attempt), and T tenants each with one fast job (the sink answers at once)
 and one slow job (the sink answers after --slow-seconds), all every second. For --minutes it
 then picks at random, every few seconds: kill -9 a node (restarted a little later), freeze one
-(SIGSTOP, then SIGCONT), stop one gracefully (SIGTERM, then start it again), or add a node.
+(SIGSTOP, then SIGCONT), stop one gracefully (SIGTERM, then start it again), add a node, or,
+with --database-dir, restart the PostgreSQL server (fast: every connection cut; or immediate:
+as after a crash, with recovery).
 Then every node is brought back, left to settle, and stopped gracefully, and the script prints,
 from the sink's records and the store:
 
@@ -25,6 +27,7 @@ a slot is not accounted for. Only loopback addresses are used.
     python3 cluster/chaos.py --nodes 4 --minutes 30       # the soak in docs/BENCHMARKS.md
     python3 cluster/chaos.py --scenario handover          # 2 nodes; a third joins, then leaves
     python3 cluster/chaos.py --quick --database postgres://runhooks@127.0.0.1:5432/chaos   # on PostgreSQL
+    python3 cluster/chaos.py --database URL --database-dir DIR   # and restart that server (scripts/postgres.sh)
 
 The hand-over scenario replays the case of issue 10: no random faults; a node joins and later
 leaves gracefully while slow deliveries are in flight. It also prints the longest silence of a
@@ -277,7 +280,12 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
     parser.add_argument("--database", default=None,
                         help="an empty PostgreSQL database (postgres://…) for the nodes to share instead of SQLite; needs psql")
+    parser.add_argument("--database-dir", default=None,
+                        help="the directory of the scripts/postgres.sh server behind --database: adds a fault, "
+                             "the database restarting (every connection cut, or as after a crash)")
     arguments = parser.parse_args()
+    if arguments.database_dir and not arguments.database:
+        raise SystemExit("--database-dir needs --database (the URL of that server's database)")
     if arguments.quick:
         arguments.nodes, arguments.tenants, arguments.minutes = 3, 8, 2
     if arguments.scenario == "handover":
@@ -300,6 +308,12 @@ def main():
         f"data in {cluster.directory}; binary {arguments.binary}")
     exit_code = 1
     try:
+        if arguments.database_dir:
+            # The server may run with synchronous_commit off (scripts/postgres.sh's default): then a
+            # crash loses the commits of its last moments, claims of slots already sent among them.
+            name = cluster.query("SELECT current_database()")[0][0]
+            cluster.query(f'ALTER DATABASE "{name}" SET synchronous_commit = on')
+            log(f"database {name}: synchronous_commit on, so that a crash of the server loses no acknowledged commit")
         for _ in range(arguments.nodes):
             cluster.add()
         if not settle(cluster, 60):
@@ -356,7 +370,12 @@ def main():
             live = cluster.live()
             if len(live) < 2:
                 continue
-            action = chance.choice(["kill", "freeze", "stop", "add"] if len(cluster.nodes) < arguments.nodes + 2 else ["kill", "freeze", "stop"])
+            choices = ["kill", "freeze", "stop"]
+            if len(cluster.nodes) < arguments.nodes + 2:
+                choices.append("add")
+            if arguments.database_dir:
+                choices.append("restart database")
+            action = chance.choice(choices)
             victim = chance.choice(live)
             actions[action] += 1
             if action == "kill":
@@ -370,9 +389,15 @@ def main():
                 log(f"stopping {victim.name} gracefully")
                 victim.stop()
                 log(f"stopped {victim.name}")
-            else:
+            elif action == "add":
                 node = cluster.add()
                 log(f"added {node.name}")
+            else:
+                mode = chance.choice(["fast", "immediate"])
+                log(f"restarting the database ({mode})")
+                subprocess.run([os.path.join(root, "scripts", "postgres.sh"), "restart", arguments.database_dir, mode],
+                               check=True, capture_output=True)
+                log("the database is back")
 
         watch_until = time.time()
         log("chaos over: bringing every node back")

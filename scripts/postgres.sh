@@ -7,6 +7,8 @@
 #                                          ephemeral range, tried again elsewhere if taken meanwhile),
 #                                          print its URL (postgres://runhooks:runhooks@127.0.0.1:PORT/runhooks)
 #   scripts/postgres.sh stop DIR           stop it (the data in DIR is kept; rm -rf DIR removes it)
+#   scripts/postgres.sh restart DIR [MODE] restart it as a fault would: MODE `fast` (every connection
+#                                          cut, default) or `immediate` (as after a crash: recovery on start)
 #   scripts/postgres.sh url DIR            print the URL of the server in DIR
 #
 # Run as root, the server runs as the `postgres` user (initdb refuses root); otherwise as you.
@@ -104,6 +106,13 @@ stop() {
     as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
 }
 
+# pg_ctl restart starts the server again with the options of its last start (port, TLS).
+restart() {
+    local dir="$1" mode="${2:-fast}" bin
+    bin="$(find_bin)"
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m "$mode" -w -t 60 restart >/dev/null
+}
+
 url() {
     local dir="$1"
     echo "postgres://runhooks:runhooks@127.0.0.1:$(cat "$dir/port")/runhooks?sslmode=disable"
@@ -112,6 +121,7 @@ url() {
 case "${1:-}" in
     start) shift; start "$@" ;;
     stop) shift; stop "$@" ;;
+    restart) shift; restart "$@" ;;
     url) shift; url "$@" ;;
-    *) sed -n '2,12p' "$0"; exit 2 ;;
+    *) sed -n '2,14p' "$0"; exit 2 ;;
 esac

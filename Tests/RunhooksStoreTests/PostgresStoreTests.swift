@@ -31,6 +31,21 @@ struct PostgresStoreTests {
         await fixture.close()
     }
 
+    @Test func aDatabaseThatCanLoseAcknowledgedCommitsIsReportedAtOpen() async throws {
+        let database = try await PostgresTestDatabase.create()
+        let url = try PostgresURL(database)
+        try await PostgresTestDatabase.set("synchronous_commit", to: "off", on: database)
+        let lossy = RecordedLog()
+        try await PostgresStore.open(url: url, logger: lossy.logger).close()
+        #expect(lossy.messages(atLeast: .warning).contains { $0.contains("synchronous_commit is off") })
+
+        try await PostgresTestDatabase.set("synchronous_commit", to: "on", on: database)
+        let durable = RecordedLog()
+        try await PostgresStore.open(url: url, logger: durable.logger).close()
+        #expect(!durable.messages(atLeast: .warning).contains { $0.contains("synchronous_commit") })
+        await PostgresTestDatabase.drop(database)
+    }
+
     @Test func aSchemaNewerThanTheBinaryIsRefused() async throws {
         let fixture = try await StoreFixture.make(.postgres)
         let store = try #require(fixture.store as? PostgresStore)

@@ -51,6 +51,18 @@ public enum PostgresTestDatabase {
         }
     }
 
+    /// Sets a server setting for the sessions opened on a database made by `create` from now on
+    /// (`ALTER DATABASE … SET`), whatever the server's own default.
+    public static func set(_ setting: String, to value: String, on url: String) async throws {
+        guard let server = serverURL, let components = URLComponents(string: server),
+            let name = URLComponents(string: url)?.path.dropFirst(), name.hasPrefix("rh_test_"),
+            setting.allSatisfy({ $0.isLetter || $0 == "_" }), value.allSatisfy({ $0.isLetter || $0.isNumber })
+        else { throw TestDatabaseError("not a test database or setting: \(url), \(setting) = \(value)") }
+        try await withAdminConnection(components) { connection, logger in
+            try await connection.query(PostgresQuery(unsafeSQL: "ALTER DATABASE \(name) SET \(setting) = \(value)"), logger: logger)
+        }
+    }
+
     /// Whether this process has dropped the leftovers of earlier runs yet.
     private static let leftoversSwept = Mutex(false)
 

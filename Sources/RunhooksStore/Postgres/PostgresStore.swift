@@ -28,6 +28,7 @@ public final class PostgresStore: Store, Service {
         let store = PostgresStore(url: url, poolSize: poolSize, answerLimit: answerLimit, logger: logger)
         do {
             try await PostgresSchema.migrate(store)
+            await store.warnIfCommitsMayBeLost()
         } catch {
             await store.close()
             throw error
