@@ -225,6 +225,7 @@ let package = Package(
                 "RunhooksEngine",
                 "RunhooksServer",
                 "RunhooksTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

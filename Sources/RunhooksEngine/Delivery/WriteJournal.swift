@@ -36,8 +36,15 @@ public final class WriteJournal: Sendable {
         var flusher: Task<Void, Never>?
         var drainWaiters: [CheckedContinuation<Void, Never>] = []
         var roomWaiters: [CheckedContinuation<Void, Never>] = []
-        /// Consecutive failed batches (for the backoff and the log).
+        /// Consecutive failed batches (for the backoff, the log and `failure`).
         var failures = 0
+        var lastError = ""
+    }
+
+    /// The store has failed the latest batches: how many in a row, and why the last one failed.
+    public struct Failure: Sendable {
+        public var batchesInARow: Int
+        public var error: String
     }
 
     private let store: any EngineWriteApplying
@@ -131,6 +138,13 @@ public final class WriteJournal: Sendable {
 
     var failures: Int { state.withLock { $0.failures } }
 
+    /// Whether the store is failing the engine's writes now; nil once a batch commits again.
+    public var failure: Failure? {
+        state.withLock { state in
+            state.failures > 0 ? Failure(batchesInARow: state.failures, error: state.lastError) : nil
+        }
+    }
+
     /// Returns once everything submitted so far is committed.
     public func drain() async {
         await withCheckedContinuation { continuation in
@@ -197,6 +211,7 @@ public final class WriteJournal: Sendable {
                 for waiter in takeWaiters(of: batch) { waiter?.resume(throwing: error) }
                 let failures = state.withLock { state -> Int in
                     state.failures += 1
+                    state.lastError = "\(error)"
                     state.buffer = kept + state.buffer
                     return state.failures
                 }

@@ -5,6 +5,9 @@ import RunhooksCore
 /// `/health`: public liveness and the store's status.
 struct HealthController {
     static let version = "0.1.0"
+    /// Failed engine write batches in a row that make the store unhealthy: one failed batch is
+    /// tried again 50 ms later, and a store that fails it again for a while is not a blip.
+    static let failedBatchesForDegraded = 3
     let services: AppServices
 
     func addRoutes(to group: RouterGroup<RunhooksRequestContext>) {
@@ -42,6 +45,12 @@ struct HealthController {
         } catch {
             context.logger.error("health check: store failed: \(error)")
             store = ServiceStatus(status: "error", error: "store did not answer")
+        }
+        // A store that still answers reads may refuse every write (say, its disk is full): the
+        // engine then records nothing, and the node is not healthy.
+        if let failure = services.engine?.journal.failure, failure.batchesInARow >= Self.failedBatchesForDegraded {
+            store.status = "error"
+            store.error = "writes are failing"
         }
         let healthy = store.status == "ok"
         let health = Health(

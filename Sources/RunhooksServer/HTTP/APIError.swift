@@ -56,12 +56,14 @@ extension APIError {
             self = .bodyTooLarge
         case StoreError.duplicateEmail:
             self.init(.conflict, "An account with this email already exists")
-        case let StoreError.unavailable(reason):
-            logger.error("store unavailable: \(reason)")
-            self.init(.serviceUnavailable, "The data store is unavailable; try again shortly")
         default:
-            logger.error("unhandled error: \(String(reflecting: error))")
-            self.init(.internalServerError, "Internal server error")
+            if let reason = StoreError.unavailability(of: error) {
+                logger.error("store unavailable: \(reason)")
+                self.init(.serviceUnavailable, "The data store is unavailable; try again shortly")
+            } else {
+                logger.error("unhandled error: \(String(reflecting: error))")
+                self.init(.internalServerError, "Internal server error")
+            }
         }
     }
 }
