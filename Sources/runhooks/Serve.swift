@@ -183,6 +183,8 @@ struct Serve: AsyncParsableCommand {
         return value
     }
 
+    static let bindFailures: Set<Int32> = [EADDRINUSE, EADDRNOTAVAIL, EACCES]
+
     func run() async throws {
         let configuration = try configuration()
         // Swift concurrency keeps its own thread pool. Running it on NIO's event loops
@@ -202,6 +204,11 @@ struct Serve: AsyncParsableCommand {
             try await app.runService()
         } catch let error as ConfigurationError {
             FileHandle.standardError.write(Data("runhooks: \(error)\n".utf8))
+            throw ExitCode(1)
+        } catch let error as IOError where Self.bindFailures.contains(error.errnoCode) {
+            // The only socket the server itself opens before it answers is its listener.
+            FileHandle.standardError.write(
+                Data("runhooks: cannot listen on \(configuration.host):\(configuration.port) (--host, --port): \(error.systemReason)\n".utf8))
             throw ExitCode(1)
         }
     }

@@ -235,6 +235,25 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: elsewhere.configPath))
     }
 
+    @Test func serveSaysWhyItCannotStart() async throws {
+        let server = try await Self.server()
+        defer { server.terminate() }
+        let cli = Client()
+        let taken = try await cli.run("serve", "--port", "\(server.port)", "--data-dir", TestScratch.path("runhooks-second").path)
+        #expect(taken.status != 0)
+        #expect(
+            taken.stderr.contains("cannot listen on 127.0.0.1:\(server.port) (--host, --port): Address already in use"), "\(taken.stderr)")
+
+        let file = TestScratch.path("runhooks-a-file").path
+        #expect(FileManager.default.createFile(atPath: file, contents: Data("x".utf8)))
+        let notADirectory = try await cli.run("serve", "--port", "0", "--data-dir", file)
+        #expect(notADirectory.status != 0)
+        #expect(notADirectory.stderr.contains("the data directory \(file) is a file"), "\(notADirectory.stderr)")
+        let underAFile = try await cli.run("serve", "--port", "0", "--data-dir", file + "/data")
+        #expect(underAFile.status != 0)
+        #expect(underAFile.stderr.contains("cannot create the data directory \(file)/data: Not a directory"), "\(underAFile.stderr)")
+    }
+
     @Test func jobsExportAndImportBetweenAccounts() async throws {
         let server = try await Self.server()
         defer { server.terminate() }

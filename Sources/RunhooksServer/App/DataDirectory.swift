@@ -15,7 +15,18 @@ public final class DataDirectory: Sendable {
 
     /// Creates the directory if needed and takes its exclusive lock.
     public init(path: String) throws {
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw ConfigurationError("the data directory \(path) is a file; choose a directory with --data-dir")
+            }
+        } else {
+            do {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            } catch {
+                throw ConfigurationError("cannot create the data directory \(path): \(Self.reason(error)); choose another with --data-dir")
+            }
+        }
         self.path = path
         let lockPath = (path as NSString).appendingPathComponent("runhooks.lock")
         let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
@@ -28,6 +39,14 @@ public final class DataDirectory: Sendable {
                 "another runhooks server is already using the data directory \(path); stop it or choose another --data-dir")
         }
         lockDescriptor = descriptor
+    }
+
+    /// The system's words for why a file operation failed ("Permission denied").
+    static func reason(_ error: any Error) -> String {
+        var error = error as NSError
+        if let underlying = error.userInfo[NSUnderlyingErrorKey] as? any Error { error = underlying as NSError }
+        guard error.domain == NSPOSIXErrorDomain else { return error.localizedDescription }
+        return String(cString: strerror(Int32(error.code)))
     }
 
     deinit {

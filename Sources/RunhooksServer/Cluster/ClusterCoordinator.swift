@@ -1,6 +1,7 @@
 import CoreMetrics
 import Foundation
 import Logging
+import NIOCore
 import RunhooksCluster
 import RunhooksCore
 import RunhooksEngine
@@ -76,7 +77,11 @@ public final class ClusterCoordinator: Service, Sendable {
             break
         }
         guard let gateway else { return }  // shut down before the gateway listened
-        try await gossip.start(port: settings.gossipPort, seeds: settings.seeds, httpURL: gateway)
+        do {
+            try await gossip.start(port: settings.gossipPort, seeds: settings.seeds, httpURL: gateway)
+        } catch let error as IOError {
+            throw ConfigurationError("cannot listen for gossip on port \(settings.gossipPort) (--cluster-port): \(error.systemReason)")
+        }
         let address = await gossip.address
         logger.info("node \(nodeId) gossiping on \(address), gateway \(gateway)")
         if !settings.seeds.isEmpty {
