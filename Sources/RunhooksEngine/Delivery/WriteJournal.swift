@@ -36,15 +36,8 @@ public final class WriteJournal: Sendable {
         var flusher: Task<Void, Never>?
         var drainWaiters: [CheckedContinuation<Void, Never>] = []
         var roomWaiters: [CheckedContinuation<Void, Never>] = []
-        /// Consecutive failed batches (for the backoff, the log and `failure`).
+        /// Consecutive failed batches (for the backoff, the log and the health check).
         var failures = 0
-        var lastError = ""
-    }
-
-    /// The store has failed the latest batches: how many in a row, and why the last one failed.
-    public struct Failure: Sendable {
-        public var batchesInARow: Int
-        public var error: String
     }
 
     private let store: any EngineWriteApplying
@@ -136,14 +129,8 @@ public final class WriteJournal: Sendable {
     /// Writers waiting for room in a full buffer.
     public var writersWaitingForRoom: Int { state.withLock { $0.roomWaiters.count } }
 
-    var failures: Int { state.withLock { $0.failures } }
-
-    /// Whether the store is failing the engine's writes now; nil once a batch commits again.
-    public var failure: Failure? {
-        state.withLock { state in
-            state.failures > 0 ? Failure(batchesInARow: state.failures, error: state.lastError) : nil
-        }
-    }
+    /// How many batches in a row the store has failed; 0 once one commits again.
+    public var failures: Int { state.withLock { $0.failures } }
 
     /// Returns once everything submitted so far is committed.
     public func drain() async {
@@ -211,7 +198,6 @@ public final class WriteJournal: Sendable {
                 for waiter in takeWaiters(of: batch) { waiter?.resume(throwing: error) }
                 let failures = state.withLock { state -> Int in
                     state.failures += 1
-                    state.lastError = "\(error)"
                     state.buffer = kept + state.buffer
                     return state.failures
                 }

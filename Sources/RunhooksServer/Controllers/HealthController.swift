@@ -48,7 +48,7 @@ struct HealthController {
         }
         // A store that still answers reads may refuse every write (say, its disk is full): the
         // engine then records nothing, and the node is not healthy.
-        if let failure = services.engine?.journal.failure, failure.batchesInARow >= Self.failedBatchesForDegraded {
+        if let engine = services.engine, engine.journal.failures >= Self.failedBatchesForDegraded {
             store.status = "error"
             store.error = "writes are failing"
         }

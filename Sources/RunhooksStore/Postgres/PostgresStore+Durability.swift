@@ -11,24 +11,16 @@ extension PostgresStore {
                 "SELECT current_setting('synchronous_commit'), current_setting('fsync')", logger: logger
             ).first { row in try row.decode((String, String).self) }
             guard let (synchronousCommit, fsync) = settings else { return }
-            for warning in Self.durabilityWarnings(synchronousCommit: synchronousCommit, fsync: fsync) {
-                logger.warning("\(warning)")
+            if synchronousCommit == "off" {
+                logger.warning(
+                    "PostgreSQL's synchronous_commit is off for this database: a crash of the database server loses the commits of its last moments, claims of slots already sent among them (see docs/OPERATIONS.md)")
+            }
+            if fsync == "off" {
+                logger.warning(
+                    "PostgreSQL runs with fsync off: a crash of its machine can lose or corrupt committed data (see docs/OPERATIONS.md)")
             }
         } catch {
             logger.warning("cannot read PostgreSQL's durability settings: \(error)")
         }
-    }
-
-    static func durabilityWarnings(synchronousCommit: String, fsync: String) -> [String] {
-        var warnings: [String] = []
-        if synchronousCommit == "off" {
-            warnings.append(
-                "PostgreSQL's synchronous_commit is off for this database: a crash of the database server loses the commits of its last moments, claims of slots already sent among them (see docs/OPERATIONS.md)")
-        }
-        if fsync == "off" {
-            warnings.append(
-                "PostgreSQL runs with fsync off: a crash of its machine can lose or corrupt committed data (see docs/OPERATIONS.md)")
-        }
-        return warnings
     }
 }
