@@ -68,6 +68,11 @@ struct Serve: AsyncParsableCommand {
         help: "Requests due within one window of this many milliseconds leave together at its end, 0-50; 0 sends each at its own time (RUNHOOKS_SEND_WINDOW_MS).")
     var sendWindowMs: Int?
 
+    /// Checked before `run`, so that a bad option is answered with this command's usage.
+    func validate() throws {
+        _ = try configuration()
+    }
+
     func configuration() throws -> ServerConfiguration {
         var configuration = ServerConfiguration()
         configuration.host = host ?? Environment.value("HOST") ?? configuration.host
