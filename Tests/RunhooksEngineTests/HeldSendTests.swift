@@ -88,51 +88,6 @@ struct HeldSendTests {
     }
 }
 
-/// One timer wakes every shard whose wheel has a timer due, in steps of the granularity.
-struct ShardAlarmsTests {
-    @Test func alarmsRingInOrderRoundedUpToTheirStep() async throws {
-        let clock = ManualWallClock(Date(milliseconds: 1_000_000))
-        let alarms = ShardAlarms(clock: clock, granularityMs: 5)
-        let first = Wakeup()
-        let second = Wakeup()
-        alarms.set(second, at: 1_000_030)
-        alarms.set(first, at: 1_000_012)
-        clock.set(Date(milliseconds: 1_000_014))
-        clock.set(Date(milliseconds: 1_000_015))
-        #expect(await withTimeout(.seconds(10)) { await first.wait() })
-        #expect(!second.isPending)
-        clock.set(Date(milliseconds: 1_000_030))
-        #expect(await withTimeout(.seconds(10)) { await second.wait() })
-        await alarms.shutdown()
-    }
-
-    @Test func aNewAlarmReplacesTheOldOneAndAPastOneRingsAtOnce() async throws {
-        let clock = ManualWallClock(Date(milliseconds: 2_000_000))
-        let alarms = ShardAlarms(clock: clock, granularityMs: 0)
-        let wakeup = Wakeup()
-        alarms.set(wakeup, at: 2_000_010)
-        alarms.set(wakeup, at: 2_000_050)
-        let other = Wakeup()
-        alarms.set(other, at: 2_000_020)
-        clock.set(Date(milliseconds: 2_000_020))
-        #expect(await withTimeout(.seconds(10)) { await other.wait() })
-        #expect(!wakeup.isPending, "its alarm at 10 was replaced by the one at 50")
-        alarms.set(wakeup, at: 1_999_000)
-        #expect(wakeup.isPending)
-        await alarms.shutdown()
-    }
-
-    @Test func withTheSystemClockAnEventLoopRingsThem() async throws {
-        let alarms = ShardAlarms(clock: SystemWallClock(), granularityMs: 5)
-        let wakeup = Wakeup()
-        let deadline = Date().millisecondsSince1970 + 30
-        alarms.set(wakeup, at: deadline)
-        #expect(await withTimeout(.seconds(10)) { await wakeup.wait() })
-        #expect(Date().millisecondsSince1970 >= deadline)
-        await alarms.shutdown()
-    }
-}
-
 /// A kept-alive connection can close while a request waits on it for its send time.
 struct HeldSendOnClosedConnectionTests {
     @Test func aRequestWhoseConnectionClosedWhileItWasHeldGoesOutOnANewOne() async throws {

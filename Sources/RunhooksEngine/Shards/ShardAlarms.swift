@@ -46,6 +46,9 @@ final class ShardAlarms: Sendable {
         var shutDown = false
     }
 
+    /// The longest the system-time timer waits before it reads the wall clock again.
+    static let longestWaitMs: Int64 = 1000
+
     let clock: any WallClock
     let granularityMs: Int64
     private let loop: any EventLoop
@@ -107,8 +110,11 @@ final class ShardAlarms: Sendable {
         state.armedAt = deadline
         if clock.isSystemTime {
             // One millisecond past the deadline: the loop's monotonic timer and the wall clock
-            // do not tick together, and firing early would wake nobody.
-            let delay = TimeAmount.milliseconds(deadline - now + 1)
+            // do not tick together, and firing early would wake nobody. At most a second,
+            // though: the monotonic timer does not see the wall clock step forward (an NTP
+            // step, a virtual machine resumed), and a far deadline would then ring that much
+            // late; ringing early only arms the timer again.
+            let delay = TimeAmount.milliseconds(min(deadline - now + 1, Self.longestWaitMs))
             state.timer = .loop(loop.scheduleTask(in: delay) { [weak self] in self?.ring(arming) })
         } else {
             let clock = self.clock
