@@ -16,6 +16,8 @@ public actor GossipNode {
     private var peer: GossipPeer
     private var membership: Membership { peer.membership }
     private var server: (any Channel)?
+    /// Whether `start` has joined; until then the listener is bound but deaf.
+    private var joined = false
     private var tasks: [Task<Void, Never>] = []
     private var sends: [Int: Task<Void, Never>] = [:]
     private var sendsLaunched = 0
@@ -52,9 +54,27 @@ public actor GossipNode {
         return elapsed.milliseconds
     }
 
-    /// Binds the listener (port 0 picks one), then joins through `seeds` ("host:port").
+    /// Binds the listener (port 0 picks one), unless `listen` already did, then joins through
+    /// `seeds` ("host:port").
     public func start(port requested: Int = 0, seeds: [String] = [], httpURL: String? = nil) async throws {
         if let httpURL { self.httpURL = httpURL }
+        if server == nil { try await listen(port: requested) }
+        // A restarted node starts from a higher incarnation than its previous life.
+        let incarnation = UInt64(max(0, Date().timeIntervalSince1970 * 1000))
+        peer = GossipPeer(
+            membership: Membership(
+                localId: id, address: "\(advertisedHost):\(port)", httpURL: self.httpURL, incarnation: incarnation,
+                settings: membership.settings, seed: StableHash.fnv1a64(id)),
+            seed: StableHash.fnv1a64(id))
+        joined = true
+        tasks.append(Task { await self.tickLoop() })
+        for envelope in peer.join(seeds: seeds) { send(envelope.message, to: envelope.address) }
+    }
+
+    /// Binds the listener without joining yet, so that a port that cannot be had is found
+    /// before anything else starts. Frames that arrive before `start` are dropped.
+    public func listen(port requested: Int = 0) async throws {
+        guard server == nil else { return }
         let logger = self.logger
         let key = self.key
         let rejections = self.rejections
@@ -72,15 +92,6 @@ public actor GossipNode {
             .bind(host: host, port: requested).get()
         self.server = server
         port = server.localAddress?.port ?? requested
-        // A restarted node starts from a higher incarnation than its previous life.
-        let incarnation = UInt64(max(0, Date().timeIntervalSince1970 * 1000))
-        peer = GossipPeer(
-            membership: Membership(
-                localId: id, address: "\(advertisedHost):\(port)", httpURL: self.httpURL, incarnation: incarnation,
-                settings: membership.settings, seed: StableHash.fnv1a64(id)),
-            seed: StableHash.fnv1a64(id))
-        tasks.append(Task { await self.tickLoop() })
-        for envelope in peer.join(seeds: seeds) { send(envelope.message, to: envelope.address) }
     }
 
     /// Tells the other members this node is leaving (graceful shutdown), then stops.
@@ -123,6 +134,7 @@ public actor GossipNode {
         for task in Array(sends.values) { await task.value }
         try? await server?.close().get()
         server = nil
+        joined = false
     }
 
     /// Members this node considers alive (suspects included), with their status.
@@ -181,6 +193,7 @@ public actor GossipNode {
     // MARK: Messages
 
     func handle(_ message: GossipMessage) {
+        guard joined else { return }
         carryOut(peer.receive(message, now: nowMs))
     }
 

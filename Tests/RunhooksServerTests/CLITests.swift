@@ -244,6 +244,17 @@ import Testing
         #expect(
             taken.stderr.contains("cannot listen on 127.0.0.1:\(server.port) (--host, --port): Address already in use"), "\(taken.stderr)")
 
+        // The gossip port is taken (by the first server's HTTP listener): the node stops before
+        // it says it listens.
+        let gossipTaken = try await cli.run(
+            "serve", "--port", "0", "--cluster-port", "\(server.port)", "--cluster-key", String(repeating: "k", count: 32),
+            "--data-dir", TestScratch.path("runhooks-third").path)
+        #expect(gossipTaken.status != 0)
+        #expect(
+            gossipTaken.stderr.contains("cannot listen for gossip on port \(server.port) (--cluster-port): Address already in use"),
+            "\(gossipTaken.stderr)")
+        #expect(!gossipTaken.stdout.contains("runhooks listening on"), "\(gossipTaken.stdout)")
+
         let file = TestScratch.path("runhooks-a-file").path
         #expect(FileManager.default.createFile(atPath: file, contents: Data("x".utf8)))
         let notADirectory = try await cli.run("serve", "--port", "0", "--data-dir", file)

@@ -135,7 +135,14 @@ public func buildApplication(configuration: ServerConfiguration) async throws ->
         configuration: configuration, store: store, jwtSecret: secret, clock: EventLoopWallClock(), withEngine: true,
         logger: logger,
         metrics: PrometheusCollectorRegistry(), nodeId: nodeId, secretsKey: secretsKey)
-    _ = try await services.webhookSecrets.backfill(logger: logger)
+    do {
+        _ = try await services.webhookSecrets.backfill(logger: logger)
+        try await services.cluster?.listen()
+    } catch {
+        // The gateway's HTTP client must be shut down before it goes away.
+        try? await services.gateway?.shutdown()
+        throw error
+    }
     let router = buildRouter(services: services)
     // Shut down in reverse order: the coordinator hands its shards over while the engine and
     // the gateway still run.

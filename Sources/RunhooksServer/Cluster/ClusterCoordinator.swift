@@ -70,18 +70,28 @@ public final class ClusterCoordinator: Service, Sendable {
         gatewayReady.continuation.finish()
     }
 
+    /// Binds the gossip listener ahead of the HTTP server, so that a gossip port that is taken
+    /// stops the node before it says it listens. `run` joins the cluster through it later.
+    public func listen() async throws {
+        do {
+            try await gossip.listen(port: settings.gossipPort)
+        } catch let error as IOError {
+            throw ConfigurationError("cannot listen for gossip on port \(settings.gossipPort) (--cluster-port): \(error.systemReason)")
+        }
+    }
+
     public func run() async throws {
         var gateway: String?
         for await url in gatewayReady.stream {
             gateway = url
             break
         }
-        guard let gateway else { return }  // shut down before the gateway listened
-        do {
-            try await gossip.start(port: settings.gossipPort, seeds: settings.seeds, httpURL: gateway)
-        } catch let error as IOError {
-            throw ConfigurationError("cannot listen for gossip on port \(settings.gossipPort) (--cluster-port): \(error.systemReason)")
+        guard let gateway else {  // shut down before the gateway listened
+            await gossip.stop()
+            return
         }
+        try await listen()
+        try await gossip.start(port: settings.gossipPort, seeds: settings.seeds, httpURL: gateway)
         let address = await gossip.address
         logger.info("node \(nodeId) gossiping on \(address), gateway \(gateway)")
         if !settings.seeds.isEmpty {
