@@ -186,6 +186,10 @@ import Testing
             }
             let empty = try await api.request(.post, "/jobs", token: key)
             #expect(empty.status == .badRequest && empty.error == "body: a JSON object is required")
+            let repeated = try await api.request(
+                .post, "/jobs", token: key,
+                raw: #"{"name":"a","schedule":{"type":"interval","expression":"60000"},"httpConfig":{"url":"https://a.example"},"name":"b"}"#)
+            #expect(repeated.status == .badRequest && repeated.error == "name: appears more than once")
             let array = try await api.request(.post, "/jobs", token: key, raw: "[1,2]")
             #expect(array.status == .badRequest && array.error == "body: must be a JSON object")
             let huge = String(repeating: "x", count: APIRequestBody.maxBytes + 10)

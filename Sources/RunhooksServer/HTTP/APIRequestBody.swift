@@ -29,11 +29,16 @@ enum APIRequestBody {
         } else {
             throw APIError(.unsupportedMediaType, "Content-Type must be application/json")
         }
+        let value: JSONValue
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer))
+            value = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer))
         } catch {
             throw APIError(.badRequest, "Malformed JSON body: \(describe(error))")
         }
+        if let field = JSONDuplicateKeys.firstDuplicate(in: buffer.readableBytesView) {
+            throw APIError(.badRequest, "\(field): appears more than once")
+        }
+        return value
     }
 
     private static func describe(_ error: any Error) -> String {
