@@ -138,7 +138,14 @@ extension TargetGuard {
     /// Checks a target at delivery time against the addresses it resolves to now.
     public func pin(_ urlText: String) async -> Result<PinnedTarget, TargetRefusal> {
         if let verdict = literalVerdicts[urlText] { return verdict }
-        guard let target = try? TargetURL(urlText, field: "url"), let components = URLComponents(string: urlText) else {
+        let target: TargetURL
+        do {
+            target = try TargetURL(urlText, field: "url")
+        } catch {
+            // A job stored before a rule it now breaks (credentials in its URL, say).
+            return .failure(TargetRefusal(message: "refused: \(error.field) \(error.message)", isPolicy: true))
+        }
+        guard let components = URLComponents(string: urlText) else {
             return .failure(TargetRefusal(message: "invalid target URL", isPolicy: true))
         }
         var requestTarget = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath

@@ -116,6 +116,8 @@ import Testing
         ("ftp://example.com/", "must use http or https"), ("example.com/path", "must be a valid absolute URL"),
         ("http:///path", "must include a host"), ("http://exa mple.com/", "without spaces"), ("", "must not be empty"),
         ("javascript:alert(1)", "must use http or https"), ("http://example.com:99999/", "valid"),
+        ("https://user:secret@example.com/", "must not contain a user name or password"),
+        ("https://token@example.com/", "must not contain a user name or password"),
     ])
     func malformedURLsAreRefused(url: String, message: String) {
         #expect {
@@ -124,6 +126,12 @@ import Testing
             guard let error = error as? ValidationError else { return false }
             return error.field == "httpConfig.url" && error.message.contains(message)
         }
+    }
+
+    @Test func anInternationalisedHostIsUsedInItsASCIIForm() throws {
+        let target = try TargetURL("https://Exämple.com/ü?x=é", field: "httpConfig.url")
+        #expect(target.host == "xn--exmple-cua.com")
+        #expect(target.url == "https://Exämple.com/ü?x=é")
     }
 
     @Test func publicNameIsAcceptedWithoutDNS() throws {

@@ -46,11 +46,23 @@ import Testing
             ("https://Public.Example.com/hook", "public.example.com", "/hook"),
             ("https://public.example.com:80/", "public.example.com:80", "/"),
             ("http://[::1]/", "[::1]", "/"), ("http://[::1]:8080/", "[::1]:8080", "/"),
+            ("https://Bücher.example/ü", "xn--bcher-kva.example", "/%C3%BC"),
         ] {
             let pinned = try await permissive.pin(url).get()
             #expect(pinned.hostHeader == host, "\(url)")
             #expect(pinned.requestTarget == target, "\(url)")
         }
+    }
+
+    /// A job stored before a rule it breaks is refused when it fires, saying which rule.
+    @Test func aTargetThatBreaksTheURLRulesIsRefusedWithTheRule() async {
+        let permissive = TargetGuard(allowPrivateTargets: true) { _ in [.v4(0x5DB8_D822)] }
+        guard case .failure(let refusal) = await permissive.pin("https://user:secret@public.example.com/") else {
+            Issue.record("a URL with credentials was pinned")
+            return
+        }
+        #expect(refusal.isPolicy)
+        #expect(refusal.message.contains("must not contain a user name or password"), "\(refusal.message)")
     }
 
     @Test func systemResolverFindsLocalhost() async {

@@ -7,7 +7,8 @@ public struct TargetURL: Sendable, Equatable {
 
     public let url: String
     public let scheme: String
-    /// The host without IPv6 brackets, lowercased.
+    /// The host without IPv6 brackets, lowercased, an internationalised name in its ASCII
+    /// ("xn--") form.
     public let host: String
     public let port: Int
 
@@ -29,7 +30,18 @@ public struct TargetURL: Sendable, Equatable {
         guard var host = components.host, !host.isEmpty else {
             throw ValidationError(field: field, "must include a host")
         }
+        // Never sent: a request carries no credentials from its URL, so refuse them rather
+        // than drop them without a word.
+        guard components.user == nil, components.password == nil else {
+            throw ValidationError(
+                field: field, "must not contain a user name or password (user:password@host): send credentials in a header")
+        }
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host.contains("%"), let decoded = host.removingPercentEncoding { host = decoded }
+        guard let asciiHost = Punycode.asciiHost(host) else {
+            throw ValidationError(field: field, "has a host name whose labels are too long")
+        }
+        host = asciiHost
         let port = components.port ?? (scheme == "https" ? 443 : 80)
         guard (1...65_535).contains(port) else { throw ValidationError(field: field, "has an invalid port") }
         self.url = text

@@ -84,7 +84,9 @@ extension OpenAPIDocument {
                     description: """
                         http or https URL. The pattern is what every server accepts; a server started with \
                         --allow-private-targets also takes loopback and private addresses. Names are resolved and \
-                        checked again at every delivery (no private, loopback or link-local addresses).
+                        checked again at every delivery (no private, loopback or link-local addresses). A user \
+                        name or password in the URL is refused (send credentials in a header); an internationalised \
+                        host name is sent in its ASCII (xn--) form.
                         """),
                 "method": nullable(["type": "string", "enum": .array(HTTPConfig.Method.allCases.map { .string($0.rawValue) })]),
                 "headers": [
