@@ -34,7 +34,7 @@ public struct TargetURL: Sendable, Equatable {
         // than drop them without a word.
         guard components.user == nil, components.password == nil else {
             throw ValidationError(
-                field: field, "must not contain a user name or password (user:password@host): send credentials in a header")
+                field: field, "must not contain a user name or password (user:password@host): they would not be sent")
         }
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         if host.contains("%"), let decoded = host.removingPercentEncoding { host = decoded }
