@@ -1,4 +1,5 @@
 import ArgumentParser
+import RunhooksCore
 
 @main
 struct Runhooks: AsyncParsableCommand {
@@ -6,9 +7,11 @@ struct Runhooks: AsyncParsableCommand {
         commandName: "runhooks",
         abstract: "Scheduled HTTP webhooks: a self-hostable, clusterable server.",
         discussion: """
-            Server: runhooks serve [options]. Client: runhooks init, then jobs, executions, alerts, usage, whoami,
-            rotate-key and cluster status against any node (RUNHOOKS_API_URL, RUNHOOKS_API_KEY, RUNHOOKS_CONFIG).
+            Server: runhooks serve [options]. Client: runhooks init, then jobs, executions, alerts, usage, \
+            whoami, rotate-key and cluster status against any node (RUNHOOKS_API_URL, RUNHOOKS_API_KEY, \
+            RUNHOOKS_CONFIG).
             """,
+        version: RunhooksVersion.current,
         subcommands: [
             Serve.self, Admin.self, InitCommand.self, WhoAmI.self, RotateKey.self, UsageCommand.self, JobsCommand.self,
             ExecutionsCommand.self, AlertsCommand.self, WebhookSecretCommand.self, ClusterCommand.self,

@@ -1,4 +1,5 @@
 import Foundation
+import RunhooksCore
 import RunhooksTestSupport
 import Testing
 
@@ -233,6 +234,12 @@ import Testing
         let wrongPath = try await elsewhere.run("init", "--api-url", base + "/not-the-api")
         #expect(wrongPath.stderr.contains("answers, but not as a Runhooks API"), "\(wrongPath.stderr)")
         #expect(!FileManager.default.fileExists(atPath: elsewhere.configPath))
+    }
+
+    @Test func versionIsTheOneHealthReports() async throws {
+        let version = try await Client().run("--version")
+        #expect(version.status == 0)
+        #expect(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == RunhooksVersion.current)
     }
 
     @Test func serveSaysWhyItCannotStart() async throws {

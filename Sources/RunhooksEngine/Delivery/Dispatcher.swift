@@ -57,7 +57,7 @@ public final class Dispatcher: Sendable {
         }
     }
 
-    public static let userAgent = "Runhooks/0.1.0"
+    public static let userAgent = "Runhooks/\(RunhooksVersion.current)"
 
     let targets: TargetGuard
     let loops: DeliveryLoops

@@ -4,7 +4,7 @@ import RunhooksCore
 
 /// `/health`: public liveness and the store's status.
 struct HealthController {
-    static let version = "0.1.0"
+    static let version = RunhooksVersion.current
     /// Failed engine write batches in a row that make the store unhealthy: one failed batch is
     /// tried again 50 ms later, and a store that fails it again for a while is not a blip.
     static let failedBatchesForDegraded = 3

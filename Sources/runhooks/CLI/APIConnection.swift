@@ -23,7 +23,7 @@ struct APIConnection {
         guard let url = components?.string else { throw CommandFailure("not a valid URL: \(baseURL + path)") }
         var request = HTTPClientRequest(url: url)
         request.method = method
-        request.headers.add(name: "User-Agent", value: "runhooks-cli/0.1.0")
+        request.headers.add(name: "User-Agent", value: "runhooks-cli/\(RunhooksVersion.current)")
         if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
