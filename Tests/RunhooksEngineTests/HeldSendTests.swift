@@ -107,3 +107,19 @@ struct HeldSendOnClosedConnectionTests {
         await server.stop()
     }
 }
+
+/// A kept-alive connection can be reset by the target just as a request goes out on it.
+struct ResetKeptAliveConnectionTests {
+    @Test func aRequestResetBeforeAnyAnswerOnAKeptAliveConnectionGoesOutOnANewOne() async throws {
+        let server = try await ShortKeepAliveServer.start(closeAfter: .seconds(60), resetsSecondRequest: true)
+        let dispatcher = Dispatcher(targets: TargetGuard(allowPrivateTargets: true))
+        let url = "http://127.0.0.1:\(server.port)/"
+        let first = await dispatcher.send(url: url, method: .GET, headers: [:], body: nil, timeoutMs: 30_000)
+        #expect(first.isSuccess)
+        let second = await dispatcher.send(url: url, method: .GET, headers: [:], body: nil, timeoutMs: 30_000)
+        #expect(second.isSuccess, "\(second.error ?? "")")
+        #expect(server.connections == 2)
+        try await dispatcher.shutdown()
+        await server.stop()
+    }
+}

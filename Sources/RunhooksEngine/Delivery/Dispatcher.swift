@@ -3,6 +3,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
+import NIOHTTPCompression
 import RunhooksCore
 
 /// Sends job requests with one shared HTTP client. Every attempt resolves the target and
@@ -56,6 +57,9 @@ public final class Dispatcher: Sendable {
             self.secrets = secrets
         }
     }
+
+    /// How many times its compressed size an answer's body may inflate to.
+    static let decompressionRatio = 20
 
     public static let userAgent = "Runhooks/\(RunhooksVersion.current)"
 
@@ -150,7 +154,7 @@ public final class Dispatcher: Sendable {
             return finished(
                 DeliveryOutcome(
                     kind: .response(status: status), responseBody: text.isEmpty ? nil : text, durationMs: 0,
-                    error: (200..<300).contains(status) ? nil : "HTTP \(status) \(exchange.head.status.reasonPhrase)",
+                    error: (200..<300).contains(status) ? nil : Self.statusError(exchange.head.status),
                     retryAfterSeconds: exchange.head.headers.first(name: "Retry-After").flatMap { Int($0) }),
                 writtenAt: exchange.writtenAt)
         case .failure(.timeout):
@@ -165,10 +169,17 @@ public final class Dispatcher: Sendable {
         }
     }
 
+    /// "HTTP 503 Service Unavailable"; just "HTTP 599" for a code without a known phrase.
+    static func statusError(_ status: HTTPResponseStatus) -> String {
+        let phrase = status.reasonPhrase.trimmingCharacters(in: .whitespaces)
+        return phrase.isEmpty ? "HTTP \(status.code)" : "HTTP \(status.code) \(phrase)"
+    }
+
     static func describe(_ error: HTTPExchangeError) -> String {
         switch error {
         case .timeout: return "timed out"
         case .closedBeforeAnswer: return "connection closed by the target"
+        case .resetBeforeAnswer: return "connection reset by the target"
         case .closedMidAnswer: return "connection closed by the target before the answer was complete"
         case .shutDown: return "not sent: the server is shutting down"
         case .connect(let underlying):
@@ -182,7 +193,12 @@ public final class Dispatcher: Sendable {
         case .failed(let underlying):
             let text = String(describing: underlying)
             if text.contains("Connection reset") || text.contains("ECONNRESET") { return "connection reset by the target" }
-            if text.contains("decompression") || text.contains("Decompression") { return "could not decompress the answer: \(text)" }
+            if case .limit? = underlying as? NIOHTTPDecompression.DecompressionError {
+                return "could not decompress the answer: it inflates to more than \(Self.decompressionRatio) times its compressed size"
+            }
+            if underlying is NIOHTTPDecompression.DecompressionError { return "could not decompress the answer: \(text)" }
+            if case .headerOverflow? = underlying as? HTTPParserError { return "the answer's headers are too large (over 80 KiB)" }
+            if underlying is HTTPParserError { return "the answer is not valid HTTP/1.1: \(text)" }
             return "HTTP exchange failed: \(text)"
         }
     }

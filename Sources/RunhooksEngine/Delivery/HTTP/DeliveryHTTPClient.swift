@@ -87,9 +87,11 @@ final class DeliveryHTTPClient: Sendable {
             port: request.target.port, host: request.target.host)
         if let reused = takeIdle(key) {
             let result = await exchange(request, on: reused, key: key, phases: Result(outcome: .failure(.shutDown)))
-            // A kept-alive connection the target closed just as the request went out: nothing
-            // was read, so the target never took the request; send it once on a new connection.
-            guard case .failure(.closedBeforeAnswer) = result.outcome, !Task.isCancelled, request.deadline > .now()
+            // A kept-alive connection the target closed (or reset) just as the request went out:
+            // nothing was read, so the target never took the request; send it once on a new
+            // connection.
+            guard case .failure(let failure) = result.outcome, failure.endedBeforeAnswer, !Task.isCancelled,
+                request.deadline > .now()
             else { return result }
         }
         var result = Result(outcome: .failure(.shutDown))
@@ -272,7 +274,7 @@ final class DeliveryHTTPClient: Sendable {
                 // (`HeaderRules`: token names, no control characters in values) or is our own,
                 // so NIO's check of every header on every request is off.
                 try sync.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
-                try sync.addHandler(NIOHTTPResponseDecompressor(limit: .ratio(20)))
+                try sync.addHandler(NIOHTTPResponseDecompressor(limit: .ratio(Dispatcher.decompressionRatio)))
                 let collector = ResponseCollector()
                 try sync.addHandler(collector)
                 return NIOLoopBound(collector, eventLoop: channel.eventLoop)

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 import NIOCore
 import NIOHTTP1
 import NIOTLS
@@ -19,6 +24,8 @@ enum HTTPExchangeError: Error {
     case timeout
     /// Closed before a byte of the answer came.
     case closedBeforeAnswer
+    /// Reset before a byte of the answer came.
+    case resetBeforeAnswer
     /// Closed after part of the answer.
     case closedMidAnswer
     case connect(any Error)
@@ -101,8 +108,21 @@ final class ResponseCollector: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        fail(.failed(error))
+        let reset = (error as? IOError)?.errnoCode == ECONNRESET
+        fail(reset && firstByteAt == nil ? .resetBeforeAnswer : .failed(error))
         context.close(promise: nil)
+    }
+}
+
+extension HTTPExchangeError {
+    /// The connection ended before a byte of the answer came. On a kept-alive connection this
+    /// is the target closing it (or resetting it, the request unread) as the request went out:
+    /// the target did not take the request.
+    var endedBeforeAnswer: Bool {
+        switch self {
+        case .closedBeforeAnswer, .resetBeforeAnswer: true
+        default: false
+        }
     }
 }
 
