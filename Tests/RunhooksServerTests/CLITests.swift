@@ -149,6 +149,8 @@ import Testing
         #expect((try await cli.run("jobs", "resume", id, "--json").json as? [String: Any])?["status"] as? String == "active")
         #expect(try await cli.run("jobs", "get", id).stdout.contains("renamed"))
 
+        let none = try await cli.run("executions", "list", "--job-id", id)
+        #expect(none.status == 0 && none.stdout.contains("0 execution(s)") && !none.stdout.contains("of 0"), "\(none.stdout)")
         let triggered = try await cli.run("jobs", "trigger", id)
         #expect(triggered.status == 0 && triggered.stdout.contains("enqueued"))
         #expect(await sink.waitFor(1))

@@ -104,9 +104,10 @@ struct Output {
         table(columns, rows) { name, value in name == column ? Self.statusColour(value) : nil }
     }
 
-    /// "page 1 of 3, 42 jobs" under a paged list.
+    /// "page 1 of 3, 42 job(s)" under a paged list; "0 job(s)" for an empty one.
     static func pageLine(_ page: JSONValue?, noun: String) -> String {
-        "page \(text(page?["page"])) of \(text(page?["totalPages"])), \(text(page?["total"])) \(noun)(s)"
+        if page?["total"]?.int == 0 { return "0 \(noun)(s)" }
+        return "page \(text(page?["page"])) of \(text(page?["totalPages"])), \(text(page?["total"])) \(noun)(s)"
     }
 
     func paint(_ text: String, _ code: String) -> String {
