@@ -90,6 +90,11 @@ public actor GossipNode {
                 }
             }
             .bind(host: host, port: requested).get()
+        // Another call bound meanwhile (the actor is re-entered at the await): keep that one.
+        guard self.server == nil else {
+            try? await server.close().get()
+            return
+        }
         self.server = server
         port = server.localAddress?.port ?? requested
     }
