@@ -350,12 +350,14 @@ def main():
         bridge_address = topology.bridge_address
         log(f"bridge {topology.bridge} {bridge_address}; nodes at {', '.join(topology.address(n) for n in topology.names)}")
         environment = dict(os.environ, PG_LISTEN=f"127.0.0.1,{bridge_address}", PG_ALLOW_NET=str(topology.subnet))
-        port = 20000 + secrets.randbelow(20000)
+        # `auto`: a free port below the kernel's ephemeral range, tried again if taken meanwhile.
         started = subprocess.run(
-            [os.path.join(ROOT, "scripts", "postgres.sh"), "start", pg_directory, str(port)],
+            [os.path.join(ROOT, "scripts", "postgres.sh"), "start", pg_directory, "auto"],
             capture_output=True, text=True, env=environment)
         if started.returncode != 0:
             raise RuntimeError(f"PostgreSQL did not start: {started.stderr}")
+        with open(os.path.join(pg_directory, "port")) as port_file:
+            port = int(port_file.read().strip())
         database = f"postgres://runhooks:runhooks@{bridge_address}:{port}/runhooks?sslmode=disable"
         log(f"PostgreSQL at {bridge_address}:{port}")
         sink = Sink(bridge_address)

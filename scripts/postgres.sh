@@ -75,13 +75,18 @@ start() {
     while true; do
         if $pick; then port=$((20000 + RANDOM % 12000)); fi
         echo "$port" >"$dir/port"
+        local logged=0
+        [[ -f "$dir/server.log" ]] && logged=$(wc -l <"$dir/server.log")
         if as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
             -o "-c listen_addresses=${PG_LISTEN:-127.0.0.1} -p $port -k $dir -c max_connections=300 $tls $options" \
             >/dev/null; then
-            break
+            # With several listen addresses, PostgreSQL starts when it can bind any one of them:
+            # a port taken on one address is as taken as on all.
+            tail -n +$((logged + 1)) "$dir/server.log" | grep -q "could not bind" || break
+            as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
         fi
         tries=$((tries - 1))
-        if [[ $tries -eq 0 ]] || ! tail -n 5 "$dir/server.log" | grep -q "Address already in use"; then
+        if [[ $tries -eq 0 ]] || ! tail -n +$((logged + 1)) "$dir/server.log" | grep -q "Address already in use"; then
             cat "$dir/server.log" >&2
             exit 1
         fi
