@@ -40,6 +40,10 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("smtp-from"), help: "Sender of email alerts (RUNHOOKS_SMTP_FROM).") var smtpFrom: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (RUNHOOKS_LOG_LEVEL).")
     var logLevel: String?
+    @Option(
+        name: .customLong("log-format"),
+        help: "text (default) or json: one JSON object per line, for log collectors (RUNHOOKS_LOG_FORMAT).")
+    var logFormat: String?
     @Option(help: "Shard count for a new store (RUNHOOKS_SHARDS).") var shards: Int?
     @Option(name: .customLong("node-id"), help: "Stable name of this node in a cluster (RUNHOOKS_NODE_ID).")
     var nodeId: String?
@@ -118,6 +122,11 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--log-level must be trace, debug, info, notice, warning or error, got '\(level)'")
         }
         configuration.logLevel = parsedLevel
+        let format = logFormat ?? Environment.value("LOG_FORMAT") ?? "text"
+        guard let parsedFormat = ServerConfiguration.LogFormat(rawValue: format.lowercased()) else {
+            throw ValidationError("--log-format must be text or json, got '\(format)'")
+        }
+        configuration.logFormat = parsedFormat
         if let shards = try shards ?? Environment.value("SHARDS").map({ try parseInt($0, "shards") }) {
             guard (1...4096).contains(shards) else { throw ValidationError("--shards must be between 1 and 4096") }
             configuration.shardCount = shards
@@ -198,7 +207,10 @@ struct Serve: AsyncParsableCommand {
         // crowded out every socket: 7,068 fires/s instead of 10,234 and an API that answered a
         // few requests a second (Benchmarks/RESULTS-notes.md).
         MallocTuning.keepFreedMemory()
-        LoggingSystem.bootstrap(StandardErrorLogHandler.init)
+        switch configuration.logFormat {
+        case .text: LoggingSystem.bootstrap(StandardErrorLogHandler.init)
+        case .json: LoggingSystem.bootstrap(JSONLineLogHandler.init)
+        }
         let openFiles = OpenFileLimit.raiseToHardLimit()
         if openFiles > 0, openFiles < 8192 {
             FileHandle.standardError.write(

@@ -22,6 +22,11 @@ public struct ServerConfiguration: Sendable {
     public var smtpURL: String?
     public var smtpFrom = "runhooks@localhost"
     public var logLevel: Logger.Level = .info
+    public var logFormat: LogFormat = .text
+
+    public enum LogFormat: String, Sendable {
+        case text, json
+    }
     public var shardCount = 64
     /// How early a fire is claimed before its slot, so the request leaves on time.
     public var claimLeadMs = 50
