@@ -28,9 +28,11 @@ public enum JSONDuplicateKeys {
                 guard let top = stack.indices.last else { continue }
                 if stack[top].isObject { stack[top].expectsKey = true } else { stack[top].index += 1 }
             case UInt8(ascii: "\""):
-                let raw = readString(&iterator)
-                guard let top = stack.indices.last, stack[top].isObject, stack[top].expectsKey else { continue }
-                let key = decodeKey(raw)
+                guard let top = stack.indices.last, stack[top].isObject, stack[top].expectsKey else {
+                    skipString(&iterator)
+                    continue
+                }
+                let key = decodeKey(readString(&iterator))
                 if !stack[top].keys.insert(key).inserted { return join(stack[top].path, key) }
                 stack[top].key = key
                 stack[top].expectsKey = false
@@ -59,6 +61,13 @@ public enum JSONDuplicateKeys {
             if byte == UInt8(ascii: "\\"), let escaped = iterator.next() { bytes.append(escaped) }
         }
         return bytes
+    }
+
+    /// Past a value string, up to its closing quote, keeping nothing.
+    private static func skipString<Iterator: IteratorProtocol<UInt8>>(_ iterator: inout Iterator) {
+        while let byte = iterator.next(), byte != UInt8(ascii: "\"") {
+            if byte == UInt8(ascii: "\\") { _ = iterator.next() }
+        }
     }
 
     /// `"\u0061"` and `"a"` are the same key.
