@@ -37,7 +37,6 @@ public struct TargetURL: Sendable, Equatable {
                 field: field, "must not contain a user name or password (user:password@host): they would not be sent")
         }
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        if host.contains("%"), let decoded = host.removingPercentEncoding { host = decoded }
         guard let asciiHost = Punycode.asciiHost(host) else {
             throw ValidationError(field: field, "has a host name whose labels are too long")
         }
