@@ -213,20 +213,34 @@ struct Serve: AsyncParsableCommand {
         }
         let openFiles = OpenFileLimit.raiseToHardLimit()
         if openFiles > 0, openFiles < 8192 {
-            FileHandle.standardError.write(
-                Data("runhooks: warning: at most \(openFiles) open files (ulimit -n); a busy node holds a socket per request in flight (up to 4,096)\n".utf8))
+            report(
+                "at most \(openFiles) open files (ulimit -n); a busy node holds a socket per request in flight (up to 4,096)",
+                level: .warning, format: configuration.logFormat)
         }
         do {
             let app = try await buildApplication(configuration: configuration)
             try await app.runService()
         } catch let error as ConfigurationError {
-            FileHandle.standardError.write(Data("runhooks: \(error)\n".utf8))
+            report("\(error)", level: .critical, format: configuration.logFormat)
             throw ExitCode(1)
         } catch let error as IOError where Self.bindFailures.contains(error.errnoCode) {
             // The only socket the server itself opens before it answers is its listener.
-            FileHandle.standardError.write(
-                Data("runhooks: cannot listen on \(configuration.host):\(configuration.port) (--host, --port): \(error.systemReason)\n".utf8))
+            report(
+                "cannot listen on \(configuration.host):\(configuration.port) (--host, --port): \(error.systemReason)",
+                level: .critical, format: configuration.logFormat)
             throw ExitCode(1)
+        }
+    }
+
+    /// A warning or a refusal to start: a plain line for a person at a terminal, or, with
+    /// `--log-format json`, a log line that the collector parses like every other.
+    private func report(_ message: String, level: Logger.Level, format: ServerConfiguration.LogFormat) {
+        switch format {
+        case .text:
+            let prefix = level == .warning ? "runhooks: warning: " : "runhooks: "
+            FileHandle.standardError.write(Data((prefix + message + "\n").utf8))
+        case .json:
+            Logger(label: "runhooks").log(level: level, "\(message)")
         }
     }
 }

@@ -253,6 +253,19 @@ import Testing
         #expect(
             taken.stderr.contains("cannot listen on 127.0.0.1:\(server.port) (--host, --port): Address already in use"), "\(taken.stderr)")
 
+        // A log collector parses the refusal like any other line.
+        let takenJSON = try await cli.run(
+            "serve", "--port", "\(server.port)", "--log-format", "json", "--data-dir", TestScratch.path("runhooks-json").path)
+        #expect(takenJSON.status != 0)
+        let lines = try takenJSON.stderr.split(separator: "\n").map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "\(line)")
+        }
+        let refusal = try #require(lines.last)
+        #expect(refusal["level"] as? String == "critical")
+        #expect(
+            (refusal["message"] as? String)?.hasPrefix("cannot listen on 127.0.0.1:\(server.port) (--host, --port): Address already in use")
+                == true, "\(refusal)")
+
         // The gossip port is taken (by the first server's HTTP listener): the node stops before
         // it says it listens.
         let gossipTaken = try await cli.run(
