@@ -47,6 +47,9 @@ import Testing
             #expect(all.data["total"]?.int == 3 && all.data["totalPages"]?.int == 2 && all.data["data"]?.array?.count == 2)
             #expect(try await api.get("/executions?jobId=\(jobId)&status=success", token: key).data["total"]?.int == 1)
             #expect(try await api.get("/executions?status=exploded", token: key).status == .badRequest)
+            #expect(
+                try await api.get("/executions?job_id=\(jobId)", token: key).error
+                    == "job_id: is not a query parameter of this list (it takes page, limit, status, jobId)")
             #expect(try await api.get("/executions?jobId=xyz", token: key).error == "jobId: must be a 24-character hexadecimal id")
             #expect(try await api.get("/executions?jobId=665a1b2c3d4e5f6a7b8c9d0e", token: key).status == .notFound)
 

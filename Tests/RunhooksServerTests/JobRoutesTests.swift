@@ -80,6 +80,10 @@ import Testing
                 ("/jobs?status=done", "status: must be one of active, paused, completed, failed"),
                 ("/jobs?name=" + String(repeating: "n", count: 101), "name: must be at most 100 characters"),
                 ("/jobs?name=(a", "name: is not a valid regular expression"),
+                // A misspelt filter must not answer as if there were none.
+                ("/jobs?stauts=paused", "stauts: is not a query parameter of this list (it takes page, limit, status, tag, name)"),
+                ("/jobs?status=paused&status=active", "status: appears more than once"),
+                ("/jobs/\(id ?? "")/executions?jobId=\(id ?? "")", "jobId: is not a query parameter of this list (it takes page, limit, status)"),
             ]
             for (path, message) in invalid {
                 let result = try await api.get(path, token: key)

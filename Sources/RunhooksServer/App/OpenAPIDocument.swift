@@ -19,7 +19,9 @@ enum OpenAPIDocument {
                 "description": """
                     Scheduled HTTP webhooks: jobs on cron or interval schedules, executions, replays, alerts. \
                     Every answer is a JSON envelope: `{"success": true, "data": …, "message": …}` or \
-                    `{"success": false, "error": "<field>: <what is wrong>"}`. A known path with a method it \
+                    `{"success": false, "error": "<field>: <what is wrong>"}`. A request body may hold only the \
+                    fields described, each once; a list's query, only the parameters described, each once \
+                    (anything else is a 400 that names it, never ignored). A known path with a method it \
                     does not serve answers 405 with `Allow`; `OPTIONS` answers 204 with `Allow`; `HEAD` \
                     answers like `GET` without a body. Every delivery to a job's target and every webhook \
                     alert is signed (Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`; \

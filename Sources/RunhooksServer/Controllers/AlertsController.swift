@@ -62,7 +62,7 @@ struct AlertsController {
     @Sendable func deliveries(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let alert = try await ownedAlert(context)
-        let page = try QueryReader(request).page()
+        let page = try QueryReader(request, accepting: QueryReader.paging).page()
         let result = try await services.store.listAlertDeliveries(alertId: alert.id, userId: user.id, page: page)
         return JSONResponse.success(data: PageDTO(result, transform: AlertDeliveryDTO.init))
     }

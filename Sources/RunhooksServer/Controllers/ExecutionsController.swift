@@ -17,7 +17,7 @@ struct ExecutionsController {
 
     @Sendable func list(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let query = QueryReader(request)
+        let query = try QueryReader(request, accepting: QueryReader.paging + ["status", "jobId"])
         let page = try query.page()
         var filter = ExecutionFilter(status: try query.enumeration("status", Execution.Status.self))
         if let jobId = query.parameters["jobId"] {

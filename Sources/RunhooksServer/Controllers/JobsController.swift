@@ -34,7 +34,7 @@ struct JobsController {
 
     @Sendable func list(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let query = QueryReader(request)
+        let query = try QueryReader(request, accepting: QueryReader.paging + ["status", "tag", "name"])
         let page = try query.page()
         let filter = JobFilter(
             status: try query.enumeration("status", Job.Status.self),
@@ -84,7 +84,7 @@ struct JobsController {
     @Sendable func executions(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let job = try await ownedJob(context)
-        let query = QueryReader(request)
+        let query = try QueryReader(request, accepting: QueryReader.paging + ["status"])
         let page = try query.page()
         let filter = ExecutionFilter(status: try query.enumeration("status", Execution.Status.self), jobId: job.id)
         let result = try await services.store.listExecutions(userId: user.id, filter: filter, page: page)

@@ -3,18 +3,31 @@ import Hummingbird
 import RunhooksCore
 import RunhooksStore
 
-/// Typed, validated query parameters.
+/// Typed, validated query parameters. A list's parameters filter what it returns, so a
+/// misspelt or repeated one is refused rather than ignored: `?stauts=paused` answering every
+/// job would look like an answer to the question asked.
 struct QueryReader {
     let parameters: [String: String]
 
-    init(_ request: Request) {
+    /// Reads the query, which may hold only `accepted` names, each at most once.
+    init(_ request: Request, accepting accepted: [String]) throws(ValidationError) {
         var parameters: [String: String] = [:]
         for pair in (request.uri.query ?? "").split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            parameters[Self.formDecoded(parts[0])] = parts.count > 1 ? Self.formDecoded(parts[1]) : ""
+            let name = Self.formDecoded(parts[0])
+            guard accepted.contains(name) else {
+                throw ValidationError(
+                    field: name, "is not a query parameter of this list (it takes \(accepted.joined(separator: ", ")))")
+            }
+            guard parameters.updateValue(parts.count > 1 ? Self.formDecoded(parts[1]) : "", forKey: name) == nil else {
+                throw ValidationError(field: name, "appears more than once")
+            }
         }
         self.parameters = parameters
     }
+
+    /// The parameters of every list: `page` and `limit`.
+    static let paging = ["page", "limit"]
 
     /// A query string is form-encoded: browsers and `URLSearchParams` send a space as "+" (and
     /// a plus as "%2B"). Hummingbird's `queryParameters` keeps "+" as a plus, which turned a
