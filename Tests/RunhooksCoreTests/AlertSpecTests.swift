@@ -64,6 +64,10 @@ import Testing
             consecutiveFailuresThreshold: 1, cooldownMinutes: 60, enabled: true, createdAt: Date(), updatedAt: Date())
         let renamed = try AlertSpec(merging: ["name": "Renamed"], into: stored, rules: AlertRules())
         #expect(renamed.name == "Renamed" && renamed.target == Self.email)
+        #expect(try AlertSpec(merging: ["id": .string(stored.id), "name": "Renamed"], into: stored, rules: AlertRules()).name == "Renamed")
+        #expect {
+            _ = try AlertSpec(merging: ["id": "6b0cc6bd1c8c70a229ea8230", "name": "Renamed"], into: stored, rules: AlertRules())
+        } throws: { ($0 as? ValidationError)?.field == "id" }
         let moved = try AlertSpec(
             merging: ["channel": "webhook", "target": "https://hooks.example.com/x"], into: stored, rules: AlertRules())
         #expect(moved.channel == .webhook)

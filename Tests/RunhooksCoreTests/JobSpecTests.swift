@@ -193,6 +193,19 @@ import Testing
         } throws: { ($0 as? ValidationError)?.field == "retryPolicy.maxRetries" }
     }
 
+    /// A job read with GET may be sent back whole, but only to its own path: sent to another
+    /// job's, it would overwrite that one.
+    @Test func anEchoedIdMustBeTheJobsOwn() throws {
+        let echoed = try JobSpec(
+            merging: ["id": .string(job.id), "createdAt": "2020-01-01T00:00:00.000Z", "name": "Renamed"], into: job, rules: rules)
+        #expect(echoed.name == "Renamed")
+        #expect {
+            try JobSpec(merging: ["id": "665a1b2c3d4e5f6a7b8c9d0f", "name": "Renamed"], into: job, rules: rules)
+        } throws: { error in
+            (error as? ValidationError)?.description == "id: is not the id in the path (665a1b2c3d4e5f6a7b8c9d0e); an id cannot change"
+        }
+    }
+
     @Test func statusCanBeChanged() throws {
         let spec = try JobSpec(merging: ["status": "active"], into: job, rules: rules)
         #expect(spec.status == .active)

@@ -115,6 +115,10 @@ import Testing
             let fetched = try await api.get("/jobs/\(id)", token: key)
             let echoed = try await api.request(.put, "/jobs/\(id)", token: key, json: fetched.data)
             #expect(echoed.status == .ok && echoed.data["id"]?.string == id)
+            // ... but only to its own path: sent to another job's, it would overwrite that one.
+            let other = try #require(try await api.createJob(key).data["id"]?.string)
+            let misdirected = try await api.request(.put, "/jobs/\(other)", token: key, json: fetched.data)
+            #expect(misdirected.status == .badRequest && misdirected.error == "id: is not the id in the path (\(other)); an id cannot change")
 
             let bad = try await api.request(.patch, "/jobs/\(id)", token: key, json: ["schedule": ["type": "interval", "expression": "10"]])
             #expect(bad.status == .badRequest && bad.error == "schedule.expression: interval must be at least 1,000 ms")

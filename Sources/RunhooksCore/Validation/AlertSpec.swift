@@ -59,6 +59,7 @@ extension AlertSpec {
     public init(merging patch: JSONValue, into alert: AlertConfig, rules: AlertRules) throws(ValidationError) {
         let reader = try FieldReader(patch)
         try reader.rejectUnknown(allowed: Self.fields, ignoring: Self.readOnlyFields)
+        try reader.requireEchoedID(alert.id)
         // A target's format depends on the channel, so one never changes without the other.
         if reader.has("target") != reader.has("channel") {
             let missing = reader.has("target") ? "channel" : "target"

@@ -23,6 +23,14 @@ public struct FieldReader: Sendable {
         }
     }
 
+    /// A change may echo the object back as read (`id` included), but its `id` must then be
+    /// the one in the path: a body sent to another object's path would otherwise overwrite that
+    /// object without a word.
+    public func requireEchoedID(_ id: String) throws(ValidationError) {
+        guard let echoed = fields["id"], echoed != .string(id) else { return }
+        throw ValidationError(field: name("id"), "is not the id in the path (\(id)); an id cannot change")
+    }
+
     public func object(_ key: String) throws(ValidationError) -> FieldReader? {
         guard let value = fields[key], value != .null else { return nil }
         return try FieldReader(value, path: name(key))

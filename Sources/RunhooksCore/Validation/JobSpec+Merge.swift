@@ -35,6 +35,7 @@ extension JobSpec {
     public init(merging patch: JSONValue, into job: Job, rules: JobRules) throws(ValidationError) {
         let reader = try FieldReader(patch)
         try reader.rejectUnknown(allowed: Self.topLevelFields, ignoring: Self.readOnlyFields)
+        try reader.requireEchoedID(job.id)
         var merged = job.inputFields
         for (key, value) in reader.fields where !Self.readOnlyFields.contains(key) {
             if Self.mergedObjects.contains(key), case .object(let changes) = value, case .object(var base) = merged[key] {
