@@ -91,6 +91,16 @@ import Testing
             let unknown = try await api.post("/auth/login", json: ["email": .string(APIClient.email("x")), "password": "securepass"])
             #expect(unknown.status == .unauthorized && unknown.error == "Invalid email or password")
 
+            // bcrypt alone would read only the first 72 bytes of these.
+            let long = String(repeating: "p", count: 72)
+            let longEmail = APIClient.email("long")
+            let registered = try await api.post(
+                "/auth/register", json: ["email": .string(longEmail), "password": .string(long + "-mine"), "name": "n"])
+            #expect(registered.status == .created)
+            let sameStart = try await api.post("/auth/login", json: ["email": .string(longEmail), "password": .string(long + "-guess")])
+            #expect(sameStart.status == .unauthorized)
+            #expect(try await api.post("/auth/login", json: ["email": .string(longEmail), "password": .string(long + "-mine")]).status == .ok)
+
             let login = try await api.post("/auth/login", json: ["email": .string(email), "password": "securepass"])
             #expect(login.status == .ok)
             #expect(login.data["user"]?["email"]?.string == email)

@@ -47,7 +47,7 @@ public struct AuthService: Sendable {
     /// The user for an email and password, or nil. Takes a bcrypt comparison either way.
     func login(email: String, password: String) async throws -> User? {
         let found = try await store.userWithPassword(email: email.lowercased())
-        let hash = found?.passwordHash ?? PasswordHasher.decoyHash
+        let hash = found?.passwordHash ?? passwords.decoyHash
         let matches = try await passwords.verify(password, hash: hash)
         guard matches, let found, found.passwordHash != nil else { return nil }
         return found.user
