@@ -170,6 +170,26 @@ import Testing
         await fixture.close()
     }
 
+    /// ICU backtracks: some patterns take exponential time on a name they nearly match. One
+    /// list request must not pin a core every account shares; it is refused instead.
+    @Test(arguments: Backend.available) func aNameFilterThatBacktracksWithoutEndIsRefused(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture.make(backend)
+        let store = fixture.store
+        let user = Fixtures.user()
+        try await store.insertUser(user, passwordHash: nil, apiKeyHash: "a")
+        let job = Fixtures.job(userId: user.id, name: String(repeating: "a", count: 24))
+        try await store.insertJob(job, shard: 1)
+        for pattern in ["(a|a)*b", "a*a*a*a*a*a*a*a*a*a*b"] {
+            await #expect {
+                _ = try await store.listJobs(userId: user.id, filter: JobFilter(namePattern: pattern), page: PageRequest())
+            } throws: { error in
+                (error as? ValidationError)?.field == "name" && (error as? ValidationError)?.message.hasPrefix("takes too long") == true
+            }
+        }
+        #expect(try await store.listJobs(userId: user.id, filter: JobFilter(namePattern: "^a+$"), page: PageRequest()).total == 1)
+        await fixture.close()
+    }
+
     @Test(arguments: Backend.available) func jobUpdatesAreCompareAndSetAndScoped(_ backend: Backend) async throws {
         let fixture = try await StoreFixture.make(backend)
         let store = fixture.store

@@ -87,7 +87,7 @@ extension OpenAPIDocument {
                         query("tag", ["type": "string", "minLength": 1, "maxLength": 50], "Filter by tag"),
                         query(
                             "name", ["type": "string", "minLength": 1, "maxLength": 100, "format": "regex"],
-                            "Case-insensitive regular expression on the name (ICU syntax; a repeated group that itself repeats is refused)"),
+                            "Case-insensitive regular expression on the name (ICU syntax; a repeated group that itself repeats is refused, and so is a pattern that takes more than about 3 million matching steps on one name, with 400)"),
                     ], ok: (200, paged("Job"), "A page of jobs")
                 ).json,
             ],

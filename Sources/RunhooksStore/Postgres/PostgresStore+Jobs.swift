@@ -54,7 +54,12 @@ extension PostgresStore {
                 unsafeSQL: "SELECT id, name FROM jobs WHERE \(whereClause) ORDER BY created_at DESC, id DESC",
                 binds: bindings), logger: logger
         ).all { try $0.decode((String, String).self) }
-        let matching = candidates.filter { NameMatcher.matches(pattern: pattern, name: $0.1) }.map(\.0)
+        let matching: [String]
+        do {
+            matching = try candidates.filter { try NameMatcher.matches(pattern: pattern, name: $0.1) }.map(\.0)
+        } catch let tooSlow as NameMatcher.TooSlow {
+            throw tooSlow.asValidationError
+        }
         let pageIds = Array(matching.dropFirst(page.offset).prefix(page.limit))
         let rows = try await query(
             "SELECT * FROM jobs WHERE user_id = \(userId) AND id = ANY(\(pageIds))", logger: logger

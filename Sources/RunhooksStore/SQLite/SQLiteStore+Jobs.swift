@@ -51,13 +51,17 @@ extension SQLiteStore {
             arguments += [pattern]
         }
         let whereClause = conditions.joined(separator: " AND ")
-        return try await pool.read { [arguments] db in
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM jobs WHERE \(whereClause)", arguments: arguments) ?? 0
-            let jobs = try SQLiteRows.all(
-                db,
-                sql: "SELECT * FROM jobs WHERE \(whereClause) ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
-                arguments: arguments + [page.limit, page.offset], SQLiteRows.job)
-            return Page(items: jobs, total: total, request: page)
+        do {
+            return try await pool.read { [arguments] db in
+                let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM jobs WHERE \(whereClause)", arguments: arguments) ?? 0
+                let jobs = try SQLiteRows.all(
+                    db,
+                    sql: "SELECT * FROM jobs WHERE \(whereClause) ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+                    arguments: arguments + [page.limit, page.offset], SQLiteRows.job)
+                return Page(items: jobs, total: total, request: page)
+            }
+        } catch let error as DatabaseError where NameMatcher.isTooSlow(error) {
+            throw NameMatcher.TooSlow().asValidationError
         }
     }
 
