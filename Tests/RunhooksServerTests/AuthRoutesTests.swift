@@ -127,6 +127,21 @@ import Testing
         }
     }
 
+    /// Two rotations authenticated with the same key: only the last key written would work, so
+    /// only one may answer with a key; the other is told (409) rather than handed a dead one.
+    @Test func twoRotationsAtOnceHandOutOneKey() async throws {
+        let environment = try await TestEnvironment.make()
+        try await environment.test { api in
+            let old = try await api.anonymousKey()
+            let auth = environment.services.auth
+            let user = try #require(try await auth.authenticate(bearer: old))
+            let first = try #require(try await auth.rotateKey(for: user))
+            #expect(try await auth.rotateKey(for: user) == nil)
+            #expect(try await api.get("/auth/me", token: first).status == .ok)
+            #expect(try await api.get("/auth/me", token: old).status == .unauthorized)
+        }
+    }
+
     @Test func secretsAreStoredAsTheirSHA256InHex() {
         #expect(SecretDigest.sha256Hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(SecretDigest.sha256Hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
@@ -224,7 +239,8 @@ import Testing
             let new = "rh_live_" + String(repeating: "b", count: 40)
             #expect(
                 try await environment.store.replaceAPIKey(
-                    userId: userId, hash: SecretDigest.sha256Hex(new), prefix: APIKey.displayPrefix(of: new), at: Date()))
+                    userId: userId, replacing: APIKey.displayPrefix(of: old), hash: SecretDigest.sha256Hex(new),
+                    prefix: APIKey.displayPrefix(of: new), at: Date()))
             await refresh.refreshOnce()
             #expect(try await api.get("/auth/me", token: old).status == .unauthorized)
             #expect(try await api.get("/auth/me", token: new).status == .ok)

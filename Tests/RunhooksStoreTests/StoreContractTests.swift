@@ -30,10 +30,19 @@ import Testing
         let store = fixture.store
         let user = Fixtures.user()
         try await store.insertUser(user, passwordHash: nil, apiKeyHash: "old")
-        #expect(try await store.replaceAPIKey(userId: user.id, hash: "new", prefix: "rh_live_new1", at: Fixtures.now))
-        #expect(try await store.replaceAPIKey(userId: "nobody", hash: "x", prefix: "rh_live_x", at: Fixtures.now) == false)
+        #expect(
+            try await store.replaceAPIKey(userId: user.id, replacing: user.apiKeyPrefix, hash: "new", prefix: "rh_live_new1", at: Fixtures.now))
+        #expect(
+            try await store.replaceAPIKey(userId: "nobody", replacing: "rh_live_abcd", hash: "x", prefix: "rh_live_x", at: Fixtures.now)
+                == false)
         #expect(try await store.user(apiKeyHash: "old") == nil)
         #expect(try await store.user(apiKeyHash: "new")?.apiKeyPrefix == "rh_live_new1")
+        // A second rotation from the same reading of the account loses: the first one's key stays.
+        #expect(
+            try await store.replaceAPIKey(userId: user.id, replacing: user.apiKeyPrefix, hash: "newer", prefix: "rh_live_new2", at: Fixtures.now)
+                == false)
+        #expect(try await store.user(apiKeyHash: "new")?.apiKeyPrefix == "rh_live_new1")
+        #expect(try await store.user(apiKeyHash: "newer") == nil)
         await fixture.close()
     }
 
@@ -43,7 +52,8 @@ import Testing
         let user = Fixtures.user()
         try await store.insertUser(user, passwordHash: nil, apiKeyHash: "old")
         let start = try await store.credentialsGeneration()
-        #expect(try await store.replaceAPIKey(userId: user.id, hash: "new", prefix: "rh_live_new1", at: Fixtures.now))
+        #expect(
+            try await store.replaceAPIKey(userId: user.id, replacing: user.apiKeyPrefix, hash: "new", prefix: "rh_live_new1", at: Fixtures.now))
         let afterRotation = try await store.credentialsGeneration()
         _ = try await store.setPlan(.growth, forUser: user.id, at: Fixtures.now)
         let afterPlan = try await store.credentialsGeneration()
@@ -54,7 +64,9 @@ import Testing
         // leaves it alone.
         let other = try await fixture.reopen()
         _ = try await other.setPlan(.starter, forUser: "nobody", at: Fixtures.now)
-        #expect(try await other.replaceAPIKey(userId: "nobody", hash: "x", prefix: "rh_live_x", at: Fixtures.now) == false)
+        #expect(
+            try await other.replaceAPIKey(userId: "nobody", replacing: "rh_live_abcd", hash: "x", prefix: "rh_live_x", at: Fixtures.now)
+                == false)
         #expect(try await other.credentialsGeneration() == afterRole)
         await StoreFixture.close(other)
         await fixture.close()

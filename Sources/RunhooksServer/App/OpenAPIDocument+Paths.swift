@@ -71,7 +71,8 @@ extension OpenAPIDocument {
             "/auth/rotate-key": [
                 "post": Operation(
                     id: "rotateApiKey", summary: "Replace the API key", tag: "Account",
-                    ok: (200, envelope(ref("RotatedKey")), "The new key, shown once"), idempotent: true
+                    ok: (200, envelope(ref("RotatedKey")), "The new key, shown once"), idempotent: true,
+                    description: "Of two rotations made at the same moment with the same credentials, one answers with the new key and the other 409: only one key can work."
                 ).json
             ],
             "/jobs": [

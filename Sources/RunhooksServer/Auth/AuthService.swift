@@ -117,12 +117,14 @@ public struct AuthService: Sendable {
         return found
     }
 
-    /// Replaces the user's API key; the old one stops working with this write.
+    /// Replaces the user's API key; the old one stops working with this write. nil when the
+    /// key is no longer the one `user` was read with: two rotations at once must not both
+    /// answer with a key, since only the last one written would work.
     func rotateKey(for user: User) async throws -> String? {
         let apiKey = APIKey.generate()
         let replaced = try await store.replaceAPIKey(
-            userId: user.id, hash: SecretDigest.sha256Hex(apiKey), prefix: APIKey.displayPrefix(of: apiKey),
-            at: clock.now())
+            userId: user.id, replacing: user.apiKeyPrefix, hash: SecretDigest.sha256Hex(apiKey),
+            prefix: APIKey.displayPrefix(of: apiKey), at: clock.now())
         accounts.removeAll()
         return replaced ? apiKey : nil
     }

@@ -93,7 +93,11 @@ struct AuthController {
 
     @Sendable func rotateKey(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        guard let apiKey = try await services.auth.rotateKey(for: user) else { throw APIError.notFound("User") }
+        guard let apiKey = try await services.auth.rotateKey(for: user) else {
+            throw APIError(
+                .conflict,
+                "The API key was rotated by another request at the same moment: the key that request answered with is the one that works now")
+        }
         return JSONResponse.success(
             data: RotatedKey(apiKey: apiKey, apiKeyPrefix: APIKey.displayPrefix(of: apiKey)),
             message: "API key rotated. Save the new key -- it cannot be retrieved again.")

@@ -34,12 +34,14 @@ extension PostgresStore {
             .first(PostgresRows.user)
     }
 
-    public func replaceAPIKey(userId: String, hash: String, prefix: String, at date: Date) async throws -> Bool {
+    public func replaceAPIKey(
+        userId: String, replacing currentPrefix: String, hash: String, prefix: String, at date: Date
+    ) async throws -> Bool {
         try await query(
             """
             WITH changed AS (
                 UPDATE users SET api_key_hash = \(hash), api_key_prefix = \(prefix), updated_at = \(PostgresRows.ms(date))
-                WHERE id = \(userId) RETURNING id
+                WHERE id = \(userId) AND api_key_prefix = \(currentPrefix) RETURNING id
             ), \(unescaped: Self.bumpCredentialsGeneration)
             SELECT id FROM changed
             """, logger: logger

@@ -7,7 +7,9 @@ public protocol AccountStore: Sendable {
     func user(id: String) async throws -> User?
     func userWithPassword(email: String) async throws -> (user: User, passwordHash: String?)?
     func user(apiKeyHash: String) async throws -> User?
-    func replaceAPIKey(userId: String, hash: String, prefix: String, at: Date) async throws -> Bool
+    /// Replaces the account's key if it is still the one shown as `currentPrefix`; false when
+    /// there is no such account or another rotation came first (its key is the one that works).
+    func replaceAPIKey(userId: String, replacing currentPrefix: String, hash: String, prefix: String, at: Date) async throws -> Bool
     func setPlan(_ plan: Plan, forUser idOrEmail: String, at: Date) async throws -> User?
     func setRole(_ role: User.Role, forUser idOrEmail: String, at: Date) async throws -> User?
     /// A number that grows with every change to an account's API key, plan or role, on any node

@@ -44,11 +44,13 @@ extension SQLiteStore {
         }
     }
 
-    public func replaceAPIKey(userId: String, hash: String, prefix: String, at date: Date) async throws -> Bool {
+    public func replaceAPIKey(
+        userId: String, replacing currentPrefix: String, hash: String, prefix: String, at date: Date
+    ) async throws -> Bool {
         try await pool.write { db in
             try db.execute(
-                sql: "UPDATE users SET api_key_hash = ?, api_key_prefix = ?, updated_at = ? WHERE id = ?",
-                arguments: [hash, prefix, SQLiteRows.ms(date), userId])
+                sql: "UPDATE users SET api_key_hash = ?, api_key_prefix = ?, updated_at = ? WHERE id = ? AND api_key_prefix = ?",
+                arguments: [hash, prefix, SQLiteRows.ms(date), userId, currentPrefix])
             let replaced = db.changesCount > 0
             if replaced { try Self.bumpCredentialsGeneration(db) }
             return replaced
