@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RunhooksCore
+import Synchronization
 
 /// The jobs list's `name` filter: a case-insensitive regular expression (ICU syntax, as
 /// `NSRegularExpression` reads it), the same on every backend. An invalid pattern matches
@@ -26,7 +27,23 @@ enum NameMatcher {
     }
 
     static func matches(pattern: String, name: String) throws(TooSlow) -> Bool {
-        guard let regex = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive]) else { return false }
+        guard let regex = compiled(pattern) else { return false }
+        return try matches(regex, name: name)
+    }
+
+    /// The last pattern compiled: a list request matches one pattern against every name of the
+    /// account, twice on SQLite (the count and the page), and compiling it per name cost more
+    /// than most matches.
+    private static let lastCompiled = Mutex<(pattern: String, regex: NSRegularExpression)?>(nil)
+
+    private static func compiled(_ pattern: String) -> NSRegularExpression? {
+        if let last = lastCompiled.withLock({ $0 }), last.pattern == pattern { return last.regex }
+        guard let regex = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive]) else { return nil }
+        lastCompiled.withLock { $0 = (pattern, regex) }
+        return regex
+    }
+
+    private static func matches(_ regex: NSRegularExpression, name: String) throws(TooSlow) -> Bool {
         var matched = false
         var reports = 0
         var gaveUp = false
