@@ -83,6 +83,7 @@ import Testing
                 // A misspelt filter must not answer as if there were none.
                 ("/jobs?stauts=paused", "stauts: is not a query parameter of this list (it takes page, limit, status, tag, name)"),
                 ("/jobs?status=paused&status=active", "status: appears more than once"),
+                ("/jobs?=paused", "(a parameter with no name): is not a query parameter of this list (it takes page, limit, status, tag, name)"),
                 ("/jobs/\(id ?? "")/executions?jobId=\(id ?? "")", "jobId: is not a query parameter of this list (it takes page, limit, status)"),
             ]
             for (path, message) in invalid {

@@ -17,7 +17,7 @@ struct QueryReader {
             let name = Self.formDecoded(parts[0])
             guard accepted.contains(name) else {
                 throw ValidationError(
-                    field: name, "is not a query parameter of this list (it takes \(accepted.joined(separator: ", ")))")
+                    field: name.isEmpty ? "(a parameter with no name)" : name, "is not a query parameter of this list (it takes \(accepted.joined(separator: ", ")))")
             }
             guard parameters.updateValue(parts.count > 1 ? Self.formDecoded(parts[1]) : "", forKey: name) == nil else {
                 throw ValidationError(field: name, "appears more than once")
