@@ -84,6 +84,36 @@ struct SigningTests {
         await sink.stop()
     }
 
+    /// A receiver still on the first secret keeps verifying through two rotations in a day.
+    @Test func twoRotationsInADaySignWithAllThreeSecrets() async throws {
+        let sink = try await TestSink.start()
+        let harness = try await EngineHarness.make()
+        let secrets = harness.context.webhookSecrets
+        let first = try #require(try await secrets.revealed(userId: harness.user.id))
+        let second = try #require(try await secrets.rotate(userId: harness.user.id))
+        harness.clock.advance(by: 3600)
+        let third = try #require(try await secrets.rotate(userId: harness.user.id))
+        #expect(third.older.map(\.secret) == [first.current])
+        try await harness.engine.start()
+        try await harness.createJob("\(await sink.baseURL)/ok")
+        harness.clock.advance(by: 60)
+        #expect(await harness.waitForAttempts(1))
+        let delivery = Self.deliveries([try #require(await sink.requests("/ok").last)])
+        #expect(delivery.first?.headers["webhook-signature"]?.split(separator: " ").count == 3)
+        for secret in [first.current, second.current, third.current] {
+            #expect(try await StandardWebhooksVerifier.verify(delivery, secret: secret.text) == [true])
+        }
+        // The first secret's day ends an hour before the second's.
+        harness.clock.advance(by: 23 * 3600)
+        #expect(await harness.waitForAttempts(2))
+        let later = Self.deliveries([try #require(await sink.requests("/ok").last)])
+        #expect(later.first?.headers["webhook-signature"]?.split(separator: " ").count == 2)
+        #expect(try await StandardWebhooksVerifier.verify(later, secret: first.current.text) == [false])
+        #expect(try await StandardWebhooksVerifier.verify(later, secret: second.current.text) == [true])
+        await harness.engine.stop()
+        await sink.stop()
+    }
+
     @Test func webhookAlertsAreSignedToo() async throws {
         let sink = try await TestSink.start()
         let harness = try await EngineHarness.make()

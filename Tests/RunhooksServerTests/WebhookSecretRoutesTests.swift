@@ -16,7 +16,8 @@ struct WebhookSecretRoutesTests {
             #expect(secret.hasPrefix("whsec_") && WebhookSecret(secret) != nil)
             #expect(shown.data["createdAt"]?.string == env.clock.now().iso8601Milliseconds)
             #expect(shown.data["previous"] == .null)
-            #expect(shown.data.object?.keys.sorted() == ["createdAt", "previous", "secret"])
+            #expect(shown.data.object?.keys.sorted() == ["createdAt", "older", "previous", "secret"])
+            #expect(shown.data["older"] == .array([]))
             #expect(try await api.get("/webhook-secret", token: key).data["secret"]?.string == secret)
 
             env.clock.advance(by: 10)
@@ -29,8 +30,19 @@ struct WebhookSecretRoutesTests {
             #expect(rotated.data["previous"]?["expiresAt"]?.string == (env.clock.now() + 24 * 3600).iso8601Milliseconds)
             #expect(try await api.get("/webhook-secret", token: key).data == rotated.data)
 
-            // Once the previous secret has expired it is no longer shown.
-            env.clock.advance(by: 24 * 3600)
+            // A second rotation within the day keeps the first secret signing until its own expiry.
+            env.clock.advance(by: 3600)
+            let again = try await api.post("/webhook-secret/rotate", token: key)
+            #expect(again.data["previous"]?["secret"]?.string == fresh)
+            #expect(again.data["older"]?.array?.count == 1)
+            #expect(again.data["older"]?[0]?["secret"]?.string == secret)
+            #expect(again.data["older"]?[0]?["expiresAt"]?.string == rotated.data["previous"]?["expiresAt"]?.string)
+
+            // Once a replaced secret has expired it is no longer shown.
+            env.clock.advance(by: 23 * 3600)
+            let later = try await api.get("/webhook-secret", token: key)
+            #expect(later.data["previous"]?["secret"]?.string == fresh && later.data["older"] == .array([]))
+            env.clock.advance(by: 3600)
             #expect(try await api.get("/webhook-secret", token: key).data["previous"] == .null)
         }
     }

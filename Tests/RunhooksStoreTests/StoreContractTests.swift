@@ -86,15 +86,62 @@ import Testing
         #expect(try await store.ensureWebhookSecret(userId: user.id, sealed: "s2", at: Fixtures.now + 1) == made)
         #expect(try await store.usersWithoutWebhookSecret(limit: 10).isEmpty)
         let rotated = try await store.rotateWebhookSecret(
-            userId: user.id, sealed: "s3", at: Fixtures.now + 5, previousExpiresAt: Fixtures.now + 86_405)
+            userId: user.id, sealed: "s3", at: Fixtures.now + 5, previousExpiresAt: Fixtures.now + 86_405, olderLimit: 4)
         #expect(
             rotated
                 == SealedWebhookSecrets(
                     current: "s3", createdAt: Fixtures.now + 5, previous: "s1", previousExpiresAt: Fixtures.now + 86_405))
         #expect(try await store.webhookSecrets(userId: user.id) == rotated)
         #expect(
-            try await store.rotateWebhookSecret(userId: "nobody", sealed: "x", at: Fixtures.now, previousExpiresAt: Fixtures.now)
-                == nil)
+            try await store.rotateWebhookSecret(
+                userId: "nobody", sealed: "x", at: Fixtures.now, previousExpiresAt: Fixtures.now, olderLimit: 4) == nil)
+        await fixture.close()
+    }
+
+    @Test(arguments: Backend.available) func rotationsKeepTheSecretsTheyReplacedUntilTheyExpire(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture.make(backend)
+        let store = fixture.store
+        let user = Fixtures.user()
+        try await store.insertUser(user, passwordHash: nil, apiKeyHash: "k")
+        _ = try await store.ensureWebhookSecret(userId: user.id, sealed: "s0", at: Fixtures.now)
+        let day: TimeInterval = 86_400
+        func rotate(to sealed: String, at offset: TimeInterval) async throws -> SealedWebhookSecrets? {
+            try await store.rotateWebhookSecret(
+                userId: user.id, sealed: sealed, at: Fixtures.now + offset, previousExpiresAt: Fixtures.now + offset + day,
+                olderLimit: 2)
+        }
+        func older(_ pairs: (String, TimeInterval)...) -> [SealedWebhookSecrets.Older] {
+            pairs.map { .init(secret: $0.0, expiresAt: Fixtures.now + $0.1) }
+        }
+        #expect(try await rotate(to: "s1", at: 1)?.older == [])
+        let second = try await rotate(to: "s2", at: 2)
+        #expect(second?.previous == "s1" && second?.older == older(("s0", 1 + day)))
+        #expect(try await rotate(to: "s3", at: 3)?.older == older(("s1", 2 + day), ("s0", 1 + day)))
+        // Past the limit the oldest goes.
+        let fourth = try await rotate(to: "s4", at: 4)
+        #expect(fourth?.previous == "s3" && fourth?.older == older(("s2", 3 + day), ("s1", 2 + day)))
+        #expect(try await store.webhookSecrets(userId: user.id) == fourth)
+        // Expired secrets are not kept: at this moment s3's day (the previous) and every older one's is over.
+        let fifth = try await rotate(to: "s5", at: 4 + day)
+        #expect(fifth?.previous == "s4" && fifth?.older == [])
+
+        // Rotations at once each keep the secret they replaced.
+        let other = Fixtures.user()
+        try await store.insertUser(other, passwordHash: nil, apiKeyHash: "k2")
+        _ = try await store.ensureWebhookSecret(userId: other.id, sealed: "o0", at: Fixtures.now)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 1...8 {
+                group.addTask {
+                    _ = try await store.rotateWebhookSecret(
+                        userId: other.id, sealed: "o\(index)", at: Fixtures.now + 1, previousExpiresAt: Fixtures.now + day,
+                        olderLimit: 10)
+                }
+            }
+            try await group.waitForAll()
+        }
+        let after = try #require(try await store.webhookSecrets(userId: other.id))
+        let all = [after.current] + [after.previous].compactMap { $0 } + after.older.map(\.secret)
+        #expect(all.count == 9 && Set(all) == Set((0...8).map { "o\($0)" }))
         await fixture.close()
     }
 

@@ -45,6 +45,7 @@ export async function settingsView() {
       h("p", { class: "muted" }, "Every delivery carries Standard Webhooks signatures made with this secret (docs/SIGNING.md)."),
       secretText,
       secret.previous ? h("p", { class: "muted" }, `Previous secret signs until ${when(secret.previous.expiresAt)}.`) : null,
+      ...(secret.older || []).map((older) => h("p", { class: "muted" }, `An older secret signs until ${when(older.expiresAt)}.`)),
       h("div", { class: "actions" }, rotateSecret)));
 }
 

@@ -15,17 +15,35 @@ public final class WebhookSecrets: Sendable {
         public var createdAt: Date
         public var previous: WebhookSecret?
         public var previousExpiresAt: Date?
+        /// The secrets rotated out before `previous`, newest first, with their expiries.
+        public var older: [Older] = []
 
-        /// The secrets a delivery at `date` is signed with: the current one, and the previous
+        public struct Older: Sendable, Equatable {
+            public var secret: WebhookSecret
+            public var expiresAt: Date
+        }
+
+        /// The secrets a delivery at `date` is signed with: the current one, and each rotated-out
         /// one until it expires.
         public func active(at date: Date) -> [WebhookSecret] {
-            guard let previous, let expiresAt = previousExpiresAt, expiresAt > date else { return [current] }
-            return [current, previous]
+            var secrets = [current]
+            if let previous, let expiresAt = previousExpiresAt, expiresAt > date { secrets.append(previous) }
+            for older in older where older.expiresAt > date { secrets.append(older.secret) }
+            return secrets
+        }
+
+        /// The rotated-out secrets before `previous` that still sign at `date`.
+        public func older(signingAt date: Date) -> [Older] {
+            older.filter { $0.expiresAt > date }
         }
     }
 
     /// How long a rotated-out secret keeps signing.
     public static let previousLifetime: TimeInterval = 24 * 3600
+    /// How many secrets rotated out before the previous one keep signing (each until its own
+    /// expiry): rotations within a day never cut off a receiver still on an older secret, and
+    /// a request carries at most this many plus two signatures.
+    public static let olderLimit = 4
     public static let cacheLifetime: TimeInterval = 5
 
     let store: any Store
@@ -64,7 +82,7 @@ public final class WebhookSecrets: Sendable {
         guard
             let sealed = try await store.rotateWebhookSecret(
                 userId: userId, sealed: try box.seal(WebhookSecret.generate().text), at: now,
-                previousExpiresAt: now + Self.previousLifetime)
+                previousExpiresAt: now + Self.previousLifetime, olderLimit: Self.olderLimit)
         else { return nil }
         let secrets = try open(sealed)
         remember(secrets, for: userId)
@@ -135,13 +153,14 @@ public final class WebhookSecrets: Sendable {
     }
 
     private func open(_ sealed: SealedWebhookSecrets) throws -> Revealed {
-        guard let current = WebhookSecret(try box.open(sealed.current)) else { throw SecretBoxError.malformed }
-        let previous = try sealed.previous.map { text -> WebhookSecret in
+        func open(_ text: String) throws -> WebhookSecret {
             guard let secret = WebhookSecret(try box.open(text)) else { throw SecretBoxError.malformed }
             return secret
         }
         return Revealed(
-            current: current, createdAt: sealed.createdAt, previous: previous, previousExpiresAt: sealed.previousExpiresAt)
+            current: try open(sealed.current), createdAt: sealed.createdAt, previous: try sealed.previous.map(open),
+            previousExpiresAt: sealed.previousExpiresAt,
+            older: try sealed.older.map { Revealed.Older(secret: try open($0.secret), expiresAt: $0.expiresAt) })
     }
 
     private func remember(_ secrets: Revealed, for userId: String) {

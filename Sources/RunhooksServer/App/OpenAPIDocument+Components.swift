@@ -183,10 +183,10 @@ extension OpenAPIDocument {
                     "description": """
                         The account's Standard Webhooks signing secret. Every delivery (job requests and webhook \
                         alerts) carries `webhook-id`, `webhook-timestamp` and `webhook-signature` (one `v1,<base64>` \
-                        HMAC-SHA256 over `id.timestamp.body` per active secret: the current one, and the previous one \
-                        until it expires).
+                        HMAC-SHA256 over `id.timestamp.body` per active secret: the current one, and each secret a \
+                        rotation replaced for 24 hours after that rotation, up to four beside `previous`).
                         """,
-                    "required": ["secret", "createdAt", "previous"],
+                    "required": ["secret", "createdAt", "previous", "older"],
                     "properties": [
                         "secret": ["type": "string", "pattern": "^whsec_[A-Za-z0-9+/]+={0,2}$"],
                         "createdAt": timestamp,
@@ -201,6 +201,17 @@ extension OpenAPIDocument {
                                     ],
                                 ],
                             ]
+                        ],
+                        "older": [
+                            "type": "array",
+                            "description": "Secrets replaced before `previous` that still sign, newest first.",
+                            "items": [
+                                "type": "object", "required": ["secret", "expiresAt"],
+                                "properties": [
+                                    "secret": ["type": "string", "pattern": "^whsec_[A-Za-z0-9+/]+={0,2}$"],
+                                    "expiresAt": timestamp,
+                                ],
+                            ],
                         ],
                     ],
                 ],

@@ -22,6 +22,6 @@ struct WebhookSecretController {
         guard let secrets = try await services.webhookSecrets.rotate(userId: user.id) else { throw APIError.notFound("User") }
         return JSONResponse.success(
             data: WebhookSecretDTO(secrets, at: services.clock.now()),
-            message: "Signing secret rotated. Deliveries are signed with both secrets until the previous one expires.")
+            message: "Signing secret rotated. Deliveries are signed with the new secret and with each one it replaced until that one expires, 24 hours after its rotation.")
     }
 }

@@ -186,6 +186,18 @@ enum PostgresSchema {
                 ALTER TABLE executions ADD COLUMN dns_us BIGINT, ADD COLUMN connect_us BIGINT, ADD COLUMN tls_us BIGINT,
                     ADD COLUMN first_byte_us BIGINT, ADD COLUMN total_us BIGINT, ADD COLUMN late_us BIGINT;
                 """),
+        // Secrets rotated out before the previous one, still signing until they expire. The
+        // previous one stays in `webhook_secrets`, so a binary from before reads what it knows.
+        Migration(
+            version: 4, name: "older webhook secrets",
+            sql: """
+                CREATE TABLE webhook_secrets_older (
+                    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    secret TEXT NOT NULL,
+                    expires_at BIGINT NOT NULL
+                );
+                CREATE INDEX webhook_secrets_older_user ON webhook_secrets_older(user_id, expires_at);
+                """),
     ]
 
     static func migrate(_ store: PostgresStore) async throws {

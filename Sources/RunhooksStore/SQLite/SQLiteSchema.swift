@@ -187,6 +187,19 @@ enum SQLiteSchema {
                 try db.execute(sql: "ALTER TABLE executions ADD COLUMN \(column) INTEGER")
             }
         }
+        // Secrets rotated out before the previous one, still signing until they expire. The
+        // previous one stays in `webhook_secrets`, so a binary from before reads what it knows.
+        migrator.registerMigration("v7-older-webhook-secrets") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE webhook_secrets_older (
+                        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        secret TEXT NOT NULL,
+                        expires_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX webhook_secrets_older_user ON webhook_secrets_older(user_id, expires_at);
+                    """)
+        }
         return migrator
     }
 }

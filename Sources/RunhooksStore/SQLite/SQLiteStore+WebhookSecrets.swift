@@ -19,15 +19,29 @@ extension SQLiteStore {
     }
 
     public func rotateWebhookSecret(
-        userId: String, sealed: String, at date: Date, previousExpiresAt: Date
+        userId: String, sealed: String, at date: Date, previousExpiresAt: Date, olderLimit: Int
     ) async throws -> SealedWebhookSecrets? {
         try await pool.write { db in
+            let now = SQLiteRows.ms(date)
+            try db.execute(
+                sql: """
+                    INSERT INTO webhook_secrets_older (user_id, secret, expires_at)
+                    SELECT user_id, previous_secret, previous_expires_at FROM webhook_secrets
+                    WHERE user_id = ? AND previous_secret IS NOT NULL AND previous_expires_at > ?
+                    """,
+                arguments: [userId, now])
+            try db.execute(
+                sql: """
+                    DELETE FROM webhook_secrets_older WHERE user_id = ? AND (expires_at <= ? OR rowid NOT IN (
+                        SELECT rowid FROM webhook_secrets_older WHERE user_id = ? ORDER BY expires_at DESC, rowid DESC LIMIT ?))
+                    """,
+                arguments: [userId, now, userId, olderLimit])
             try db.execute(
                 sql: """
                     UPDATE webhook_secrets SET previous_secret = secret, previous_expires_at = ?, secret = ?, created_at = ?
                     WHERE user_id = ?
                     """,
-                arguments: [SQLiteRows.ms(previousExpiresAt), sealed, SQLiteRows.ms(date), userId])
+                arguments: [SQLiteRows.ms(previousExpiresAt), sealed, now, userId])
             guard db.changesCount > 0 else { return nil }
             return try Self.webhookSecrets(db, userId: userId)
         }
@@ -46,10 +60,15 @@ extension SQLiteStore {
     }
 
     static func webhookSecrets(_ db: Database, userId: String) throws -> SealedWebhookSecrets? {
-        try SQLiteRows.one(db.cachedStatement(sql: "SELECT * FROM webhook_secrets WHERE user_id = ?"), arguments: [userId]) {
+        let older = try Row.fetchAll(
+            db.cachedStatement(
+                sql: "SELECT secret, expires_at FROM webhook_secrets_older WHERE user_id = ? ORDER BY expires_at DESC, rowid DESC"),
+            arguments: [userId]
+        ).map { SealedWebhookSecrets.Older(secret: $0["secret"], expiresAt: SQLiteRows.date($0, "expires_at")) }
+        return try SQLiteRows.one(db.cachedStatement(sql: "SELECT * FROM webhook_secrets WHERE user_id = ?"), arguments: [userId]) {
             SealedWebhookSecrets(
                 current: $0["secret"], createdAt: SQLiteRows.date($0, "created_at"), previous: $0["previous_secret"],
-                previousExpiresAt: SQLiteRows.optionalDate($0, "previous_expires_at"))
+                previousExpiresAt: SQLiteRows.optionalDate($0, "previous_expires_at"), older: older)
         }
     }
 }

@@ -67,7 +67,8 @@ struct WebhookSecretCommand: AsyncParsableCommand {
         discussion: """
             Every delivery carries webhook-id, webhook-timestamp and webhook-signature headers; a receiver \
             verifies them with this secret (see docs/SIGNING.md). After --rotate, deliveries are signed with \
-            both the new and the previous secret for 24 hours, so receivers can switch without losing any.
+            the new secret and, for 24 hours, with the one it replaced (and those replaced in the 24 hours \
+            before, up to five), so receivers can switch without losing any.
             """)
     @OptionGroup var options: ClientOptions
     @Flag(help: "Replace the secret; the previous one keeps signing for 24 hours.") var rotate = false
@@ -81,6 +82,9 @@ struct WebhookSecretCommand: AsyncParsableCommand {
         print("created at: \(Output.text(reply.data?["createdAt"]))")
         if let previous = reply.data?["previous"], previous != .null {
             print("previous:   \(Output.text(previous["secret"])) (signs until \(Output.text(previous["expiresAt"])))")
+        }
+        for older in reply.data?["older"]?.array ?? [] {
+            print("older:      \(Output.text(older["secret"])) (signs until \(Output.text(older["expiresAt"])))")
         }
     }
 }
