@@ -244,6 +244,20 @@ import Testing
         #expect(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == RunhooksVersion.current)
     }
 
+    /// With JSON logs the banner is a JSON log line too, still first on standard output.
+    @Test func withJSONLogsTheBannerIsAJSONLine() async throws {
+        let server = try await ServerProcess.launch(
+            dataDirectory: TestScratch.path("runhooks-json-banner").path, arguments: ["--log-format", "json"])
+        defer { server.terminate() }
+        let line = try #require(
+            try JSONSerialization.jsonObject(with: Data(server.firstLine.utf8)) as? [String: Any], "\(server.firstLine)")
+        #expect(line["level"] as? String == "info")
+        #expect(line["message"] as? String == "runhooks listening on http://127.0.0.1:\(server.port)")
+        let metadata = try #require(line["metadata"] as? [String: Any])
+        #expect(metadata["api"] as? String == server.apiURL)
+        #expect(metadata["firstStart"] as? String == "true")
+    }
+
     @Test func serveSaysWhyItCannotStart() async throws {
         let server = try await Self.server()
         defer { server.terminate() }

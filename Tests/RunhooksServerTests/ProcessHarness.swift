@@ -16,6 +16,8 @@ final class ServerProcess: @unchecked Sendable {
     /// The server's log (its standard error), appended to across restarts on one directory.
     let logPath: String
     private(set) var port = 0
+    /// What the server printed first on standard output: its banner's first line.
+    private(set) var firstLine = ""
 
     static var executable: URL {
         let bundle = URL(fileURLWithPath: CommandLine.arguments[0])
@@ -46,6 +48,7 @@ final class ServerProcess: @unchecked Sendable {
         guard let range = line.range(of: "http://127.0.0.1:"), let port = Int(line[range.upperBound...].prefix { $0.isNumber })
         else { throw ProcessFailure("unexpected first line: \(line)") }
         self.port = port
+        firstLine = String(line.prefix { $0 != "\n" })
     }
 
     /// Starts the server on a thread of its own: waiting for it must not hold one of the few

@@ -162,13 +162,17 @@ public func buildApplication(configuration: ServerConfiguration) async throws ->
             withExtendedLifetime(dataDirectory) {}
             let port = channel.localAddress?.port ?? configuration.port
             services.cluster?.gatewayListening(at: "http://\(configuration.host):\(port)")
-            FileHandle.standardOutput.write(
-                Data(
-                    StartBanner(
-                        host: configuration.host, port: port, store: location.displayName,
-                        dataDirectory: URL(fileURLWithPath: dataDirectory.path).standardizedFileURL.path,
-                        firstStart: firstStart
-                    ).text.utf8))
+            let banner = StartBanner(
+                host: configuration.host, port: port, store: location.displayName,
+                dataDirectory: URL(fileURLWithPath: dataDirectory.path).standardizedFileURL.path, firstStart: firstStart)
+            switch configuration.logFormat {
+            case .text: FileHandle.standardOutput.write(Data(banner.text.utf8))
+            case .json:
+                // On standard output like the text banner, whatever the log level: scripts read
+                // the address from it (`--port 0`).
+                let handler = JSONLineLogHandler(label: "runhooks") { FileHandle.standardOutput.write(Data($0)) }
+                Logger(label: "runhooks") { _ in handler }.info("\(banner.headline)", metadata: banner.metadata)
+            }
         },
         logger: logger)
 }

@@ -1,5 +1,9 @@
+import Logging
+
 /// What `runhooks serve` prints once it listens: the address (first line, which scripts read),
-/// where the data lives and, on a first start (no account yet), the next step.
+/// where the data lives and, on a first start (no account yet), the next step. With JSON logs
+/// it is one JSON log line instead (`headline`, `metadata`), so that a collector reading the
+/// output finds nothing but JSON.
 struct StartBanner {
     var host: String
     var port: Int
@@ -7,10 +11,20 @@ struct StartBanner {
     var dataDirectory: String
     var firstStart: Bool
 
+    private var server: String { "http://\(host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host):\(port)" }
+
+    var headline: String { "runhooks listening on http://\(host):\(port)" }
+
+    var metadata: Logger.Metadata {
+        [
+            "dashboard": "\(server)/", "api": "\(server)/api/v1", "openapi": "\(server)/api/v1/openapi.json",
+            "store": "\(store)", "dataDirectory": "\(dataDirectory)", "firstStart": "\(firstStart)",
+        ]
+    }
+
     var text: String {
-        let server = "http://\(host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host):\(port)"
         var lines = [
-            "runhooks listening on http://\(host):\(port)",
+            headline,
             "  dashboard: \(server)/",
             "  API:   \(server)/api/v1 (OpenAPI document: \(server)/api/v1/openapi.json)",
             "  data:  \(store) (node files in \(dataDirectory))",
