@@ -229,6 +229,11 @@ public final class DeliveryEngine: Service, Sendable {
         await shard(for: userId)?.remove(jobId: id)
     }
 
+    /// Whether this node holds the job on its schedule.
+    func holdsJob(id: String, userId: String) async -> Bool {
+        await shard(for: userId)?.holdsJob(id: id) ?? false
+    }
+
     /// A replay or trigger request already recorded in the store.
     public func runRequested(_ request: ReplayRequest) async {
         await shard(for: request.userId)?.runRequested(request)

@@ -8,7 +8,7 @@ import RunhooksStore
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Administer accounts directly in the store (works while a server runs).",
-        subcommands: [SetPlan.self, SetRole.self])
+        subcommands: [SetPlan.self, SetRole.self, DeleteUser.self])
 }
 
 struct StoreOptions: ParsableArguments {
@@ -81,6 +81,32 @@ extension Admin {
                 throw CommandFailure("no user with id or email '\(user)'")
             }
             print("\(updated.id) \(updated.email ?? updated.name): role \(updated.role.rawValue)")
+        }
+    }
+
+    struct DeleteUser: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "delete-user",
+            abstract: "Delete a user and everything the account owns.",
+            discussion: """
+                Deletes the account's jobs, executions, alerts and their deliveries, tokens, signing \
+                secrets and run counters, for good. Its API key and sessions stop working within a \
+                second on every running node, and its jobs are taken off the schedule at their next \
+                slot without being sent.
+                """)
+        @Argument(help: "User id or email.") var user: String
+        @Flag(help: "Delete without asking (required: there is no undo).") var yes = false
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            guard yes else {
+                throw CommandFailure(
+                    "this deletes the account '\(user)' and all its data, with no undo; run again with --yes to go ahead")
+            }
+            guard let deleted = try await store.withStore({ try await $0.deleteUser(user, chunk: 500) }) else {
+                throw CommandFailure("no user with id or email '\(user)'")
+            }
+            print("\(deleted.id) \(deleted.email ?? deleted.name): deleted, with everything it owned")
         }
     }
 }

@@ -244,6 +244,36 @@ import Testing
         #expect(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == RunhooksVersion.current)
     }
 
+    /// `admin delete-user` on a running server's store: the account's key stops working on
+    /// that server, and its jobs and executions are gone.
+    @Test func adminDeletesAUserWhileTheServerRuns() async throws {
+        let server = try await Self.server()
+        defer { server.terminate() }
+        let cli = Client()
+        #expect(try await cli.run("init", "--api-url", server.apiURL, "--name", "leaving").status == 0)
+        let me = try #require(try await cli.run("whoami", "--json").json as? [String: Any])
+        let userId = try #require(me["id"] as? String)
+        let created = try await cli.run("jobs", "create", "--name", "j", "--every", "60s", "--url", "http://127.0.0.1:9/x")
+        #expect(created.status == 0, "\(created.stderr)")
+
+        let unasked = try await cli.run("admin", "delete-user", userId, "--data-dir", server.dataDirectory)
+        #expect(unasked.status != 0 && unasked.stderr.contains("--yes"), "\(unasked.stderr)")
+        #expect(try await cli.run("whoami").status == 0)
+
+        let deleted = try await cli.run("admin", "delete-user", userId, "--yes", "--data-dir", server.dataDirectory)
+        #expect(deleted.status == 0 && deleted.stdout.contains("\(userId) leaving: deleted"), "\(deleted.stderr)")
+        let again = try await cli.run("admin", "delete-user", userId, "--yes", "--data-dir", server.dataDirectory)
+        #expect(again.status != 0 && again.stderr.contains("no user with id or email"), "\(again.stderr)")
+        // The server reads the store's credentials generation every second.
+        let deadline = ContinuousClock.now + .seconds(15)
+        var answer = try await cli.run("whoami")
+        while answer.status == 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+            answer = try await cli.run("whoami")
+        }
+        #expect(answer.status != 0, "the deleted account's key still works")
+    }
+
     /// With JSON logs the banner is a JSON log line too, still first on standard output.
     @Test func withJSONLogsTheBannerIsAJSONLine() async throws {
         let server = try await ServerProcess.launch(

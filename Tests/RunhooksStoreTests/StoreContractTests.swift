@@ -506,6 +506,74 @@ import Testing
         await fixture.close()
     }
 
+    @Test(arguments: Backend.available) func deletingAUserDeletesWhatItOwnsAndNothingElse(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture.make(backend)
+        let store = fixture.store
+        let user = Fixtures.user(email: "gone-\(Fixtures.ids.next())@example.com")
+        let stranger = Fixtures.user()
+        var owned: [(job: Job, alert: AlertConfig)] = []
+        for account in [user, stranger] {
+            try await store.insertUser(account, passwordHash: nil, apiKeyHash: "k" + account.id)
+            let job = Fixtures.job(userId: account.id)
+            try await store.insertJob(job, shard: 0)
+            for offset in 0..<7 { try await store.insertExecution(Fixtures.execution(job: job, offsetMs: Int64(offset))) }
+            let alert = Fixtures.alert(userId: account.id, jobId: job.id)
+            try await store.insertAlert(alert)
+            try await store.saveAlertState(
+                AlertState(consecutiveFailures: 1, lastFiredAt: nil, alerting: false), for: AlertStateKey(alertId: alert.id, jobId: job.id))
+            for offset in 0..<4 {
+                try await store.insertAlertDelivery(
+                    AlertDelivery(
+                        id: Fixtures.ids.next(), alertId: alert.id, userId: account.id, jobId: job.id, channel: .webhook,
+                        notice: .failure, status: .sent, error: nil, attempts: 1, createdAt: Fixtures.now + Double(offset)))
+            }
+            try await store.addRuns(userId: account.id, count: 7, at: Fixtures.now)
+            try await store.insertRefreshToken(
+                RefreshTokenRecord(
+                    id: "t" + account.id, userId: account.id, family: "f", expiresAt: Fixtures.now + 60, createdAt: Fixtures.now))
+            _ = try await store.ensureWebhookSecret(userId: account.id, sealed: "s", at: Fixtures.now)
+            for sealed in ["s2", "s3"] {
+                _ = try await store.rotateWebhookSecret(
+                    userId: account.id, sealed: sealed, at: Fixtures.now, previousExpiresAt: Fixtures.now + 60, olderLimit: 4)
+            }
+            _ = try await store.reserveIdempotencyKey(
+                IdempotencyKey(userId: account.id, key: "k"), fingerprint: "f", at: Fixtures.now, window: 86_400, abandonAfter: 60)
+            owned.append((job, alert))
+        }
+        let generation = try await store.credentialsGeneration()
+
+        // By email, in chunks smaller than what there is to delete.
+        #expect(try await store.deleteUser(user.email ?? "", chunk: 3)?.id == user.id)
+        #expect(try await store.user(id: user.id) == nil)
+        #expect(try await store.credentialsGeneration() > generation)
+        #expect(try await store.countJobs(userId: user.id) == 0)
+        #expect(try await store.listExecutions(userId: user.id, filter: ExecutionFilter(), page: PageRequest()).total == 0)
+        #expect(try await store.listAlerts(userId: user.id).isEmpty)
+        #expect(try await store.alertStates(userId: user.id).isEmpty)
+        #expect(
+            try await store.listAlertDeliveries(alertId: owned[0].alert.id, userId: user.id, page: PageRequest()).total == 0)
+        #expect(try await store.runCounts(userId: user.id, at: Fixtures.now) == RunCounts(daily: 0, monthly: 0))
+        #expect(try await store.consumeRefreshToken(id: "t" + user.id, at: Fixtures.now) == .unknown)
+        #expect(try await store.webhookSecrets(userId: user.id) == nil)
+        #expect(
+            try await store.reserveIdempotencyKey(
+                IdempotencyKey(userId: user.id, key: "k"), fingerprint: "other", at: Fixtures.now, window: 86_400, abandonAfter: 60)
+                == .reserved)
+
+        // The other account keeps everything.
+        #expect(try await store.user(id: stranger.id) != nil)
+        #expect(try await store.countJobs(userId: stranger.id) == 1)
+        #expect(try await store.listExecutions(userId: stranger.id, filter: ExecutionFilter(), page: PageRequest()).total == 7)
+        #expect(try await store.alertStates(userId: stranger.id).count == 1)
+        #expect(
+            try await store.listAlertDeliveries(alertId: owned[1].alert.id, userId: stranger.id, page: PageRequest()).total == 4)
+        #expect(try await store.runCounts(userId: stranger.id, at: Fixtures.now) == RunCounts(daily: 7, monthly: 7))
+        #expect(try await store.webhookSecrets(userId: stranger.id)?.older.count == 1)
+
+        #expect(try await store.deleteUser(user.id, chunk: 3) == nil)
+        await fixture.close()
+    }
+
     @Test(arguments: Backend.available) func retentionPurgesOnlyOldFinishedRowsOfThePlan(_ backend: Backend) async throws {
         let fixture = try await StoreFixture.make(backend)
         let store = fixture.store

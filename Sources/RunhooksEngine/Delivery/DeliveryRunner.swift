@@ -49,6 +49,9 @@ public struct DeliveryRunner: Sendable {
         /// `claimRetryWindow`: nothing was sent nor recorded, so the slot (or the requested run)
         /// is not done yet.
         case notClaimed
+        /// The job's account no longer exists (an operator deleted it): nothing was sent, and
+        /// the job is taken off the schedule.
+        case accountGone
     }
 
     /// The store failed an attempt before its claim committed.
@@ -98,7 +101,7 @@ public struct DeliveryRunner: Sendable {
         }
         switch start {
         case .accountGone:
-            return .done
+            return .accountGone
         case .quotaExceeded(let reason):
             execution.status = .quotaExceeded
             execution.completedAt = now

@@ -148,6 +148,10 @@ public actor ShardActor {
         scheduleNextSlot(of: job, after: clock.now())
     }
 
+    func holdsJob(id: String) -> Bool {
+        jobs[id] != nil
+    }
+
     func remove(jobId: String) {
         jobs.removeValue(forKey: jobId)
         wheel.cancel(.slot(jobId))
@@ -315,6 +319,8 @@ public actor ShardActor {
                     await self.schedule(.retry(previous.id), at: at.millisecondsSince1970, .retry(RetryOf(previous)))
                 case .notClaimed:
                     await self.notClaimed(attempt)
+                case .accountGone:
+                    await self.remove(jobId: attempt.job.id)
                 }
             }
             inFlight.end()

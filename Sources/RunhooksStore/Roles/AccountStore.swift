@@ -12,6 +12,11 @@ public protocol AccountStore: Sendable {
     func replaceAPIKey(userId: String, replacing currentPrefix: String, hash: String, prefix: String, at: Date) async throws -> Bool
     func setPlan(_ plan: Plan, forUser idOrEmail: String, at: Date) async throws -> User?
     func setRole(_ role: User.Role, forUser idOrEmail: String, at: Date) async throws -> User?
+    /// Deletes the account and everything it owns (jobs, executions, alerts and their
+    /// deliveries, tokens, secrets, counters); returns it, or nil when none matched. Executions
+    /// and alert deliveries go first, `chunk` rows per transaction, so that a large account
+    /// never holds the store's writes for long.
+    func deleteUser(_ idOrEmail: String, chunk: Int) async throws -> User?
     /// A number that grows with every change to an account's API key, plan or role, on any node
     /// of the store: a node that keeps accounts in memory forgets them when it moves.
     func credentialsGeneration() async throws -> Int64

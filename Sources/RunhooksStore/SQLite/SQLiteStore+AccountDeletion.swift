@@ -1,0 +1,26 @@
+import Foundation
+import GRDB
+import RunhooksCore
+
+extension SQLiteStore {
+    public func deleteUser(_ idOrEmail: String, chunk: Int) async throws -> User? {
+        let found = try await pool.read { db in
+            try SQLiteRows.one(
+                db, sql: "SELECT * FROM users WHERE id = ? OR email = ?", arguments: [idOrEmail, idOrEmail.lowercased()],
+                SQLiteRows.user)
+        }
+        guard let user = found else { return nil }
+        // The bulky rows first, a chunk per transaction, so the engine's writes never wait long.
+        for table in ["executions", "alert_deliveries"] {
+            while try await deleteChunk(from: table, where: "user_id = ?", arguments: [user.id], limit: chunk) > 0 {}
+        }
+        return try await pool.write { db in
+            try db.execute(sql: "DELETE FROM idempotency_keys WHERE user_id = ?", arguments: [user.id])
+            // Everything else the account owns goes with it (ON DELETE CASCADE).
+            try db.execute(sql: "DELETE FROM users WHERE id = ?", arguments: [user.id])
+            guard db.changesCount > 0 else { return nil }
+            try Self.bumpCredentialsGeneration(db)
+            return user
+        }
+    }
+}
