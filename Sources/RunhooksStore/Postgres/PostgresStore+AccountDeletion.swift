@@ -15,14 +15,23 @@ extension PostgresStore {
             bindings.append(user.id)
             while try await deleteChunk(from: table, where: "user_id = $1", bindings: bindings, limit: chunk) > 0 {}
         }
-        // Everything else the account owns goes with it (ON DELETE CASCADE).
-        let deleted = try await query(
-            """
-            WITH keys AS (DELETE FROM idempotency_keys WHERE user_id = \(user.id)),
-            changed AS (DELETE FROM users WHERE id = \(user.id) RETURNING id), \(unescaped: Self.bumpCredentialsGeneration)
-            SELECT id FROM changed
-            """, logger: logger
-        ).first { _ in true } ?? false
-        return deleted ? user : nil
+        // Everything else the account owns goes with it (ON DELETE CASCADE). An engine batch
+        // claiming one of its slots meanwhile holds locks on its rows, and PostgreSQL may break
+        // the wait by failing this statement as a deadlock: it is tried again.
+        for attempt in 1... {
+            do {
+                let deleted = try await query(
+                    """
+                    WITH keys AS (DELETE FROM idempotency_keys WHERE user_id = \(user.id)),
+                    changed AS (DELETE FROM users WHERE id = \(user.id) RETURNING id), \(unescaped: Self.bumpCredentialsGeneration)
+                    SELECT id FROM changed
+                    """, logger: logger
+                ).first { _ in true } ?? false
+                return deleted ? user : nil
+            } catch let error as PSQLError where error.sqlState == "40P01" && attempt < 5 {
+                logger.debug("deleting account \(user.id): \(error.serverSummary); trying again")
+            }
+        }
+        preconditionFailure("unreachable")
     }
 }
