@@ -54,6 +54,17 @@ public struct ExecutionFilter: Sendable, Equatable {
     }
 }
 
+/// An account as an operator lists it: the user and how many jobs it has.
+public struct AccountSummary: Sendable, Equatable {
+    public var user: User
+    public var jobs: Int
+
+    public init(user: User, jobs: Int) {
+        self.user = user
+        self.jobs = jobs
+    }
+}
+
 public struct RefreshTokenRecord: Sendable, Equatable {
     public var id: String
     public var userId: String

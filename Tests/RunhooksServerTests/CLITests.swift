@@ -256,12 +256,22 @@ import Testing
         let created = try await cli.run("jobs", "create", "--name", "j", "--every", "60s", "--url", "http://127.0.0.1:9/x")
         #expect(created.status == 0, "\(created.stderr)")
 
+        let listed = try await cli.run("admin", "users", "--json", "--data-dir", server.dataDirectory)
+        let accounts = try #require((listed.json as? [String: Any])?["data"] as? [[String: Any]], "\(listed.stderr)")
+        let account = try #require(accounts.first { $0["id"] as? String == userId })
+        #expect(account["jobs"] as? Int == 1 && account["name"] as? String == "leaving" && account["plan"] as? String == "free")
+        let table = try await cli.run("admin", "users", "--data-dir", server.dataDirectory)
+        #expect(table.status == 0 && table.stdout.contains("\(userId)  leaving (anonymous)"), "\(table.stdout)")
+
         let unasked = try await cli.run("admin", "delete-user", userId, "--data-dir", server.dataDirectory)
         #expect(unasked.status != 0 && unasked.stderr.contains("--yes"), "\(unasked.stderr)")
         #expect(try await cli.run("whoami").status == 0)
 
         let deleted = try await cli.run("admin", "delete-user", userId, "--yes", "--data-dir", server.dataDirectory)
         #expect(deleted.status == 0 && deleted.stdout.contains("\(userId) leaving: deleted"), "\(deleted.stderr)")
+        let after = try await cli.run("admin", "users", "--json", "--data-dir", server.dataDirectory)
+        let remaining = try #require((after.json as? [String: Any])?["data"] as? [[String: Any]])
+        #expect(!remaining.contains { $0["id"] as? String == userId })
         let again = try await cli.run("admin", "delete-user", userId, "--yes", "--data-dir", server.dataDirectory)
         #expect(again.status != 0 && again.stderr.contains("no user with id or email"), "\(again.stderr)")
         // The server reads the store's credentials generation every second.

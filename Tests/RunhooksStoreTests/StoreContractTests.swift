@@ -506,6 +506,27 @@ import Testing
         await fixture.close()
     }
 
+    @Test(arguments: Backend.available) func accountsAreListedNewestFirstWithTheirJobCounts(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture.make(backend)
+        let store = fixture.store
+        var users: [User] = []
+        for index in 0..<3 {
+            var user = Fixtures.user()
+            user.createdAt = Fixtures.now + Double(index)
+            try await store.insertUser(user, passwordHash: nil, apiKeyHash: user.id)
+            for _ in 0..<index { try await store.insertJob(Fixtures.job(userId: user.id), shard: 0) }
+            users.append(user)
+        }
+        let first = try await store.listAccounts(page: PageRequest(page: 1, limit: 2))
+        #expect(first.total == 3)
+        #expect(first.items.map(\.user.id) == [users[2].id, users[1].id])
+        #expect(first.items.map(\.jobs) == [2, 1])
+        #expect(first.items.first?.user == users[2])
+        let second = try await store.listAccounts(page: PageRequest(page: 2, limit: 2))
+        #expect(second.items.map(\.user.id) == [users[0].id] && second.items.first?.jobs == 0)
+        await fixture.close()
+    }
+
     @Test(arguments: Backend.available) func deletingAUserDeletesWhatItOwnsAndNothingElse(_ backend: Backend) async throws {
         let fixture = try await StoreFixture.make(backend)
         let store = fixture.store

@@ -12,6 +12,8 @@ public protocol AccountStore: Sendable {
     func replaceAPIKey(userId: String, replacing currentPrefix: String, hash: String, prefix: String, at: Date) async throws -> Bool
     func setPlan(_ plan: Plan, forUser idOrEmail: String, at: Date) async throws -> User?
     func setRole(_ role: User.Role, forUser idOrEmail: String, at: Date) async throws -> User?
+    /// Accounts, newest first, with their job counts (for operators).
+    func listAccounts(page: PageRequest) async throws -> Page<AccountSummary>
     /// Deletes the account and everything it owns (jobs, executions, alerts and their
     /// deliveries, tokens, secrets, counters); returns it, or nil when none matched. Executions
     /// and alert deliveries go first, `chunk` rows per transaction, so that a large account

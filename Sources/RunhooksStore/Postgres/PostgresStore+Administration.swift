@@ -3,6 +3,19 @@ import PostgresNIO
 import RunhooksCore
 
 extension PostgresStore {
+    public func listAccounts(page: PageRequest) async throws -> Page<AccountSummary> {
+        let total = try await query("SELECT count(*) FROM users", logger: logger).first { try $0.decode(Int.self) } ?? 0
+        let items = try await query(
+            """
+            SELECT users.*, (SELECT count(*) FROM jobs WHERE jobs.user_id = users.id) AS job_count FROM users
+            ORDER BY created_at DESC, id DESC LIMIT \(page.limit) OFFSET \(page.offset)
+            """, logger: logger
+        ).all { row in
+            AccountSummary(user: try PostgresRows.user(row), jobs: try row.makeRandomAccess()["job_count"].decode(Int.self))
+        }
+        return Page(items: items, total: total, request: page)
+    }
+
     public func deleteUser(_ idOrEmail: String, chunk: Int) async throws -> User? {
         guard
             let user = try await query(

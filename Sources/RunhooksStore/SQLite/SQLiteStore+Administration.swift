@@ -3,6 +3,21 @@ import GRDB
 import RunhooksCore
 
 extension SQLiteStore {
+    public func listAccounts(page: PageRequest) async throws -> Page<AccountSummary> {
+        try await pool.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM users") ?? 0
+            let items = try SQLiteRows.all(
+                db,
+                sql: """
+                    SELECT users.*, (SELECT count(*) FROM jobs WHERE jobs.user_id = users.id) AS job_count FROM users
+                    ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?
+                    """,
+                arguments: [page.limit, page.offset]
+            ) { AccountSummary(user: SQLiteRows.user($0), jobs: $0["job_count"]) }
+            return Page(items: items, total: total, request: page)
+        }
+    }
+
     public func deleteUser(_ idOrEmail: String, chunk: Int) async throws -> User? {
         let found = try await pool.read { db in
             try SQLiteRows.one(
