@@ -284,6 +284,40 @@ import Testing
         #expect(answer.status != 0, "the deleted account's key still works")
     }
 
+    /// `admin set-password` for a user who forgot theirs: the new one signs in, the old one and
+    /// the sessions made with it no longer do.
+    @Test func adminSetsAForgottenPassword() async throws {
+        let server = try await Self.server()
+        defer { server.terminate() }
+        let api = HTTPJSONClient(base: server.apiURL)
+        let email = "forgetful-\(UUID().uuidString.prefix(8).lowercased())" + "\u{40}example.com"
+        let (registered, _) = try await api.send(
+            "POST", "/auth/register", body: ["email": email, "password": "old-password", "name": "Forgetful"])
+        #expect(registered == 201)
+        let (_, login) = try await api.send("POST", "/auth/login", body: ["email": email, "password": "old-password"])
+        let refresh = try #require(((login["data"] as? [String: Any])?["tokens"] as? [String: Any])?["refreshToken"] as? String)
+
+        let cli = Client()
+        let short = try await cli.run(
+            "admin", "set-password", email, "--password-stdin", "--data-dir", server.dataDirectory, input: "short\n")
+        #expect(short.status != 0 && short.stderr.contains("must be 8 to 128 characters"), "\(short.stderr)")
+        let set = try await cli.run(
+            "admin", "set-password", email.uppercased(), "--password-stdin", "--data-dir", server.dataDirectory,
+            input: "a-new-password\n")
+        #expect(set.status == 0 && set.stdout.contains("password set"), "\(set.stderr)")
+
+        #expect(try await api.send("POST", "/auth/login", body: ["email": email, "password": "a-new-password"]).0 == 200)
+        #expect(try await api.send("POST", "/auth/login", body: ["email": email, "password": "old-password"]).0 == 401)
+        #expect(try await api.send("POST", "/auth/refresh", body: ["refreshToken": refresh]).0 == 401)
+
+        #expect(try await cli.run("init", "--api-url", server.apiURL, "--name", "anon").status == 0)
+        let me = try #require(try await cli.run("whoami", "--json").json as? [String: Any])
+        let anonymous = try await cli.run(
+            "admin", "set-password", try #require(me["id"] as? String), "--password-stdin", "--data-dir", server.dataDirectory,
+            input: "a-new-password\n")
+        #expect(anonymous.status != 0 && anonymous.stderr.contains("anonymous account"), "\(anonymous.stderr)")
+    }
+
     /// With JSON logs the banner is a JSON log line too, still first on standard output.
     @Test func withJSONLogsTheBannerIsAJSONLine() async throws {
         let server = try await ServerProcess.launch(

@@ -506,6 +506,29 @@ import Testing
         await fixture.close()
     }
 
+    @Test(arguments: Backend.available) func aNewPasswordHashEndsTheSessions(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture.make(backend)
+        let store = fixture.store
+        let email = "reset-\(Fixtures.ids.next())@example.com"
+        let user = Fixtures.user(email: email)
+        let anonymous = Fixtures.user()
+        try await store.insertUser(user, passwordHash: "old", apiKeyHash: "k1")
+        try await store.insertUser(anonymous, passwordHash: nil, apiKeyHash: "k2")
+        try await store.insertRefreshToken(
+            RefreshTokenRecord(id: "r1", userId: user.id, family: "f", expiresAt: Fixtures.now + 60, createdAt: Fixtures.now))
+        let generation = try await store.credentialsGeneration()
+
+        let updated = try await store.setPasswordHash("new", forUser: email.uppercased(), at: Fixtures.now + 5)
+        #expect(updated?.id == user.id && updated?.updatedAt == Fixtures.now + 5)
+        #expect(try await store.userWithPassword(email: email)?.passwordHash == "new")
+        #expect(try await store.consumeRefreshToken(id: "r1", at: Fixtures.now) == .reused(family: "f"))
+        #expect(try await store.credentialsGeneration() > generation)
+
+        #expect(try await store.setPasswordHash("new", forUser: anonymous.id, at: Fixtures.now) == anonymous)
+        #expect(try await store.setPasswordHash("new", forUser: "nobody", at: Fixtures.now) == nil)
+        await fixture.close()
+    }
+
     @Test(arguments: Backend.available) func accountsAreListedNewestFirstWithTheirJobCounts(_ backend: Backend) async throws {
         let fixture = try await StoreFixture.make(backend)
         let store = fixture.store

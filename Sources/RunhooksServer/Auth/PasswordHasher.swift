@@ -24,7 +24,7 @@ public struct PasswordHasher: Sendable {
         decoyHash = Bcrypt.hash("runhooks-decoy-password", cost: cost)
     }
 
-    func hash(_ password: String) async throws -> String {
+    public func hash(_ password: String) async throws -> String {
         let digested = password.utf8.count > Self.bcryptMaximumBytes
         let input = digested ? Self.digest(password) : password
         let hash = try await NIOThreadPool.singleton.runIfActive { [cost] in Bcrypt.hash(input, cost: cost) }

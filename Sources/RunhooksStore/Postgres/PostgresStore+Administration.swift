@@ -16,6 +16,24 @@ extension PostgresStore {
         return Page(items: items, total: total, request: page)
     }
 
+    public func setPasswordHash(_ hash: String, forUser idOrEmail: String, at date: Date) async throws -> User? {
+        guard
+            let user = try await query(
+                "SELECT * FROM users WHERE id = \(idOrEmail) OR email = \(idOrEmail.lowercased())", logger: logger
+            ).first(PostgresRows.user)
+        else { return nil }
+        guard user.email != nil else { return user }
+        return try await query(
+            """
+            WITH changed AS (
+                UPDATE users SET password_hash = \(hash), updated_at = \(PostgresRows.ms(date)) WHERE id = \(user.id) RETURNING *
+            ), revoked AS (UPDATE refresh_tokens SET revoked = true WHERE user_id = \(user.id)),
+            \(unescaped: Self.bumpCredentialsGeneration)
+            SELECT * FROM changed
+            """, logger: logger
+        ).first(PostgresRows.user)
+    }
+
     public func deleteUser(_ idOrEmail: String, chunk: Int) async throws -> User? {
         guard
             let user = try await query(

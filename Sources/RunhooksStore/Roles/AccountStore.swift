@@ -12,6 +12,10 @@ public protocol AccountStore: Sendable {
     func replaceAPIKey(userId: String, replacing currentPrefix: String, hash: String, prefix: String, at: Date) async throws -> Bool
     func setPlan(_ plan: Plan, forUser idOrEmail: String, at: Date) async throws -> User?
     func setRole(_ role: User.Role, forUser idOrEmail: String, at: Date) async throws -> User?
+    /// Replaces the password hash of the account with an email and revokes its refresh tokens
+    /// (its sessions end when their access tokens expire); returns the account, left unchanged
+    /// when it has no email (an anonymous account signs in with its key), or nil when none matched.
+    func setPasswordHash(_ hash: String, forUser idOrEmail: String, at: Date) async throws -> User?
     /// Accounts, newest first, with their job counts (for operators).
     func listAccounts(page: PageRequest) async throws -> Page<AccountSummary>
     /// Deletes the account and everything it owns (jobs, executions, alerts and their

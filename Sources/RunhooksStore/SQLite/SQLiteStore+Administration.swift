@@ -18,6 +18,22 @@ extension SQLiteStore {
         }
     }
 
+    public func setPasswordHash(_ hash: String, forUser idOrEmail: String, at date: Date) async throws -> User? {
+        try await pool.write { db in
+            guard
+                let user = try SQLiteRows.one(
+                    db, sql: "SELECT * FROM users WHERE id = ? OR email = ?", arguments: [idOrEmail, idOrEmail.lowercased()],
+                    SQLiteRows.user)
+            else { return nil }
+            guard user.email != nil else { return user }
+            try db.execute(
+                sql: "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", arguments: [hash, SQLiteRows.ms(date), user.id])
+            try db.execute(sql: "UPDATE refresh_tokens SET revoked = 1 WHERE user_id = ?", arguments: [user.id])
+            try Self.bumpCredentialsGeneration(db)
+            return try SQLiteRows.one(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [user.id], SQLiteRows.user)
+        }
+    }
+
     public func deleteUser(_ idOrEmail: String, chunk: Int) async throws -> User? {
         let found = try await pool.read { db in
             try SQLiteRows.one(
