@@ -73,7 +73,7 @@ struct PostgresClosedConnectionTests {
         await PostgresTestDatabase.drop(database)
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(4)))
     func closingConnectionsAtTheDeadlineJustAsAnswersArriveNeverLeavesACallerWaiting() async throws {
         let relayed = try await RelayedPostgresStore.open(answerLimit: .milliseconds(300))
         let (store, relay, user) = (relayed.store, relayed.relay, relayed.user)
@@ -97,11 +97,12 @@ struct PostgresClosedConnectionTests {
         relay.delayAnswers(by: .zero)
         // The store answers again. On a loaded machine a new connection (through the relay) can
         // take longer than the 300 ms limit to set up, so tries may fail for a while: in the
-        // burst of tests that start the whole suite at once on two cores, for over 20 s (seen in
-        // CI). The same claim, tried again, is recognised as its own if an earlier try
+        // burst of tests that start the whole suite at once on two cores, about 30 s (seen in CI;
+        // these machines vary up to 3x from day to day). Only a pool that stays stuck fails
+        // here. The same claim, tried again, is recognised as its own if an earlier try
         // committed unseen.
         let extra = EngineWrite.claim(Fixtures.execution(job: job, status: .running, offsetMs: 100_000), advancesSlot: true)
-        let deadline = ContinuousClock.now + .seconds(75)
+        let deadline = ContinuousClock.now + .seconds(150)
         var applied: [Bool] = []
         while applied.isEmpty {
             do {
