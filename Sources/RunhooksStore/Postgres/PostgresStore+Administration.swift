@@ -17,11 +17,7 @@ extension PostgresStore {
     }
 
     public func setPasswordHash(_ hash: String, forUser idOrEmail: String, at date: Date) async throws -> User? {
-        guard
-            let user = try await query(
-                "SELECT * FROM users WHERE id = \(idOrEmail) OR email = \(idOrEmail.lowercased())", logger: logger
-            ).first(PostgresRows.user)
-        else { return nil }
+        guard let user = try await user(idOrEmail: idOrEmail) else { return nil }
         guard user.email != nil else { return user }
         return try await query(
             """
@@ -35,11 +31,7 @@ extension PostgresStore {
     }
 
     public func deleteUser(_ idOrEmail: String, chunk: Int) async throws -> User? {
-        guard
-            let user = try await query(
-                "SELECT * FROM users WHERE id = \(idOrEmail) OR email = \(idOrEmail.lowercased())", logger: logger
-            ).first(PostgresRows.user)
-        else { return nil }
+        guard let user = try await user(idOrEmail: idOrEmail) else { return nil }
         // The bulky rows first, a chunk per transaction, so the engine's writes never wait long.
         for table in ["executions", "alert_deliveries"] {
             var bindings = PostgresBindings()
@@ -48,21 +40,32 @@ extension PostgresStore {
         }
         // Everything else the account owns goes with it (ON DELETE CASCADE). An engine batch
         // claiming one of its slots meanwhile holds locks on its rows, and PostgreSQL may break
-        // the wait by failing this statement as a deadlock: it is tried again.
-        for attempt in 1... {
+        // the wait by failing this statement as a deadlock: it is tried again, up to five times.
+        for _ in 1..<5 {
             do {
-                let deleted = try await query(
-                    """
-                    WITH keys AS (DELETE FROM idempotency_keys WHERE user_id = \(user.id)),
-                    changed AS (DELETE FROM users WHERE id = \(user.id) RETURNING id), \(unescaped: Self.bumpCredentialsGeneration)
-                    SELECT id FROM changed
-                    """, logger: logger
-                ).first { _ in true } ?? false
-                return deleted ? user : nil
-            } catch let error as PSQLError where error.sqlState == "40P01" && attempt < 5 {
+                return try await deleteAccountRow(of: user)
+            } catch let error as PSQLError where error.sqlState == "40P01" {
                 logger.debug("deleting account \(user.id): \(error.serverSummary); trying again")
             }
         }
-        preconditionFailure("unreachable")
+        return try await deleteAccountRow(of: user)
+    }
+
+    private func deleteAccountRow(of user: User) async throws -> User? {
+        let deleted = try await query(
+            """
+            WITH keys AS (DELETE FROM idempotency_keys WHERE user_id = \(user.id)),
+            changed AS (DELETE FROM users WHERE id = \(user.id) RETURNING id), \(unescaped: Self.bumpCredentialsGeneration)
+            SELECT id FROM changed
+            """, logger: logger
+        ).first { _ in true } ?? false
+        return deleted ? user : nil
+    }
+
+    /// The account whose id or email (any case) is `idOrEmail`, as the admin commands name it.
+    private func user(idOrEmail: String) async throws -> User? {
+        try await query(
+            "SELECT * FROM users WHERE id = \(idOrEmail) OR email = \(idOrEmail.lowercased())", logger: logger
+        ).first(PostgresRows.user)
     }
 }

@@ -20,11 +20,7 @@ extension SQLiteStore {
 
     public func setPasswordHash(_ hash: String, forUser idOrEmail: String, at date: Date) async throws -> User? {
         try await pool.write { db in
-            guard
-                let user = try SQLiteRows.one(
-                    db, sql: "SELECT * FROM users WHERE id = ? OR email = ?", arguments: [idOrEmail, idOrEmail.lowercased()],
-                    SQLiteRows.user)
-            else { return nil }
+            guard let user = try Self.user(db, idOrEmail: idOrEmail) else { return nil }
             guard user.email != nil else { return user }
             try db.execute(
                 sql: "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", arguments: [hash, SQLiteRows.ms(date), user.id])
@@ -35,12 +31,7 @@ extension SQLiteStore {
     }
 
     public func deleteUser(_ idOrEmail: String, chunk: Int) async throws -> User? {
-        let found = try await pool.read { db in
-            try SQLiteRows.one(
-                db, sql: "SELECT * FROM users WHERE id = ? OR email = ?", arguments: [idOrEmail, idOrEmail.lowercased()],
-                SQLiteRows.user)
-        }
-        guard let user = found else { return nil }
+        guard let user = try await pool.read({ db in try Self.user(db, idOrEmail: idOrEmail) }) else { return nil }
         // The bulky rows first, a chunk per transaction, so the engine's writes never wait long.
         for table in ["executions", "alert_deliveries"] {
             while try await deleteChunk(from: table, where: "user_id = ?", arguments: [user.id], limit: chunk) > 0 {}

@@ -89,9 +89,14 @@ extension SQLiteStore {
                 sql: "UPDATE users SET \(column) = ?, updated_at = ? WHERE id = ? OR email = ?",
                 arguments: [value, SQLiteRows.ms(date), idOrEmail, idOrEmail.lowercased()])
             if db.changesCount > 0 { try Self.bumpCredentialsGeneration(db) }
-            return try SQLiteRows.one(
-                db, sql: "SELECT * FROM users WHERE id = ? OR email = ?", arguments: [idOrEmail, idOrEmail.lowercased()], SQLiteRows.user)
+            return try Self.user(db, idOrEmail: idOrEmail)
         }
+    }
+
+    /// The account whose id or email (any case) is `idOrEmail`, as the admin commands name it.
+    static func user(_ db: Database, idOrEmail: String) throws -> User? {
+        try SQLiteRows.one(
+            db, sql: "SELECT * FROM users WHERE id = ? OR email = ?", arguments: [idOrEmail, idOrEmail.lowercased()], SQLiteRows.user)
     }
 
     public func insertRefreshToken(_ token: RefreshTokenRecord) async throws {
