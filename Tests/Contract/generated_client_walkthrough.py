@@ -16,7 +16,7 @@ sys.path.insert(0, client_dir)
 from runhooks_api_client import AuthenticatedClient, Client  # noqa: E402
 from runhooks_api_client.api.account import get_profile, register_anonymous, rotate_api_key  # noqa: E402
 from runhooks_api_client.api.alerts import create_alert, list_alerts  # noqa: E402
-from runhooks_api_client.api.executions import list_executions, replay_execution  # noqa: E402
+from runhooks_api_client.api.executions import get_execution, replay_execution  # noqa: E402
 from runhooks_api_client.api.jobs import (  # noqa: E402
     create_job, get_job, list_job_executions, list_jobs, trigger_job, update_job)
 from runhooks_api_client.api.usage import get_usage  # noqa: E402
@@ -76,26 +76,33 @@ paused = expect(update_job.sync_detailed(client=client, id=cron.id, body=models.
     status=models.JobPatchStatusType0.PAUSED)), 200, "pause a job").data
 check(paused.status == models.JobStatus.PAUSED, "the job is paused")
 
-expect(trigger_job.sync_detailed(client=client, id=interval.id, idempotency_key=str(uuid.uuid4())), 202, "trigger a job")
-executions = []
-deadline = time.time() + 60
-while time.time() < deadline:
-    executions = expect(list_job_executions.sync_detailed(client=client, id=interval.id), 200,
-                        "list the job's executions").data.data
-    if executions and executions[0].status == models.ExecutionStatus.SUCCESS:
-        break
-    time.sleep(0.5)
-check(bool(executions) and executions[0].status == models.ExecutionStatus.SUCCESS, "the triggered run succeeded")
-check(bool(executions) and executions[0].http_status_code == 200, "its answer was recorded")
-if executions:
-    expect(replay_execution.sync_detailed(client=client, id=executions[0].id), 202, "replay the execution")
+def run_to_its_end(execution_id):
+    """Reads the requested run's execution until it has ended; it is 404 until the run starts."""
     deadline = time.time() + 60
-    replayed = []
-    while time.time() < deadline and not replayed:
-        listed = expect(list_executions.sync_detailed(client=client, job_id=interval.id), 200, "list executions").data.data
-        replayed = [e for e in listed if e.replay_of == executions[0].id]
+    while time.time() < deadline:
+        response = get_execution.sync_detailed(client=client, id=execution_id)
+        if response.status_code == 200 and response.parsed.data.status not in (
+                models.ExecutionStatus.PENDING, models.ExecutionStatus.RUNNING):
+            return response.parsed.data
+        check(response.status_code in (200, 404), f"read the requested run: HTTP {response.status_code}")
         time.sleep(0.5)
-    check(bool(replayed), "the replay ran as a new execution")
+    return None
+
+
+requested = expect(trigger_job.sync_detailed(client=client, id=interval.id, idempotency_key=str(uuid.uuid4())), 202,
+                   "trigger a job").data
+check(requested.job_id == interval.id and bool(requested.execution_id), "the answer names the run's execution")
+run = run_to_its_end(requested.execution_id)
+check(run is not None and run.status == models.ExecutionStatus.SUCCESS, "the triggered run succeeded")
+check(run is not None and run.http_status_code == 200, "its answer was recorded")
+executions = expect(list_job_executions.sync_detailed(client=client, id=interval.id), 200,
+                    "list the job's executions").data.data
+check([e.id for e in executions][:1] == [requested.execution_id], "the run is the job's newest execution")
+if run is not None:
+    replay = expect(replay_execution.sync_detailed(client=client, id=run.id), 202, "replay the execution").data
+    check(replay.replay_of == run.id, "the replay names the execution it replays")
+    replayed = run_to_its_end(replay.execution_id)
+    check(replayed is not None and replayed.replay_of == run.id, "the replay ran as a new execution")
 
 alert = expect(create_alert.sync_detailed(client=client, body=models.AlertInputType1(
     name="Ops webhook", channel="webhook", target=target_url, job_id=interval.id, consecutive_failures_threshold=3)),

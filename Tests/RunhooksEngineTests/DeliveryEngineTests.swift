@@ -270,6 +270,8 @@ import Testing
         let runs = try await harness.executions(job.id)
         #expect(runs.count == 2 && runs.allSatisfy { $0.status == .success })
         #expect(runs.last?.replayOf == original.id)
+        // Each run is recorded under its request's id, which the API answered with.
+        #expect(runs.map(\.id) == [trigger.id, replay.id])
         #expect(try await harness.store.pendingReplayRequests(limit: 10).isEmpty)
         await harness.engine.stop()
         await sink.stop()

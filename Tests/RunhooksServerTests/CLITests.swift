@@ -153,6 +153,8 @@ import Testing
         #expect(none.status == 0 && none.stdout.contains("0 execution(s)") && !none.stdout.contains("of 0"), "\(none.stdout)")
         let triggered = try await cli.run("jobs", "trigger", id)
         #expect(triggered.status == 0 && triggered.stdout.contains("enqueued"))
+        let announced = try #require(triggered.stdout.split(separator: "\n").last { $0.hasPrefix("execution ") })
+        let triggeredId = String(announced.dropFirst("execution ".count).prefix(24))
         #expect(await sink.waitFor(1))
         // The claim is committed before the request leaves, so the execution is listed by now
         // (its final status may still be on its way to the store).
@@ -162,12 +164,18 @@ import Testing
         #expect(executions.count == 1 && execution["jobId"] as? String == id && execution["attempt"] as? Int == 1)
         let table = try await cli.run("jobs", "executions", id)
         let executionId = try #require(execution["id"] as? String)
+        #expect(executionId == triggeredId)
         #expect(table.stdout.contains("STATUS") && table.stdout.contains(executionId))
         #expect(table.stdout.contains("1 execution(s)"))
+        let shown = try await cli.run("executions", "get", executionId, "--json")
+        #expect((shown.json as? [String: Any])?["jobId"] as? String == id)
 
-        let replay = try await cli.run("executions", "replay", executionId)
-        #expect(replay.status == 0 && replay.stdout.contains("Execution replay enqueued"))
-        #expect(await sink.waitFor(2))
+        // With --wait the command returns once the run has ended, with its execution.
+        let replay = try await cli.run("executions", "replay", executionId, "--wait", "--json")
+        #expect(replay.status == 0, "\(replay.stderr)")
+        let replayed = try #require(replay.json as? [String: Any])
+        #expect(replayed["replayOf"] as? String == executionId && replayed["status"] as? String == "success")
+        #expect(await sink.count() == 2)
 
         let missing = try await cli.run("jobs", "get", "0123456789abcdef01234567")
         #expect(missing.status == 1)

@@ -58,6 +58,28 @@ import Testing
         }
     }
 
+    @Test func oneExecutionIsReadByIdAndOnlyByItsOwner() async throws {
+        let environment = try await TestEnvironment.make()
+        try await environment.test { api in
+            let key = try await api.anonymousKey()
+            let jobId = try #require(try await api.createJob(key).data["id"]?.string)
+            let executions = try await recordExecutions(environment, jobId: jobId, token: key)
+            let found = try await api.get("/executions/\(executions[2].id)", token: key)
+            #expect(found.status == .ok)
+            #expect(found.data["id"]?.string == executions[2].id && found.data["jobId"]?.string == jobId)
+            #expect(found.data["status"] == "dead_letter" && found.data["httpStatusCode"] == 500)
+            let listed = try await api.get("/executions?limit=1", token: key)
+            #expect(listed.data["data"]?[0] == found.data)
+
+            let stranger = try await api.anonymousKey(name: "stranger")
+            let hidden = try await api.get("/executions/\(executions[2].id)", token: stranger)
+            #expect(hidden.status == .notFound && hidden.error == "Execution not found")
+            #expect(try await api.get("/executions/665a1b2c3d4e5f6a7b8c9d0e", token: key).status == .notFound)
+            let malformed = try await api.get("/executions/xyz", token: key)
+            #expect(malformed.status == .badRequest && malformed.error?.hasPrefix("id:") == true)
+        }
+    }
+
     @Test func replayIsAcceptedAndRecorded() async throws {
         let environment = try await TestEnvironment.make()
         try await environment.test { api in
@@ -66,10 +88,17 @@ import Testing
             let executions = try await recordExecutions(environment, jobId: jobId, token: key)
             let replay = try await api.post("/executions/\(executions[1].id)/replay", token: key)
             #expect(replay.status == .accepted)
-            #expect(replay.json == ["success": true, "message": "Execution replay enqueued"])
+            #expect(replay.message == "Execution replay enqueued")
             let pending = try await environment.store.pendingReplayRequests(limit: 10)
             #expect(pending.map(\.executionId) == [executions[1].id])
             #expect(pending.first?.jobId == jobId)
+            // The answer names the execution the new run will be recorded as: the request's id.
+            let request = try #require(pending.first)
+            #expect(
+                replay.data == [
+                    "executionId": .string(request.id), "jobId": .string(jobId), "replayOf": .string(executions[1].id),
+                    "requestedAt": .string(request.requestedAt.iso8601Milliseconds),
+                ])
 
             let stranger = try await api.anonymousKey(name: "stranger")
             #expect(try await api.post("/executions/\(executions[1].id)/replay", token: stranger).status == .notFound)

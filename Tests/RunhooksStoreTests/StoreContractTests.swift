@@ -337,6 +337,30 @@ import Testing
         await fixture.close()
     }
 
+    @Test(arguments: Backend.available) func aClaimOfAnotherSlotUnderATakenIdLosesWithoutFailingItsBatch(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture.make(backend)
+        let store = fixture.store
+        let (user, job) = try await fixture.userWithJob(shard: 0)
+        // A requested run's execution takes its request's id; the request launched a second
+        // time (by another node, say) claims a later millisecond under the same id.
+        let first = Fixtures.execution(job: job, status: .running)
+        #expect(try await store.apply([.claim(first, advancesSlot: false, countsRun: true)]) == [true])
+        var second = first
+        second.scheduledFor = first.scheduledFor + 0.250
+        var other = Fixtures.execution(job: job, status: .running)
+        other.id = Fixtures.ids.next()
+        other.scheduledFor = first.scheduledFor + 1
+        #expect(
+            try await store.apply([
+                .claim(second, advancesSlot: false, countsRun: true), .claim(other, advancesSlot: false, countsRun: true),
+            ]) == [false, true])
+        let runs = try await store.listExecutions(userId: user.id, filter: ExecutionFilter(jobId: job.id), page: PageRequest())
+        #expect(Set(runs.items.map(\.id)) == [first.id, other.id])
+        #expect(try await store.execution(id: first.id, userId: user.id)?.scheduledFor == first.scheduledFor)
+        #expect(try await store.runCounts(userId: user.id, at: Fixtures.now).daily == 2)
+        await fixture.close()
+    }
+
     @Test(arguments: Backend.available) func aBatchKeepsItsOtherWritesWhenAClaimLosesOrItsJobIsGone(_ backend: Backend) async throws {
         let fixture = try await StoreFixture.make(backend)
         let store = fixture.store

@@ -159,18 +159,45 @@ export async function jobFormView(id) {
   show(h("h1", {}, id ? `Edit ${job.name}` : "New job"), errors, h("section", { class: "card" }, form));
 }
 
+const endedStatuses = new Set(["success", "failed", "timeout", "dead_letter", "quota_exceeded"]);
+
+// Follows a requested run (its execution id is in the answer) until it ends, then shows the job
+// again with it; gives up quietly after a minute or when the page shows something else.
+async function followRun(reply, label, messages, jobId) {
+  const executionId = reply.data?.executionId;
+  messages.replaceChildren(h("p", { class: "notice" }, `${label} enqueued; waiting for it to end…`));
+  if (!executionId) return;
+  const page = location.hash;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && location.hash === page) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    let execution;
+    try { execution = (await api("GET", `/executions/${encodeURIComponent(executionId)}`)).data; }
+    catch (error) { if (error.status === 404) continue; throw error; }
+    if (!endedStatuses.has(execution.status)) continue;
+    if (location.hash !== page) return;
+    await jobDetailView(jobId);
+    const detail = [execution.httpStatusCode ? `HTTP ${execution.httpStatusCode}` : null,
+      execution.durationMs != null ? `${execution.durationMs} ms` : null, execution.error].filter(Boolean).join(", ");
+    const notice = document.querySelector("[data-testid=job-messages]");
+    notice?.replaceChildren(h("p", { class: "notice" }, `${label} ended: ${execution.status.replace("_", " ")}${detail ? ` (${detail})` : ""}`));
+    return;
+  }
+  if (location.hash === page) messages.replaceChildren(h("p", { class: "notice" }, `${label} enqueued; refresh in a moment.`));
+}
+
 export async function jobDetailView(id) {
   const path = `/jobs/${encodeURIComponent(id)}`;
   const [jobReply, runsReply] = await Promise.all([api("GET", path), api("GET", `${path}/executions?limit=50`)]);
   const job = jobReply.data;
   const runs = runsReply.data?.data || [];
-  const messages = h("div", { "aria-live": "polite" });
+  const messages = h("div", { "aria-live": "polite", "data-testid": "job-messages" });
   const act = (label, action, className) => h("button", { type: "button", class: className, onclick: async () => {
     messages.replaceChildren();
     try { await action(); } catch (error) { messages.replaceChildren(errorBox(error.message)); }
   } }, label);
   const actions = h("div", { class: "actions" },
-    act("Run now", async () => { await api("POST", `${path}/trigger`); messages.replaceChildren(h("p", { class: "notice" }, "Run enqueued; refresh in a moment.")); }),
+    act("Run now", async () => followRun(await api("POST", `${path}/trigger`), "Run", messages, id)),
     job.status === "paused"
       ? act("Resume", async () => { await api("PATCH", path, { status: "active" }); jobDetailView(id); })
       : act("Pause", async () => { await api("PATCH", path, { status: "paused" }); jobDetailView(id); }),
@@ -191,7 +218,7 @@ export async function jobDetailView(id) {
       h("p", { class: "muted" }, timing(run.timing)),
       run.responseBody ? h("pre", {}, run.responseBody) : null,
       h("button", { type: "button", onclick: async () => {
-        try { await api("POST", `/executions/${encodeURIComponent(run.id)}/replay`); messages.replaceChildren(h("p", { class: "notice" }, "Replay enqueued.")); }
+        try { await followRun(await api("POST", `/executions/${encodeURIComponent(run.id)}/replay`), "Replay", messages, id); }
         catch (error) { messages.replaceChildren(errorBox(error.message)); }
       } }, "Replay")),
   ]);

@@ -173,9 +173,11 @@ public actor ShardActor {
             logger.warning("run request \(request.id) of job \(request.jobId) not launched: its job could not be read (\(error))")
             return
         }
+        // The run's execution takes the request's id, which the API answered with: the caller
+        // can follow the run, and a request launched twice makes one run.
         let attempt = DeliveryRunner.Attempt(
             job: job, slot: clock.now(), number: 1, replayOf: request.executionId, missedSlots: 0,
-            isScheduledSlot: false, requestId: request.id, sendAt: nil)
+            isScheduledSlot: false, requestId: request.id, sendAt: nil, executionId: request.id)
         inFlight.acquireNow()
         launch(attempt)
     }

@@ -178,6 +178,19 @@ extension OpenAPIDocument {
                         ],
                     ],
                 ],
+                "RunRequest": [
+                    "type": "object",
+                    "description": """
+                        A run requested by "run now" or a replay. The run is recorded as the execution \
+                        `executionId` (`GET /executions/{id}` answers 404 until it starts, at once unless the \
+                        account's concurrency limit holds it); a request made twice with one `Idempotency-Key` is one run.
+                        """,
+                    "required": ["executionId", "jobId", "requestedAt"],
+                    "properties": [
+                        "executionId": string, "jobId": string, "requestedAt": timestamp,
+                        "replayOf": ["type": "string", "description": "The execution replayed (absent for a run now)"],
+                    ],
+                ],
                 "WebhookSecret": [
                     "type": "object",
                     "description": """

@@ -36,6 +36,10 @@ extension OpenAPIDocument {
         ["ReplayExecution": link("replayExecution", ["id": "$response.body#/data/data/0/id"], "Replay the first execution listed")]
     }
 
+    static var runRequestLinks: [String: JSONValue] {
+        ["GetExecution": link("getExecution", ["id": "$response.body#/data/executionId"], "The requested run, once it starts")]
+    }
+
     static var paths: JSONValue {
         return [
             "/auth/register": [
@@ -113,7 +117,8 @@ extension OpenAPIDocument {
             "/jobs/{id}/trigger": [
                 "post": Operation(
                     id: "triggerJob", summary: "Run a job now, as a new run", tag: "Jobs", parameters: [idParameter],
-                    ok: (202, messageEnvelope, "Run enqueued"), errors: [404], idempotent: true
+                    ok: (202, envelope(ref("RunRequest")), "Run enqueued"), errors: [404], idempotent: true,
+                    links: runRequestLinks
                 ).json
             ],
             "/jobs/{id}/executions": [
@@ -132,10 +137,17 @@ extension OpenAPIDocument {
                     ], ok: (200, paged("Execution"), "A page of executions"), errors: [404], links: executionLinks
                 ).json
             ],
+            "/executions/{id}": [
+                "get": Operation(
+                    id: "getExecution", summary: "Get an execution", tag: "Executions", parameters: [idParameter],
+                    ok: (200, envelope(ref("Execution")), "The execution"), errors: [404]
+                ).json
+            ],
             "/executions/{id}/replay": [
                 "post": Operation(
                     id: "replayExecution", summary: "Replay an execution", tag: "Executions", parameters: [idParameter],
-                    ok: (202, messageEnvelope, "Replay enqueued"), errors: [404], idempotent: true
+                    ok: (202, envelope(ref("RunRequest")), "Replay enqueued"), errors: [404], idempotent: true,
+                    links: runRequestLinks
                 ).json
             ],
             "/alerts": [

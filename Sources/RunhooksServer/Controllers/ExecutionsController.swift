@@ -9,6 +9,7 @@ struct ExecutionsController {
     func addRoutes(to group: RouterGroup<RunhooksRequestContext>) {
         let executions = group.group("executions").add(middleware: AuthMiddleware(auth: services.auth, gateway: services.gateway))
         executions.get(use: list)
+        executions.get(":id", use: show)
         executions.group(":id/replay")
             .addIf(services.rateLimitsEnabled, RateLimitMiddleware(services.limiter, policy: .replay, key: .user))
             .add(middleware: services.idempotency)
@@ -31,7 +32,18 @@ struct ExecutionsController {
         return JSONResponse.success(page: PageDTO(result, transform: ExecutionDTO.init))
     }
 
-    /// Records the replay durably and answers 202; the engine fires it as a new run.
+    /// One execution of the caller's, by id.
+    @Sendable func show(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let id = try context.parameters.objectID()
+        guard let execution = try await services.store.execution(id: id, userId: user.id) else {
+            throw APIError.notFound("Execution")
+        }
+        return JSONResponse.success(data: ExecutionDTO(execution))
+    }
+
+    /// Records the replay durably and answers 202 with the execution id the new run will have;
+    /// the engine fires it.
     @Sendable func replay(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let id = try context.parameters.objectID()
@@ -45,6 +57,6 @@ struct ExecutionsController {
             executionId: execution.id, requestedAt: now)
         try await services.store.insertReplayRequest(replay)
         await services.engine?.runRequested(replay)
-        return JSONResponse.message("Execution replay enqueued", status: .accepted)
+        return JSONResponse.success(.accepted, data: RunRequestDTO(replay), message: "Execution replay enqueued")
     }
 }

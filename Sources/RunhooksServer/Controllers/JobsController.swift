@@ -91,7 +91,8 @@ struct JobsController {
         return JSONResponse.success(page: PageDTO(result, transform: ExecutionDTO.init))
     }
 
-    /// "Run now": records the request durably, then the engine fires it as a new run.
+    /// "Run now": records the request durably, then the engine fires it as a new run, recorded
+    /// under the execution id the answer gives.
     @Sendable func trigger(_ request: Request, context: RunhooksRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let job = try await ownedJob(context)
@@ -102,7 +103,7 @@ struct JobsController {
             requestedAt: now)
         try await services.store.insertReplayRequest(runRequest)
         await services.engine?.runRequested(runRequest)
-        return JSONResponse.message("Job run enqueued", status: .accepted)
+        return JSONResponse.success(.accepted, data: RunRequestDTO(runRequest), message: "Job run enqueued")
     }
 
     private func ownedJob(_ context: RunhooksRequestContext) async throws -> Job {

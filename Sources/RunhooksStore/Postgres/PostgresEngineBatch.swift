@@ -48,9 +48,17 @@ struct PostgresEngineBatch {
         let won = try await insertClaims(claims.map(\.execution))
         // A claim that lost may be this very claim, committed by a batch whose answer was lost
         // (the connection closed during its COMMIT) and sent again: it stands, and its run and
-        // slot were counted by that batch.
-        let lost = claims.map(\.execution.id).filter { !won.contains($0) }
-        let committedBefore = lost.isEmpty ? [] : try await ids("SELECT id FROM executions WHERE id = ANY(\(lost))")
+        // slot were counted by that batch. A claim of another slot under an id already taken (a
+        // requested run, whose execution id is its request's, launched twice) loses.
+        let lost = claims.map(\.execution).filter { !won.contains($0.id) }
+        let committedBefore = lost.isEmpty ? [] : try await ids(
+            """
+            SELECT e.id FROM executions e
+            JOIN unnest(\(lost.map(\.id))::TEXT[], \(lost.map(\.jobId))::TEXT[],
+                        \(lost.map { $0.scheduledFor.millisecondsSince1970 })::BIGINT[],
+                        \(lost.map { Int64($0.attempt) })::BIGINT[]) AS u(id, job_id, scheduled_for, attempt)
+              ON e.id = u.id AND e.job_id = u.job_id AND e.scheduled_for = u.scheduled_for AND e.attempt = u.attempt
+            """)
         for claim in claims where committedBefore.contains(claim.execution.id) { results[claim.index] = true }
         for claim in claims where won.contains(claim.execution.id) {
             results[claim.index] = true
@@ -219,7 +227,7 @@ struct PostgresEngineBatch {
                      http_status_code, body, body_null, error, error_null, replay_of, replay_null, retry_at,
                      missed_slots, created_at)
             ORDER BY u.job_id, u.scheduled_for, u.attempt
-            ON CONFLICT (job_id, scheduled_for, attempt) DO NOTHING
+            ON CONFLICT DO NOTHING
             RETURNING id
             """)
     }

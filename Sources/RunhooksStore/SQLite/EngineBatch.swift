@@ -44,14 +44,20 @@ struct EngineBatch {
             let statement = try db.cachedStatement(
                 sql: """
                     INSERT INTO executions (\(SQLiteRows.executionColumns)) VALUES (\(SQLiteRows.executionPlaceholders))
-                    ON CONFLICT (job_id, scheduled_for, attempt) DO NOTHING
+                    ON CONFLICT DO NOTHING
                     """)
             try statement.execute(arguments: SQLiteRows.executionArguments(execution))
             guard db.changesCount > 0 else {
                 // This very claim, committed before by a batch whose answer was lost and sent
-                // again, stands (its run and slot were counted then); another claimant's loses.
+                // again, stands (its run and slot were counted then); another claimant's loses,
+                // and so does a claim of another slot under an id already taken (a requested
+                // run, whose execution id is its request's, launched twice).
                 return try Bool.fetchOne(
-                    db.cachedStatement(sql: "SELECT 1 FROM executions WHERE id = ?"), arguments: [execution.id]) ?? false
+                    db.cachedStatement(
+                        sql: "SELECT 1 FROM executions WHERE id = ? AND job_id = ? AND scheduled_for = ? AND attempt = ?"),
+                    arguments: [
+                        execution.id, execution.jobId, SQLiteRows.ms(execution.scheduledFor), execution.attempt,
+                    ]) ?? false
             }
             if advancesSlot {
                 let slot = execution.scheduledFor.millisecondsSince1970

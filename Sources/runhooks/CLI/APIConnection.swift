@@ -10,6 +10,16 @@ struct APIConnection {
     let baseURL: String
     let apiKey: String?
 
+    /// The command line's HTTP client. A refused or failed connection is reported at once:
+    /// AsyncHTTPClient's default tries it again with backoff until the request's deadline, which
+    /// left a mistyped address (or a server not started) silent for a minute.
+    static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration.singletonConfiguration
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(10)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
     struct Reply {
         var status: Int
         var data: JSONValue?
@@ -17,6 +27,18 @@ struct APIConnection {
     }
 
     func send(_ method: HTTPMethod, _ path: String, query: [String: String?] = [:], body: JSONValue? = nil) async throws -> Reply {
+        try await exchange(method, path, query: query, body: body, notFoundIsAnAnswer: false)
+    }
+
+    /// The `data` of a GET, or nil when the API answers 404.
+    func find(_ path: String) async throws -> JSONValue? {
+        let reply = try await exchange(.GET, path, query: [:], body: nil, notFoundIsAnAnswer: true)
+        return reply.status == 404 ? nil : reply.data
+    }
+
+    private func exchange(
+        _ method: HTTPMethod, _ path: String, query: [String: String?], body: JSONValue?, notFoundIsAnAnswer: Bool
+    ) async throws -> Reply {
         var components = URLComponents(string: baseURL + path)
         let items = query.compactMap { name, value in value.map { URLQueryItem(name: name, value: $0) } }.sorted { $0.name < $1.name }
         if !items.isEmpty { components?.queryItems = items }
@@ -31,14 +53,14 @@ struct APIConnection {
         }
         let response: HTTPClientResponse
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+            response = try await Self.http.execute(request, timeout: .seconds(60))
         } catch {
             throw CommandFailure("cannot reach \(baseURL): \(Self.describeConnectFailure(error))")
         }
         let bytes = try await response.body.collect(upTo: 64 * 1_048_576)
         let status = Int(response.status.code)
         let envelope = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: bytes))
-        guard (200..<300).contains(status) else {
+        guard (200..<300).contains(status) || (notFoundIsAnAnswer && status == 404) else {
             let message = envelope?["error"]?.string ?? envelope?["message"]?.string ?? String(String(buffer: bytes).prefix(300))
             var text = "\(message) (HTTP \(status))"
             if let details = envelope?["details"] { text += "\n" + Output.jsonText(details) }

@@ -13,7 +13,7 @@ struct ExecutionFilterOptions: ParsableArguments {
 /// `runhooks executions …`: attempts and replays.
 struct ExecutionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "executions", abstract: "List executions and replay them.", subcommands: [List.self, Replay.self])
+        commandName: "executions", abstract: "List, show and replay executions.", subcommands: [List.self, Get.self, Replay.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List executions across your jobs.")
@@ -30,10 +30,22 @@ struct ExecutionsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Fire an execution's request again, as a new run.")
         @OptionGroup var options: ClientOptions
         @Argument(help: "Execution id.") var id: String
+        @OptionGroup var requested: RequestedRunOptions
 
         func run() async throws {
-            let reply = try await options.client().send(.POST, "/executions/\(id)/replay")
-            options.output.acknowledge(reply, otherwise: "Execution replay enqueued")
+            let client = try options.client()
+            let reply = try await client.send(.POST, "/executions/\(id)/replay")
+            try await RequestedRun(client: client, output: options.output, options: requested).report(reply, otherwise: "Execution replay enqueued")
+        }
+    }
+
+    struct Get: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one execution.")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "Execution id.") var id: String
+
+        func run() async throws {
+            options.output.record(try await options.client().send(.GET, "/executions/\(id)").data)
         }
     }
 

@@ -125,9 +125,12 @@ struct JobsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Run a job now, as a new run.")
         @OptionGroup var options: ClientOptions
         @Argument(help: "Job id.") var id: String
+        @OptionGroup var requested: RequestedRunOptions
 
         func run() async throws {
-            options.output.acknowledge(try await options.client().send(.POST, "/jobs/\(id)/trigger"), otherwise: "Job run enqueued")
+            let client = try options.client()
+            let reply = try await client.send(.POST, "/jobs/\(id)/trigger")
+            try await RequestedRun(client: client, output: options.output, options: requested).report(reply, otherwise: "Job run enqueued")
         }
     }
 
