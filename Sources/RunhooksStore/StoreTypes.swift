@@ -83,7 +83,11 @@ public struct RefreshTokenRecord: Sendable, Equatable {
 }
 
 public enum RefreshTokenUse: Sendable, Equatable {
+    /// Unused until now: this use marked it used.
     case valid(userId: String, family: String)
+    /// Used before, first at `usedAt`, and its family not revoked.
+    case usedBefore(userId: String, family: String, usedAt: Date)
+    /// Its family was revoked.
     case reused(family: String)
     case expired
     case unknown

@@ -153,7 +153,11 @@ import Testing
         try await store.insertRefreshToken(
             RefreshTokenRecord(id: "t1", userId: user.id, family: "f", expiresAt: Fixtures.now + 60, createdAt: Fixtures.now))
         #expect(try await store.consumeRefreshToken(id: "t1", at: Fixtures.now) == .valid(userId: user.id, family: "f"))
-        #expect(try await store.consumeRefreshToken(id: "t1", at: Fixtures.now) == .reused(family: "f"))
+        // Later uses are told when the first one was; that time does not move.
+        #expect(try await store.consumeRefreshToken(id: "t1", at: Fixtures.now + 5) == .usedBefore(userId: user.id, family: "f", usedAt: Fixtures.now))
+        #expect(try await store.consumeRefreshToken(id: "t1", at: Fixtures.now + 50) == .usedBefore(userId: user.id, family: "f", usedAt: Fixtures.now))
+        try await store.revokeRefreshTokenFamily("f")
+        #expect(try await store.consumeRefreshToken(id: "t1", at: Fixtures.now + 51) == .reused(family: "f"))
         #expect(try await store.consumeRefreshToken(id: "nope", at: Fixtures.now) == .unknown)
         try await store.insertRefreshToken(
             RefreshTokenRecord(id: "t2", userId: user.id, family: "g", expiresAt: Fixtures.now + 60, createdAt: Fixtures.now))
@@ -177,7 +181,7 @@ import Testing
             return try await group.reduce(into: [RefreshTokenUse]()) { $0.append($1) }
         }
         #expect(uses.filter { $0 == .valid(userId: user.id, family: "f") }.count == 1)
-        #expect(uses.filter { $0 == .reused(family: "f") }.count == 7)
+        #expect(uses.filter { $0 == .usedBefore(userId: user.id, family: "f", usedAt: Fixtures.now) }.count == 7)
         await fixture.close()
     }
 

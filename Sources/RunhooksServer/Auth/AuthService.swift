@@ -72,29 +72,49 @@ public struct AuthService: Sendable {
         case reused
     }
 
-    /// Exchanges a refresh token for a new pair. Each token works once; presenting a used one
-    /// revokes its whole family, since it means the token was copied.
+    /// Exchanges a refresh token for a new pair. Each token works once, give or take
+    /// `refreshReuseGrace`: presenting a used one later revokes its whole family, since it means
+    /// the token was copied.
     func refresh(_ refreshToken: String) async throws -> RefreshOutcome {
         guard let claims = await tokens.verifyRefresh(refreshToken) else { return .invalid }
         let now = clock.now()
+        let userId: String
+        let family: String
         switch try await store.consumeRefreshToken(id: claims.tokenId, at: now) {
         case .unknown, .expired:
             return .invalid
-        case .reused(let family):
-            try await store.revokeRefreshTokenFamily(family)
+        case .reused(let revoked):
+            try await store.revokeRefreshTokenFamily(revoked)
             return .reused
-        case .valid(let userId, let family):
-            guard userId == claims.userId, try await store.user(id: userId) != nil else { return .invalid }
-            let tokenId = ids.next(at: now)
-            try await store.insertRefreshToken(
-                RefreshTokenRecord(
-                    id: tokenId, userId: userId, family: family, expiresAt: now + TokenService.refreshLifetime,
-                    createdAt: now))
-            return .rotated(
-                TokenService.Pair(
-                    accessToken: try await tokens.accessToken(for: userId),
-                    refreshToken: try await tokens.refreshToken(for: userId, tokenId: tokenId)))
+        case .usedBefore(let owner, let used, let usedAt):
+            // A client whose answer was lost on the way, or two requests of one client that
+            // refreshed at once, present the token again within moments: they get a pair of
+            // their own rather than the end of the login.
+            guard now.timeIntervalSince(usedAt) <= Self.refreshReuseGrace else {
+                try await store.revokeRefreshTokenFamily(used)
+                return .reused
+            }
+            (userId, family) = (owner, used)
+        case .valid(let owner, let unused):
+            (userId, family) = (owner, unused)
         }
+        return try await rotate(userId: userId, family: family, claims: claims, now: now)
+    }
+
+    /// How long after its first use a refresh token still works.
+    static let refreshReuseGrace: TimeInterval = 30
+
+    /// A new pair in the token's family.
+    private func rotate(userId: String, family: String, claims: TokenService.RefreshClaims, now: Date) async throws -> RefreshOutcome {
+        guard userId == claims.userId, try await store.user(id: userId) != nil else { return .invalid }
+        let tokenId = ids.next(at: now)
+        try await store.insertRefreshToken(
+            RefreshTokenRecord(
+                id: tokenId, userId: userId, family: family, expiresAt: now + TokenService.refreshLifetime, createdAt: now))
+        return .rotated(
+            TokenService.Pair(
+                accessToken: try await tokens.accessToken(for: userId),
+                refreshToken: try await tokens.refreshToken(for: userId, tokenId: tokenId)))
     }
 
     /// The user a bearer credential (API key or access token) belongs to, or nil.

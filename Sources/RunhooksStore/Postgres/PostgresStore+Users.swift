@@ -110,15 +110,17 @@ extension PostgresStore {
                 UPDATE refresh_tokens SET used_at = \(now)
                 WHERE id = \(id) AND used_at IS NULL AND NOT revoked AND expires_at > \(now) RETURNING id
             )
-            SELECT t.user_id, t.family, t.used_at IS NOT NULL OR t.revoked AS reused, t.expires_at <= \(now) AS expired,
+            SELECT t.user_id, t.family, t.revoked, t.used_at, t.expires_at <= \(now) AS expired,
                    EXISTS (SELECT 1 FROM used) AS consumed
             FROM token t
             """, logger: logger
-        ).first { row in try row.decode((String, String, Bool, Bool, Bool).self) }
-        guard let (userId, family, reused, expired, consumed) = found else { return .unknown }
-        if reused { return .reused(family: family) }
+        ).first { row in try row.decode((String, String, Bool, Int64?, Bool, Bool).self) }
+        guard let (userId, family, revoked, usedAt, expired, consumed) = found else { return .unknown }
+        if revoked { return .reused(family: family) }
+        if let usedAt { return .usedBefore(userId: userId, family: family, usedAt: Date(milliseconds: usedAt)) }
         if expired { return .expired }
-        return consumed ? .valid(userId: userId, family: family) : .reused(family: family)
+        // Not consumed although seen unused: a concurrent use marked it at this moment.
+        return consumed ? .valid(userId: userId, family: family) : .usedBefore(userId: userId, family: family, usedAt: date)
     }
 
     public func revokeRefreshTokenFamily(_ family: String) async throws {

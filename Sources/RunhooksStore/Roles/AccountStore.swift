@@ -31,7 +31,8 @@ public protocol AccountStore: Sendable {
 
     // Refresh tokens (rotation and reuse detection)
     func insertRefreshToken(_ token: RefreshTokenRecord) async throws
-    /// Marks a refresh token used, exactly once: a second use is reported as reuse.
+    /// Marks a refresh token used, exactly once: a later use is reported with the time of the
+    /// first (`usedBefore`), which stays as it was.
     func consumeRefreshToken(id: String, at: Date) async throws -> RefreshTokenUse
     func revokeRefreshTokenFamily(_ family: String) async throws
     /// Deletes up to `limit` refresh tokens that expired before `cutoff`; returns how many. An

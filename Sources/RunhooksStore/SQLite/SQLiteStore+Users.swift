@@ -109,14 +109,17 @@ extension SQLiteStore {
         }
     }
 
-    /// Marks a refresh token used, exactly once: a second use is reported as reuse.
+    /// Marks a refresh token used, exactly once: a later use is reported with the time of the first.
     public func consumeRefreshToken(id: String, at date: Date) async throws -> RefreshTokenUse {
         try await pool.write { db in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM refresh_tokens WHERE id = ?"), arguments: [id]) else {
                 return .unknown
             }
             let family: String = row["family"]
-            if (row["used_at"] as Int64?) != nil || (row["revoked"] as Bool) { return .reused(family: family) }
+            if row["revoked"] as Bool { return .reused(family: family) }
+            if let usedAt = row["used_at"] as Int64? {
+                return .usedBefore(userId: row["user_id"], family: family, usedAt: Date(milliseconds: usedAt))
+            }
             if (row["expires_at"] as Int64) <= SQLiteRows.ms(date) { return .expired }
             try db.execute(sql: "UPDATE refresh_tokens SET used_at = ? WHERE id = ?", arguments: [SQLiteRows.ms(date), id])
             return .valid(userId: row["user_id"], family: family)
