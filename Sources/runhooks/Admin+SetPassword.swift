@@ -4,10 +4,6 @@ import RunhooksCore
 import RunhooksServer
 import RunhooksStore
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 extension Admin {
     struct SetPassword: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -41,19 +37,11 @@ extension Admin {
         }
 
         private func readPassword() throws -> String {
-            if passwordStdin {
-                guard let line = readLine(strippingNewline: true), !line.isEmpty else {
-                    throw CommandFailure("--password-stdin: no password on standard input")
-                }
-                return line
+            let prompt = PasswordPrompt(fromStdin: passwordStdin, purpose: "set-password")
+            let first = try prompt.read("New password (at least 8 characters)")
+            if !passwordStdin, try prompt.read("The same again") != first {
+                throw CommandFailure("the two passwords differ; nothing changed")
             }
-            guard isatty(STDIN_FILENO) == 1 else {
-                throw CommandFailure("set-password needs a terminal to ask for the password; use --password-stdin in scripts")
-            }
-            let first = getpass("New password (at least 8 characters): ").map { String(cString: $0) } ?? ""
-            guard !first.isEmpty else { throw CommandFailure("no password entered") }
-            let second = getpass("The same again: ").map { String(cString: $0) } ?? ""
-            guard first == second else { throw CommandFailure("the two passwords differ; nothing changed") }
             return first
         }
     }

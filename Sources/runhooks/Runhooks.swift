@@ -8,12 +8,13 @@ struct Runhooks: AsyncParsableCommand {
         abstract: "Scheduled HTTP webhooks: a self-hostable, clusterable server.",
         discussion: """
             Server: runhooks serve [options]. Client: runhooks init, then jobs, executions, alerts, usage, \
-            whoami, rotate-key and cluster status against any node (RUNHOOKS_API_URL, RUNHOOKS_API_KEY, \
+            whoami, rotate-key, change-password, delete-account and cluster status against any node (RUNHOOKS_API_URL, RUNHOOKS_API_KEY, \
             RUNHOOKS_CONFIG).
             """,
         version: RunhooksVersion.current,
         subcommands: [
             Serve.self, Admin.self, InitCommand.self, WhoAmI.self, RotateKey.self, UsageCommand.self, JobsCommand.self,
-            ExecutionsCommand.self, AlertsCommand.self, WebhookSecretCommand.self, ClusterCommand.self,
+            ExecutionsCommand.self, AlertsCommand.self, WebhookSecretCommand.self, ClusterCommand.self, ChangePasswordCommand.self,
+            DeleteAccountCommand.self,
         ])
 }

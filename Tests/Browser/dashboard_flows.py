@@ -282,6 +282,29 @@ def main():
             flow.heading(heading)
             width = driver.execute_script("return document.documentElement.scrollWidth")
             assert width <= 400, f"{route} is {width}px wide on a 390px screen"
+        step("change the password in Settings, sign in with it, then delete the account")
+        driver.set_window_size(1280, 900)
+        flow.go("#/settings")
+        flow.field("Current password").send_keys("a-long-password")
+        flow.field("New password (at least 8 characters)").send_keys("another-long-password")
+        flow.field("New password again").send_keys("another-long-password")
+        flow.press("Change password")
+        flow.text_present("Password changed")
+        flow.press("Sign out")
+        flow.field("Email").send_keys("operator@example.com")
+        flow.field("Password").send_keys("another-long-password")
+        flow.press("Sign in with password")
+        flow.heading("Jobs")
+        flow.go("#/settings")
+        flow.field("Password").send_keys("another-long-password")
+        flow.press("Delete account")
+        driver.switch_to.alert.accept()
+        flow.heading("Sign in")
+        flow.field("Email").send_keys("operator@example.com")
+        flow.field("Password").send_keys("another-long-password")
+        flow.press("Sign in with password")
+        error = flow.wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".error"))).text
+        assert "Invalid email or password" in error, error
         print("ok: every dashboard flow held", flush=True)
     except Exception as failure:  # report the step and what the page showed
         main_text = ""

@@ -326,6 +326,34 @@ import Testing
         #expect(anonymous.status != 0 && anonymous.stderr.contains("anonymous account"), "\(anonymous.stderr)")
     }
 
+    /// A user changes their password, then deletes their account, from the terminal.
+    @Test func aUserChangesTheirPasswordAndDeletesTheirAccount() async throws {
+        let server = try await Self.server()
+        defer { server.terminate() }
+        let api = HTTPJSONClient(base: server.apiURL)
+        let email = "leaving-\(UUID().uuidString.prefix(8).lowercased())" + "\u{40}example.com"
+        let cli = Client()
+        let made = try await cli.run("init", "--api-url", server.apiURL, "--email", email, "--password-stdin", input: "first-password\n")
+        #expect(made.status == 0, "\(made.stderr)")
+
+        let wrong = try await cli.run("change-password", "--password-stdin", input: "not-it-at-all\nsecond-password\n")
+        #expect(wrong.status == 1 && wrong.stderr.contains("currentPassword: is not this account's password"), "\(wrong.stderr)")
+        let changed = try await cli.run("change-password", "--password-stdin", input: "first-password\nsecond-password\n")
+        #expect(changed.status == 0 && changed.stdout.contains("Password changed"), "\(changed.stderr)")
+        #expect(try await api.send("POST", "/auth/login", body: ["email": email, "password": "second-password"]).0 == 200)
+        #expect(try await api.send("POST", "/auth/login", body: ["email": email, "password": "first-password"]).0 == 401)
+
+        #expect(try await cli.run("jobs", "create", "--name", "n", "--every", "1h", "--url", "https://example.com/").status == 0)
+        let unconfirmed = try await cli.run("delete-account", "--password-stdin", input: "second-password\n")
+        #expect(unconfirmed.status == 1 && unconfirmed.stderr.contains("--yes"), "\(unconfirmed.stderr)")
+        #expect(try await cli.run("whoami").status == 0)
+        let deleted = try await cli.run("delete-account", "--yes", "--password-stdin", input: "second-password\n")
+        #expect(deleted.status == 0 && deleted.stdout.contains("Account deleted"), "\(deleted.stderr)")
+        let after = try await cli.run("whoami")
+        #expect(after.status == 1 && after.stderr.contains("(HTTP 401)"))
+        #expect(try await api.send("POST", "/auth/login", body: ["email": email, "password": "second-password"]).0 == 401)
+    }
+
     /// With JSON logs the banner is a JSON log line too, still first on standard output.
     @Test func withJSONLogsTheBannerIsAJSONLine() async throws {
         let server = try await ServerProcess.launch(

@@ -1,5 +1,5 @@
 import { api, publicCall, session, saveSession } from "./api.js";
-import { h, show, errorBox, when, table } from "./dom.js";
+import { h, field, show, errorBox, when, table } from "./dom.js";
 
 export async function usageView() {
   const reply = await api("GET", "/usage/me");
@@ -46,7 +46,49 @@ export async function settingsView() {
       secretText,
       secret.previous ? h("p", { class: "muted" }, `Previous secret signs until ${when(secret.previous.expiresAt)}.`) : null,
       ...(secret.older || []).map((older) => h("p", { class: "muted" }, `An older secret signs until ${when(older.expiresAt)}.`)),
-      h("div", { class: "actions" }, rotateSecret)));
+      h("div", { class: "actions" }, rotateSecret)),
+    me.email ? passwordCard(messages) : null,
+    deletionCard(me, messages));
+}
+
+function passwordCard(messages) {
+  const current = h("input", { type: "password", autocomplete: "current-password", name: "current-password" });
+  const next = h("input", { type: "password", autocomplete: "new-password", name: "new-password", minlength: 8 });
+  const again = h("input", { type: "password", autocomplete: "new-password", name: "new-password-again", minlength: 8 });
+  const form = h("form", { class: "grid", onsubmit: async (event) => {
+    event.preventDefault();
+    messages.replaceChildren();
+    if (next.value !== again.value) { messages.replaceChildren(errorBox("The two new passwords differ.")); return; }
+    try {
+      const reply = await api("POST", "/auth/change-password", { currentPassword: current.value, newPassword: next.value });
+      const saved = session();
+      if (saved?.refreshToken) saveSession({ ...saved, ...reply.data.tokens });
+      form.reset();
+      messages.replaceChildren(h("p", { class: "notice" }, reply.message));
+    } catch (error) { messages.replaceChildren(errorBox(error.message)); }
+  } },
+    field("Current password", current), field("New password (at least 8 characters)", next), field("New password again", again),
+    h("div", { class: "field wide" }, h("button", { type: "submit" }, "Change password")));
+  return h("section", { class: "card" }, h("h2", {}, "Password"),
+    h("p", { class: "muted" }, "Your other sessions end; the API key keeps working."), form);
+}
+
+function deletionCard(me, messages) {
+  const password = h("input", { type: "password", autocomplete: "current-password", name: "delete-password" });
+  const form = h("form", { class: "grid", onsubmit: async (event) => {
+    event.preventDefault();
+    messages.replaceChildren();
+    if (!confirm("Delete your account with every job, execution and alert? This cannot be undone.")) return;
+    try {
+      await api("DELETE", "/auth/me", me.email ? { confirm: me.id, password: password.value } : { confirm: me.id });
+      saveSession(null);
+      location.hash = "#/signin";
+    } catch (error) { messages.replaceChildren(errorBox(error.message)); }
+  } },
+    me.email ? field("Password", password) : null,
+    h("div", { class: "field wide" }, h("button", { type: "submit", class: "danger" }, "Delete account")));
+  return h("section", { class: "card" }, h("h2", {}, "Delete account"),
+    h("p", { class: "muted" }, "Your jobs, executions, alerts and API key go for good."), form);
 }
 
 export async function clusterView() {

@@ -62,6 +62,7 @@ extension OpenAPIDocument {
                 "properties": ["success": ["const": false], "error": ["type": "string", "description": "`<field>: <rule>` for invalid input"]],
             ],
             "Tokens": tokens,
+            "PasswordChanged": ["type": "object", "required": ["tokens"], "properties": ["tokens": tokens]],
             "Registration": [
                 "type": "object", "required": ["user", "apiKey"],
                 "properties": [

@@ -70,6 +70,17 @@ extension OpenAPIDocument {
             "/auth/me": [
                 "get": Operation(
                     id: "getProfile", summary: "The caller's profile", tag: "Account", ok: (200, envelope(ref("User")), "Profile")
+                ).json,
+                "delete": Operation(
+                    id: "deleteAccount", summary: "Delete the caller's account and everything it owns", tag: "Account",
+                    body: "DeleteAccountRequest", ok: (200, messageEnvelope, "Deleted"), errors: [404],
+                    description: "Jobs, executions, alerts and their history go for good; the API key and tokens stop working at once."
+                ).json,
+            ],
+            "/auth/change-password": [
+                "post": Operation(
+                    id: "changePassword", summary: "Change the caller's password", tag: "Account", body: "ChangePasswordRequest",
+                    ok: (200, envelope(ref("PasswordChanged")), "Changed; the account's other sessions have ended")
                 ).json
             ],
             "/auth/rotate-key": [

@@ -176,6 +176,15 @@ extension OpenAPIDocument {
                 ["email": string(FieldLimits.email, pattern: TextPatterns.email), "password": string(1...FieldLimits.password.upperBound)],
                 required: ["email", "password"]),
             "RefreshRequest": object(["refreshToken": string(FieldLimits.refreshToken)], required: ["refreshToken"]),
+            "ChangePasswordRequest": object(
+                ["currentPassword": string(1...FieldLimits.password.upperBound), "newPassword": string(FieldLimits.password)],
+                required: ["currentPassword", "newPassword"]),
+            "DeleteAccountRequest": object(
+                [
+                    "confirm": string(1...64).merging(description: "The account's id (from GET /auth/me)"),
+                    "password": string(1...FieldLimits.password.upperBound)
+                        .merging(description: "The account's password; required unless the account is anonymous"),
+                ], required: ["confirm"]),
         ]
     }
 }

@@ -2,12 +2,6 @@ import ArgumentParser
 import Foundation
 import RunhooksCore
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// `runhooks init`: creates an account and saves the API URL and key for the other commands.
 struct InitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -58,18 +52,6 @@ struct InitCommand: AsyncParsableCommand {
     }
 
     private func readPassword() throws -> String {
-        if passwordFromStdin {
-            guard let line = readLine(strippingNewline: true), !line.isEmpty else {
-                throw CommandFailure("--password-stdin: no password on standard input")
-            }
-            return line
-        }
-        guard isatty(STDIN_FILENO) == 1 else {
-            throw CommandFailure("--email needs a terminal to ask for the password; use --password-stdin in scripts")
-        }
-        guard let entered = getpass("Password (at least 8 characters): ").map({ String(cString: $0) }), !entered.isEmpty else {
-            throw CommandFailure("no password entered")
-        }
-        return entered
+        try PasswordPrompt(fromStdin: passwordFromStdin, purpose: "--email").read("Password (at least 8 characters)")
     }
 }
