@@ -22,7 +22,7 @@ import Testing
                 try await api.post("/auth/change-password", token: token ?? access, json: body)
             }
             let wrong = try await change(["currentPassword": "not-the-password", "newPassword": "second-password"])
-            #expect(wrong.status == .badRequest && wrong.error == "currentPassword: is not this account's password")
+            #expect(wrong.status == .forbidden && wrong.error == "currentPassword: is not this account's password")
             let short = try await change(["currentPassword": "first-password", "newPassword": "short"])
             #expect(short.status == .badRequest && short.error?.hasPrefix("newPassword:") == true)
             let missing = try await change(["newPassword": "second-password"])
@@ -42,7 +42,7 @@ import Testing
 
             let anonymous = try await api.anonymousKey()
             let refused = try await change(["currentPassword": "anything-at-all", "newPassword": "second-password"], token: anonymous)
-            #expect(refused.status == .badRequest && refused.error?.contains("anonymous account signs in with its API key") == true)
+            #expect(refused.status == .forbidden && refused.error?.contains("anonymous account signs in with its API key") == true)
         }
     }
 
@@ -62,11 +62,11 @@ import Testing
             let unconfirmed = try await delete(["password": "the-password"])
             #expect(unconfirmed.status == .badRequest && unconfirmed.error?.hasPrefix("confirm:") == true)
             let otherId = try await delete(["confirm": "665a1b2c3d4e5f6a7b8c9d0e", "password": "the-password"])
-            #expect(otherId.status == .badRequest && otherId.error == "confirm: must be this account's id (\(userId)), to confirm its deletion")
+            #expect(otherId.status == .forbidden && otherId.error == "confirm: must be this account's id (\(userId)), to confirm its deletion")
             let noPassword = try await delete(["confirm": .string(userId)])
-            #expect(noPassword.status == .badRequest && noPassword.error == "password: is required to delete an account that has one")
+            #expect(noPassword.status == .forbidden && noPassword.error == "password: is required to delete an account that has one")
             let wrong = try await delete(["confirm": .string(userId), "password": "not-the-password"])
-            #expect(wrong.status == .badRequest && wrong.error == "password: is not this account's password")
+            #expect(wrong.status == .forbidden && wrong.error == "password: is not this account's password")
             #expect(try await api.get("/jobs", token: key).data["total"]?.int == 1)
 
             let deleted = try await delete(["confirm": .string(userId), "password": "the-password"])

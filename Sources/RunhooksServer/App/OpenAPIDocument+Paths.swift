@@ -73,14 +73,18 @@ extension OpenAPIDocument {
                 ).json,
                 "delete": Operation(
                     id: "deleteAccount", summary: "Delete the caller's account and everything it owns", tag: "Account",
-                    body: "DeleteAccountRequest", ok: (200, messageEnvelope, "Deleted"), errors: [404],
-                    description: "Jobs, executions, alerts and their history go for good; the API key and tokens stop working at once."
+                    body: "DeleteAccountRequest", ok: (200, messageEnvelope, "Deleted"), errors: [403, 404],
+                    description: """
+                        Jobs, executions, alerts and their history go for good; the API key and tokens stop working at once. \
+                        403 when `confirm` is not the account's id, or the password is missing or wrong.
+                        """
                 ).json,
             ],
             "/auth/change-password": [
                 "post": Operation(
                     id: "changePassword", summary: "Change the caller's password", tag: "Account", body: "ChangePasswordRequest",
-                    ok: (200, envelope(ref("PasswordChanged")), "Changed; the account's other sessions have ended")
+                    ok: (200, envelope(ref("PasswordChanged")), "Changed; the account's other sessions have ended"),
+                    errors: [403], description: "403 when `currentPassword` is not the account's (or the account is anonymous)."
                 ).json
             ],
             "/auth/rotate-key": [

@@ -29,12 +29,12 @@ extension AuthController {
         try body.rejectUnknown(allowed: ["confirm", "password"])
         let confirm = try body.requiredString("confirm", length: 1...64)
         guard confirm == user.id else {
-            throw ValidationError(field: "confirm", "must be this account's id (\(user.id)), to confirm its deletion")
+            throw Self.refusal("confirm", "must be this account's id (\(user.id)), to confirm its deletion")
         }
         if let password = try body.string("password", length: 1...FieldLimits.password.upperBound) {
             try await requirePassword(password, field: "password", of: user)
         } else if !user.isAnonymous {
-            throw ValidationError(field: "password", "is required to delete an account that has one")
+            throw Self.refusal("password", "is required to delete an account that has one")
         }
         guard try await services.auth.deleteAccount(user) else { throw APIError.notFound("Account") }
         return JSONResponse.message("Account deleted with its jobs, executions and alerts")
@@ -43,9 +43,14 @@ extension AuthController {
     private func requirePassword(_ password: String, field: String, of user: User) async throws {
         switch try await services.auth.checkPassword(password, of: user) {
         case .matches: return
-        case .wrong: throw ValidationError(field: field, "is not this account's password")
+        case .wrong: throw Self.refusal(field, "is not this account's password")
         case .noPassword:
-            throw ValidationError(field: field, "this account has no password (an anonymous account signs in with its API key)")
+            throw Self.refusal(field, "this account has no password (an anonymous account signs in with its API key)")
         }
+    }
+
+    /// A well-formed request that does not prove the caller may do this: 403, naming the field.
+    private static func refusal(_ field: String, _ reason: String) -> APIError {
+        APIError(.forbidden, "\(field): \(reason)")
     }
 }
