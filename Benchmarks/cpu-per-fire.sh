@@ -4,7 +4,10 @@
 # aiohttp (persisting nothing), each firing JOBS interval jobs every second at the same nginx
 # sink on loopback (Debian's nginx-light, installed when missing). For runhooks: server CPU
 # seconds (utime + stime from /proc) over WINDOW seconds divided by the fires counted by
-# `runhooks_fires_total` in that window; every execution is persisted.
+# `runhooks_fires_total` in that window; every execution is persisted. Last, the floor of this
+# stack (Benchmarks/DeliveryFloor): the same requests sent by bare SwiftNIO on two event loops,
+# a timer per fire and nothing else, its own CPU per request; with the server's default 4 ms
+# send window, then each request at its own millisecond.
 #
 #   Benchmarks/cpu-per-fire.sh                                 # JOBS=2000 WINDOW=15 ROUNDS=2
 #   BASELINE_BIN=/tmp/base/.build-base/release/runhooks Benchmarks/cpu-per-fire.sh
@@ -21,6 +24,7 @@ python3 -c "import apscheduler, aiohttp" 2>/dev/null \
   || python3 -m pip install -q --disable-pip-version-check 'apscheduler>=3.10,<4' 'aiohttp>=3.9,<4'
 swift build -c release --product runhooks >&2
 swift build -c release --product runhooks-load >&2
+swift build -c release --product DeliveryFloor >&2
 BIN="$PWD/.build/release/runhooks"
 LOAD="$PWD/.build/release/runhooks-load"
 WORK="$(mktemp -d /tmp/runhooks-cpu.XXXXXX)"
@@ -51,4 +55,7 @@ for round in $(seq "$ROUNDS"); do
   if [[ -n "${BASELINE_BIN:-}" ]]; then runhooks_run baseline "$BASELINE_BIN"; fi
   runhooks_run runhooks "$BIN"
   python3 Benchmarks/peers/apscheduler_peer.py --jobs "$JOBS" --url "$SINK/hit" --duration $((WINDOW + 8)) --warmup 8
+  for window in 4 0; do
+    .build/release/DeliveryFloor --jobs "$JOBS" --url "$SINK/hit" --duration $((WINDOW + 8)) --warmup 8 --window-ms "$window"
+  done
 done
