@@ -121,6 +121,31 @@ import Testing
         }
     }
 
+    /// Changing the password and deleting the account check the password: one budget with
+    /// logins, per client address.
+    @Test func passwordChecksOfSignedInCallersAreLimitedLikeLogins() async throws {
+        let environment = try await TestEnvironment.make(rateLimits: true)
+        try await environment.test { api in
+            let registered = try await api.post(
+                "/auth/register", json: ["email": .string(APIClient.email("guessed")), "password": "the-password", "name": "n"])
+            let key = try #require(registered.data["apiKey"]?.string)
+            let userId = try #require(registered.data["user"]?["id"]?.string)
+            for _ in 0..<5 {
+                let change = try await api.post(
+                    "/auth/change-password", token: key, json: ["currentPassword": "a-guess-at-it", "newPassword": "whatever-new"])
+                #expect(change.status == .forbidden)
+                let delete = try await api.request(.delete, "/auth/me", token: key, json: ["confirm": .string(userId), "password": "a-guess"])
+                #expect(delete.status == .forbidden)
+            }
+            let limited = try await api.request(.delete, "/auth/me", token: key, json: ["confirm": .string(userId), "password": "the-password"])
+            #expect(limited.status == .tooManyRequests && limited.headers[HTTPField.Name("RateLimit-Policy")!] == "10;w=60")
+            #expect(try await api.post("/auth/login", json: ["email": .string(APIClient.email("guessed")), "password": "the-password"]).status == .tooManyRequests)
+            #expect(try await api.get("/auth/me", token: key).status == .ok)
+            environment.clock.advance(by: 60)
+            #expect(try await api.request(.delete, "/auth/me", token: key, json: ["confirm": .string(userId), "password": "the-password"]).status == .ok)
+        }
+    }
+
     @Test func replayIsTenPerMinutePerUser() async throws {
         let environment = try await TestEnvironment.make(rateLimits: true)
         try await environment.test { api in

@@ -15,7 +15,8 @@ struct AuthController {
         group.group("refresh").addIf(limited, login).post(use: refresh)
         let authenticated = group.group().add(middleware: AuthMiddleware(auth: services.auth, gateway: services.gateway))
         authenticated.get("me", use: me)
-        authenticated.delete("me", use: deleteAccount)
+        // Both check a password: limited like a login, so a stolen key cannot guess it quickly.
+        authenticated.group("me").addIf(limited, login).delete(use: deleteAccount)
         authenticated.group("change-password").addIf(limited, login).post(use: changePassword)
         authenticated.group("rotate-key").add(middleware: services.idempotency).post(use: rotateKey)
     }
