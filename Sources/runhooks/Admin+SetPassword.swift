@@ -19,7 +19,7 @@ extension Admin {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let password = try readPassword()
+            let password = try PasswordPrompt(fromStdin: passwordStdin, purpose: "set-password").readNew()
             let count = password.unicodeScalars.count
             guard FieldLimits.password.contains(count) else {
                 throw CommandFailure(
@@ -34,15 +34,6 @@ extension Admin {
                     "\(updated.id) is an anonymous account (no email): it signs in with its API key, not a password; nothing changed")
             }
             print("\(updated.id) \(email): password set; its sessions have ended")
-        }
-
-        private func readPassword() throws -> String {
-            let prompt = PasswordPrompt(fromStdin: passwordStdin, purpose: "set-password")
-            let first = try prompt.read("New password (at least 8 characters)")
-            if !passwordStdin, try prompt.read("The same again") != first {
-                throw CommandFailure("the two passwords differ; nothing changed")
-            }
-            return first
         }
     }
 }

@@ -13,10 +13,7 @@ struct ChangePasswordCommand: AsyncParsableCommand {
     func run() async throws {
         let prompt = PasswordPrompt(fromStdin: passwordFromStdin, purpose: "change-password")
         let current = try prompt.read("Current password")
-        let new = try prompt.read("New password (at least 8 characters)")
-        if !passwordFromStdin, try prompt.read("The same again") != new {
-            throw CommandFailure("the two new passwords differ; nothing changed")
-        }
+        let new = try prompt.readNew()
         let reply = try await options.client().send(
             .POST, "/auth/change-password", body: ["currentPassword": .string(current), "newPassword": .string(new)])
         options.json ? options.output.printJSON(.null) : options.output.message(reply.message ?? "Password changed")

@@ -33,9 +33,8 @@ struct ExecutionsCommand: AsyncParsableCommand {
         @OptionGroup var requested: RequestedRunOptions
 
         func run() async throws {
-            let client = try options.client()
-            let reply = try await client.send(.POST, "/executions/\(id)/replay")
-            try await RequestedRun(client: client, output: options.output, options: requested).report(reply, otherwise: "Execution replay enqueued")
+            try await RequestedRun.request(
+                "/executions/\(id)/replay", options: options, requested: requested, otherwise: "Execution replay enqueued")
         }
     }
 

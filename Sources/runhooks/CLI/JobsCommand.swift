@@ -128,9 +128,7 @@ struct JobsCommand: AsyncParsableCommand {
         @OptionGroup var requested: RequestedRunOptions
 
         func run() async throws {
-            let client = try options.client()
-            let reply = try await client.send(.POST, "/jobs/\(id)/trigger")
-            try await RequestedRun(client: client, output: options.output, options: requested).report(reply, otherwise: "Job run enqueued")
+            try await RequestedRun.request("/jobs/\(id)/trigger", options: options, requested: requested, otherwise: "Job run enqueued")
         }
     }
 

@@ -25,4 +25,13 @@ struct PasswordPrompt {
         }
         return entered
     }
+
+    /// A new password: asked twice on a terminal, read once from standard input.
+    func readNew() throws -> String {
+        let new = try read("New password (at least 8 characters)")
+        if !fromStdin, try read("The same again") != new {
+            throw CommandFailure("the two new passwords differ; nothing changed")
+        }
+        return new
+    }
 }

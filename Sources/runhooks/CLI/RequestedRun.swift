@@ -17,6 +17,13 @@ struct RequestedRun {
 
     static let endedStatuses: Set<String> = ["success", "failed", "timeout", "dead_letter", "quota_exceeded"]
 
+    /// POSTs the request for a run at `path` and reports it (`jobs trigger`, `executions replay`).
+    static func request(_ path: String, options: ClientOptions, requested: RequestedRunOptions, otherwise text: String) async throws {
+        let client = try options.client()
+        let reply = try await client.send(.POST, path)
+        try await RequestedRun(client: client, output: options.output, options: requested).report(reply, otherwise: text)
+    }
+
     func report(_ reply: APIConnection.Reply, otherwise text: String) async throws {
         guard let executionId = reply.data?["executionId"]?.string else {
             output.acknowledge(reply, otherwise: text)
