@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RunhooksCore
+import RunhooksServer
 import RunhooksStore
 
 extension Admin {
@@ -23,7 +24,7 @@ extension Admin {
                 throw CommandFailure(
                     "this deletes the account '\(user)' and all its data, with no undo; run again with --yes to go ahead")
             }
-            guard let deleted = try await store.withStore({ try await $0.deleteUser(user, chunk: 500) }) else {
+            guard let deleted = try await store.withStore({ try await $0.deleteUser(user, chunk: AuthService.deletionChunk) }) else {
                 throw CommandFailure("no user with id or email '\(user)'")
             }
             print("\(deleted.id) \(deleted.email ?? deleted.name): deleted, with everything it owned")

@@ -24,7 +24,6 @@ extension AuthService {
     func changePassword(of user: User, to password: String) async throws -> TokenService.Pair? {
         let hash = try await passwords.hash(password)
         guard try await store.setPasswordHash(hash, forUser: user.id, at: clock.now()) != nil else { return nil }
-        accounts.removeAll()
         return try await issueTokens(for: user.id)
     }
 
@@ -36,6 +35,7 @@ extension AuthService {
         return deleted
     }
 
-    /// Rows of executions and alert deliveries deleted per transaction when an account goes.
-    static let deletionChunk = 500
+    /// Rows of executions and alert deliveries deleted per transaction when an account goes
+    /// (through the API or `runhooks admin delete-user`).
+    public static let deletionChunk = 500
 }
