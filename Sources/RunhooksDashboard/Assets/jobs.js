@@ -176,22 +176,21 @@ async function followRun(reply, label, messages, jobId) {
     catch (error) { if (error.status === 404) continue; throw error; }
     if (!endedStatuses.has(execution.status)) continue;
     if (location.hash !== page) return;
-    await jobDetailView(jobId);
     const detail = [execution.httpStatusCode ? `HTTP ${execution.httpStatusCode}` : null,
       execution.durationMs != null ? `${execution.durationMs} ms` : null, execution.error].filter(Boolean).join(", ");
-    const notice = document.querySelector("[data-testid=job-messages]");
-    notice?.replaceChildren(h("p", { class: "notice" }, `${label} ended: ${execution.status.replace("_", " ")}${detail ? ` (${detail})` : ""}`));
+    await jobDetailView(jobId, `${label} ended: ${execution.status.replace("_", " ")}${detail ? ` (${detail})` : ""}`);
     return;
   }
   if (location.hash === page) messages.replaceChildren(h("p", { class: "notice" }, `${label} enqueued; refresh in a moment.`));
 }
 
-export async function jobDetailView(id) {
+// `notice`: a line to show above the job's actions (how a run it asked for ended).
+export async function jobDetailView(id, notice) {
   const path = `/jobs/${encodeURIComponent(id)}`;
   const [jobReply, runsReply] = await Promise.all([api("GET", path), api("GET", `${path}/executions?limit=50`)]);
   const job = jobReply.data;
   const runs = runsReply.data?.data || [];
-  const messages = h("div", { "aria-live": "polite", "data-testid": "job-messages" });
+  const messages = h("div", { "aria-live": "polite" }, notice ? h("p", { class: "notice" }, notice) : null);
   const act = (label, action, className) => h("button", { type: "button", class: className, onclick: async () => {
     messages.replaceChildren();
     try { await action(); } catch (error) { messages.replaceChildren(errorBox(error.message)); }
